@@ -1,0 +1,622 @@
+/* Configuration file: locate, read (bounded), parse with cJSON and check every key.
+ *
+ * Every object is walked member by member against a closed set of names, so an unknown
+ * or repeated key is an error rather than silently ignored; each check reports the
+ * dotted key path of the offending value. */
+#include "daemon/config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "protocol/origin.h"
+
+#define SYSTEM_CONFIG_PATH "/etc/dictabridge/config.json"
+#define IDENTIFY_DEFAULT_MS 1000
+#define IDENTIFY_MIN_MS 50
+#define IDENTIFY_MAX_MS 10000
+
+#define KEY_PATH_MAX 192   /* longest key path shown in a message */
+#define SHOWN_MAX 64       /* longest user string (key, origin) quoted in a message */
+#define EXCERPT_MAX 24     /* bytes of the offending line shown for a syntax error */
+
+#define COUNT_OF(a) (sizeof (a) / sizeof (a)[0])
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#define MAX_ORIGINS_TEXT STRINGIFY(CONFIG_MAX_ORIGINS)
+
+_Static_assert(DB_BTN_COUNT <= 64 && DB_FAMILY_COUNT <= 64,
+               "walk_object tracks seen names in a uint64_t");
+
+/* ---- messages ----------------------------------------------------------------- */
+
+/* Copies at most `max` bytes of src (stopping at NUL) as printable ASCII, so file content
+ * cannot inject control sequences into the log; longer text ends in "...". */
+static void printable(char *dst, size_t cap, const char *src, size_t max)
+{
+	size_t n = 0, i = 0;
+	for (; src[i] != '\0' && i < max && n + 1 < cap; i++) {
+		unsigned char ch = (unsigned char)src[i];
+		dst[n++] = ch >= ' ' && ch < 0x7f ? (char)ch : '?';
+	}
+	if (src[i] != '\0' && i == max && n + 4 < cap) {
+		memcpy(dst + n, "...", 3);
+		n += 3;
+	}
+	if (cap > 0)
+		dst[n] = '\0';
+}
+
+struct parser {
+	const char *name;             /* file name for messages */
+	char *err;
+	size_t errlen;
+	char path[KEY_PATH_MAX];      /* dotted path of the value being checked */
+	size_t path_len;
+};
+
+/* "NAME: key 'PATH': MESSAGE", or "NAME: MESSAGE" outside any key. Always -1. */
+static int report(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int report(struct parser *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (p->path_len > 0)
+		snprintf(p->err, p->errlen, "%s: key '%s': %s", p->name, p->path, msg);
+	else
+		snprintf(p->err, p->errlen, "%s: %s", p->name, msg);
+	return -1;
+}
+
+static size_t path_append(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static size_t path_append(struct parser *p, const char *fmt, ...)
+{
+	size_t saved = p->path_len;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(p->path + saved, sizeof p->path - saved, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		p->path_len = saved + (size_t)n < sizeof p->path ? saved + (size_t)n
+		                                                  : sizeof p->path - 1;
+	return saved;
+}
+
+static size_t path_push_key(struct parser *p, const char *key)
+{
+	char shown[SHOWN_MAX + 4];
+	printable(shown, sizeof shown, key, SHOWN_MAX);
+	return path_append(p, "%s%s", p->path_len > 0 ? "." : "", shown);
+}
+
+static void path_pop(struct parser *p, size_t saved)
+{
+	p->path_len = saved;
+	p->path[saved] = '\0';
+}
+
+/* ---- name sets ---------------------------------------------------------------- */
+
+/* A closed set of names: the keys of one object level, or the values of an enum. */
+struct name_set {
+	const char *what;                /* "key", "button", ... for messages */
+	const char *(*name_of)(int index);
+	int count;
+};
+
+static int name_index(const struct name_set *set, const char *name)
+{
+	for (int i = 0; name != NULL && i < set->count; i++)
+		if (strcmp(set->name_of(i), name) == 0)
+			return i;
+	return -1;
+}
+
+/* "a, b, c" into buf (truncated when buf is short). */
+static void name_list(const struct name_set *set, char *buf, size_t cap)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < set->count && used < cap; i++) {
+		int n = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", set->name_of(i));
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static const char *const family_keys[] = { "record_mode", "buttons" };
+enum family_key { KEY_RECORD_MODE, KEY_BUTTONS, FAMILY_KEY_COUNT };
+static const char *const log_levels[] = {
+	[LOG_ERROR] = "error", [LOG_WARNING] = "warning", [LOG_INFO] = "info",
+	[LOG_DEBUG] = "debug",
+};
+static const char *const record_modes[] = { "toggle", "push_to_talk" };
+
+static const char *family_key_name(int i) { return family_keys[i]; }
+static const char *log_level_name(int i) { return log_levels[i]; }
+static const char *record_mode_name(int i) { return record_modes[i]; }
+
+static const struct name_set family_key_set = { "key", family_key_name, FAMILY_KEY_COUNT };
+static const struct name_set family_set = { "device family", db_family_name, DB_FAMILY_COUNT };
+static const struct name_set button_set = { "button", db_button_name, DB_BTN_COUNT };
+static const struct name_set gesture_set = { "gesture", km_gesture_name, KM_GESTURE_COUNT };
+static const struct name_set command_set = { "command", km_command_name, KM_COMMAND_COUNT };
+static const struct name_set log_level_set = {
+	"log level", log_level_name, (int)COUNT_OF(log_levels)
+};
+static const struct name_set record_mode_set = {
+	"record mode", record_mode_name, (int)COUNT_OF(record_modes)
+};
+
+/* ---- typed values ------------------------------------------------------------- */
+
+static int get_int(struct parser *p, const cJSON *v, long lo, long hi, long *out)
+{
+	/* Range first: the cast is only defined for values that fit. */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)lo && v->valuedouble <= (double)hi) ||
+	    v->valuedouble != (double)(long)v->valuedouble)
+		return report(p, "must be an integer from %ld to %ld", lo, hi);
+	*out = (long)v->valuedouble;
+	return 0;
+}
+
+static int get_bool(struct parser *p, const cJSON *v, bool *out)
+{
+	if (!cJSON_IsBool(v))
+		return report(p, "must be true or false");
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
+static int get_choice(struct parser *p, const cJSON *v, const struct name_set *set, int *out)
+{
+	int i = cJSON_IsString(v) ? name_index(set, v->valuestring) : -1;
+	if (i < 0) {
+		char names[256];
+		name_list(set, names, sizeof names);
+		return report(p, "must be one of: %s", names);
+	}
+	*out = i;
+	return 0;
+}
+
+/* Walks every member of obj: each name must belong to `set` and appear once. */
+typedef int (*member_fn)(struct parser *p, const cJSON *value, int index, void *arg);
+
+static int walk_object(struct parser *p, const cJSON *obj, const struct name_set *set,
+                       member_fn fn, void *arg)
+{
+	uint64_t seen = 0;
+	for (const cJSON *m = obj->child; m != NULL; m = m->next) {
+		size_t saved = path_push_key(p, m->string);
+		int i = name_index(set, m->string);
+		int rc;
+		if (i < 0) {
+			char names[256];
+			name_list(set, names, sizeof names);
+			rc = report(p, "unknown %s (expected one of: %s)", set->what, names);
+		} else if (seen & (UINT64_C(1) << i)) {
+			rc = report(p, "duplicate key");
+		} else {
+			seen |= UINT64_C(1) << i;
+			rc = fn(p, m, i, arg);
+		}
+		if (rc != 0)
+			return rc;
+		path_pop(p, saved);
+	}
+	return 0;
+}
+
+static int require_object(struct parser *p, const cJSON *v, const char *what)
+{
+	return cJSON_IsObject(v) ? 0 : report(p, "must be an object %s", what);
+}
+
+/* ---- origins ------------------------------------------------------------------ */
+
+/* NULL when stored (or already present), otherwise why not. */
+static const char *add_pattern(struct config *c, const char *pattern)
+{
+	for (size_t i = 0; i < c->n_origins; i++)
+		if (strcmp(c->origins[i], pattern) == 0)
+			return NULL;
+	if (c->n_origins >= CONFIG_MAX_ORIGINS)
+		return "too many allowed origins (at most " MAX_ORIGINS_TEXT ")";
+	char *copy = strdup(pattern);
+	if (copy == NULL)
+		return "out of memory";
+	c->origins[c->n_origins++] = copy;
+	return NULL;
+}
+
+static int parse_allowed_origins(struct parser *p, const cJSON *v, struct config *c)
+{
+	static const char *const shape =
+		"must be an array of at most " MAX_ORIGINS_TEXT " origin patterns";
+	if (!cJSON_IsArray(v))
+		return report(p, "%s", shape);
+	size_t i = 0;
+	for (const cJSON *e = v->child; e != NULL; e = e->next, i++) {
+		if (i == CONFIG_MAX_ORIGINS)
+			return report(p, "%s", shape);
+	}
+	i = 0;
+	for (const cJSON *e = v->child; e != NULL; e = e->next, i++) {
+		size_t saved = path_append(p, "[%zu]", i);
+		char why[128], shown[SHOWN_MAX + 4];
+		const char *failed;
+		if (!cJSON_IsString(e))
+			return report(p, "must be a string (an origin pattern such as "
+			                 "\"https://app.example.org\")");
+		if (!origin_pattern_valid(e->valuestring, why, sizeof why)) {
+			printable(shown, sizeof shown, e->valuestring, SHOWN_MAX);
+			return report(p, "\"%s\" is not a valid origin pattern: %s", shown, why);
+		}
+		if ((failed = add_pattern(c, e->valuestring)) != NULL)
+			return report(p, "%s", failed);
+		path_pop(p, saved);
+	}
+	return 0;
+}
+
+/* ---- keymap ------------------------------------------------------------------- */
+
+static int on_gesture(struct parser *p, const cJSON *v, int gesture, void *arg)
+{
+	int8_t *bind = arg;
+	if (cJSON_IsNull(v)) {
+		bind[gesture] = KM_NONE;
+		return 0;
+	}
+	int cmd = cJSON_IsString(v) ? km_command_from_name(v->valuestring) : KM_NONE;
+	if (cmd == KM_NONE) {
+		char names[512];
+		name_list(&command_set, names, sizeof names);
+		return report(p, "must be a command (one of: %s) or null to unbind", names);
+	}
+	bind[gesture] = (int8_t)cmd;
+	return 0;
+}
+
+static int on_button(struct parser *p, const cJSON *v, int button, void *arg)
+{
+	struct km_family_map *map = arg;
+	if (require_object(p, v, "mapping press, release and/or hold to a command or null"))
+		return -1;
+	/* A listed button replaces all of its default bindings. */
+	for (int g = 0; g < KM_GESTURE_COUNT; g++)
+		map->bind[button][g] = KM_NONE;
+	return walk_object(p, v, &gesture_set, on_gesture, map->bind[button]);
+}
+
+static int on_family_key(struct parser *p, const cJSON *v, int key, void *arg)
+{
+	struct km_family_map *map = arg;
+	if (key == KEY_BUTTONS) {
+		if (require_object(p, v, "mapping button names to their bindings"))
+			return -1;
+		return walk_object(p, v, &button_set, on_button, map);
+	}
+	int mode = 0;
+	if (get_choice(p, v, &record_mode_set, &mode))
+		return -1;
+	map->push_to_talk = mode == 1;
+	return 0;
+}
+
+static int on_family(struct parser *p, const cJSON *v, int family, void *arg)
+{
+	struct keymap *km = arg;
+	if (require_object(p, v, "with \"record_mode\" and/or \"buttons\""))
+		return -1;
+	return walk_object(p, v, &family_key_set, on_family_key, &km->family[family]);
+}
+
+/* ---- top level ---------------------------------------------------------------- */
+
+static int parse_port(struct parser *p, const cJSON *v, struct config *c)
+{
+	long n = 0;
+	if (get_int(p, v, 1, 65535, &n))
+		return -1;
+	c->port = (int)n;
+	return 0;
+}
+
+static int parse_hold_ms(struct parser *p, const cJSON *v, struct config *c)
+{
+	long n = 0;
+	if (get_int(p, v, KM_MIN_HOLD_MS, KM_MAX_HOLD_MS, &n))
+		return -1;
+	c->keymap.hold_ms = (uint32_t)n;
+	return 0;
+}
+
+static int parse_identify_timeout(struct parser *p, const cJSON *v, struct config *c)
+{
+	long n = 0;
+	if (get_int(p, v, IDENTIFY_MIN_MS, IDENTIFY_MAX_MS, &n))
+		return -1;
+	c->identify_timeout_ms = (uint32_t)n;
+	return 0;
+}
+
+static int parse_log_level(struct parser *p, const cJSON *v, struct config *c)
+{
+	int level = 0;
+	if (get_choice(p, v, &log_level_set, &level))
+		return -1;
+	c->log_level = (enum log_level)level;
+	return 0;
+}
+
+static int parse_allow_destructive(struct parser *p, const cJSON *v, struct config *c)
+{
+	return get_bool(p, v, &c->keymap.allow_short_press_destructive);
+}
+
+static int parse_keymap(struct parser *p, const cJSON *v, struct config *c)
+{
+	if (require_object(p, v, "mapping device families to their bindings"))
+		return -1;
+	return walk_object(p, v, &family_set, on_family, &c->keymap);
+}
+
+static const struct top_rule {
+	const char *name;
+	int (*parse)(struct parser *p, const cJSON *v, struct config *c);
+} top_rules[] = {
+	{ "port", parse_port },
+	{ "allowed_origins", parse_allowed_origins },
+	{ "hold_ms", parse_hold_ms },
+	{ "identify_timeout_ms", parse_identify_timeout },
+	{ "log_level", parse_log_level },
+	{ "allow_short_press_destructive", parse_allow_destructive },
+	{ "keymap", parse_keymap },
+};
+
+static const char *top_key_name(int i) { return top_rules[i].name; }
+static const struct name_set top_set = { "key", top_key_name, (int)COUNT_OF(top_rules) };
+
+static int on_top_key(struct parser *p, const cJSON *v, int key, void *arg)
+{
+	return top_rules[key].parse(p, v, arg);
+}
+
+/* ---- JSON syntax -------------------------------------------------------------- */
+
+/* "NAME:LINE:COL: invalid JSON near '...'" for the byte at pos (columns in characters). */
+static int syntax_error(struct parser *p, const char *text, size_t len, size_t pos)
+{
+	size_t line = 1, col = 1, line_start = 0;
+	for (size_t i = 0; i < pos && i < len; i++) {
+		if (text[i] == '\n') {
+			line++;
+			col = 1;
+			line_start = i + 1;
+		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+			col++;
+		}
+	}
+	if (pos >= len) {
+		snprintf(p->err, p->errlen, "%s:%zu:%zu: invalid JSON (unexpected end of file)",
+		         p->name, line, col);
+		return -1;
+	}
+	size_t from = pos - line_start > EXCERPT_MAX / 2 ? pos - EXCERPT_MAX / 2 : line_start;
+	char raw[EXCERPT_MAX + 1], shown[EXCERPT_MAX + 4];
+	size_t n = 0;
+	while (n < EXCERPT_MAX && from + n < len && text[from + n] != '\n' &&
+	       text[from + n] != '\r') {
+		raw[n] = text[from + n] == '\0' ? '?' : text[from + n];
+		n++;
+	}
+	raw[n] = '\0';
+	printable(shown, sizeof shown, raw, EXCERPT_MAX);
+	snprintf(p->err, p->errlen, "%s:%zu:%zu: invalid JSON near '%s'", p->name, line, col,
+	         shown);
+	return -1;
+}
+
+static cJSON *parse_json(struct parser *p, const char *text, size_t len)
+{
+	const char *end = text;
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	size_t pos = end != NULL && end >= text ? (size_t)(end - text) : 0;
+	if (root == NULL) {
+		syntax_error(p, text, len, len == 0 ? 0 : pos);
+		return NULL;
+	}
+	/* cJSON stops after the first value; anything but whitespace after it is an error. */
+	while (pos < len && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
+	                     text[pos] == '\r'))
+		pos++;
+	if (pos < len) {
+		cJSON_Delete(root);
+		syntax_error(p, text, len, pos);
+		return NULL;
+	}
+	return root;
+}
+
+/* ---- public API --------------------------------------------------------------- */
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->port = CONFIG_DEFAULT_PORT;
+	c->identify_timeout_ms = IDENTIFY_DEFAULT_MS;
+	c->log_level = LOG_INFO;
+	km_defaults(&c->keymap);
+}
+
+void config_free(struct config *c)
+{
+	for (size_t i = 0; i < c->n_origins && i < CONFIG_MAX_ORIGINS; i++) {
+		free(c->origins[i]);
+		c->origins[i] = NULL;
+	}
+	c->n_origins = 0;
+	free(c->source);
+	c->source = NULL;
+}
+
+int config_parse(const char *text, size_t len, const char *name, struct config *c,
+                 char *err, size_t errlen)
+{
+	struct parser p = {
+		.name = name != NULL ? name : "config", .err = err, .errlen = errlen,
+	};
+	int rc = -1;
+	config_defaults(c);
+	if (text == NULL)
+		len = 0;
+	if (len > CONFIG_MAX_FILE_BYTES)
+		return report(&p, "larger than %d bytes", CONFIG_MAX_FILE_BYTES);
+
+	cJSON *root = parse_json(&p, text != NULL ? text : "", len);
+	if (root == NULL)
+		return -1;
+	if (!cJSON_IsObject(root))
+		report(&p, "the top level must be a JSON object");
+	else
+		rc = walk_object(&p, root, &top_set, on_top_key, c);
+	cJSON_Delete(root);
+
+	char why[384];
+	if (rc == 0 && km_validate(&c->keymap, why, sizeof why) != 0)
+		rc = report(&p, "%s", why);
+	if (rc != 0) {
+		config_free(c);
+		config_defaults(c);
+	}
+	return rc;
+}
+
+enum load_result { LOAD_OK, LOAD_FAILED, LOAD_MISSING };
+
+/* Reads until end of file or until cap bytes; 0, or -1 with errno. */
+static int read_all(int fd, char *buf, size_t cap, size_t *len)
+{
+	*len = 0;
+	while (*len < cap) {
+		ssize_t n = read(fd, buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads and parses one file. A missing file is LOAD_MISSING unless `required`. */
+static enum load_result load_file(const char *path, bool required, struct config *c,
+                                  char *err, size_t errlen)
+{
+	/* O_NONBLOCK: opening a FIFO planted at the path must not hang the daemon. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (!required && (errno == ENOENT || errno == ENOTDIR))
+			return LOAD_MISSING;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return LOAD_FAILED;
+	}
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	enum load_result result = LOAD_FAILED;
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+	} else if (st.st_size > CONFIG_MAX_FILE_BYTES) {
+		snprintf(err, errlen, "%s: file too large (%lld bytes; the limit is %d)", path,
+		         (long long)st.st_size, CONFIG_MAX_FILE_BYTES);
+	} else if ((buf = malloc(CONFIG_MAX_FILE_BYTES + 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+	} else {
+		/* One byte past the limit: the file may have grown since fstat. */
+		if (read_all(fd, buf, CONFIG_MAX_FILE_BYTES + 1, &len) != 0)
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		else if (len > CONFIG_MAX_FILE_BYTES)
+			snprintf(err, errlen, "%s: file too large (the limit is %d bytes)", path,
+			         CONFIG_MAX_FILE_BYTES);
+		else if (config_parse(buf, len, path, c, err, errlen) == 0)
+			result = LOAD_OK;
+	}
+	free(buf);
+	close(fd);
+	if (result == LOAD_OK && (c->source = strdup(path)) == NULL) {
+		config_free(c);
+		config_defaults(c);
+		snprintf(err, errlen, "%s: out of memory", path);
+		result = LOAD_FAILED;
+	}
+	return result;
+}
+
+/* $XDG_CONFIG_HOME/dictabridge/config.json, or $HOME/.config/...; relative or empty
+ * values are ignored as the XDG base directory specification requires. 0 when there
+ * is no user directory, -1 when the path does not fit. */
+static int user_config_path(char *out, size_t cap)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	int n;
+	if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(out, cap, "%s/dictabridge/config.json", xdg);
+	else if (home != NULL && home[0] == '/')
+		n = snprintf(out, cap, "%s/.config/dictabridge/config.json", home);
+	else
+		return 0;
+	return n > 0 && (size_t)n < cap ? 1 : -1;
+}
+
+int config_load(const char *explicit_path, struct config *c, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	config_defaults(c);
+	if (explicit_path != NULL)
+		return load_file(explicit_path, true, c, err, errlen) == LOAD_OK ? 0 : -1;
+
+	int found = user_config_path(path, sizeof path);
+	if (found < 0) {
+		snprintf(err, errlen, "the user configuration directory path is too long");
+		return -1;
+	}
+	enum load_result r = found ? load_file(path, false, c, err, errlen) : LOAD_MISSING;
+	if (r == LOAD_MISSING)
+		r = load_file(SYSTEM_CONFIG_PATH, false, c, err, errlen);
+	return r == LOAD_FAILED ? -1 : 0;
+}
+
+int config_add_origin(struct config *c, const char *origin, char *err, size_t errlen)
+{
+	char why[128], shown[SHOWN_MAX + 4];
+	const char *failed;
+	if (!origin_pattern_valid(origin, why, sizeof why)) {
+		printable(shown, sizeof shown, origin != NULL ? origin : "", SHOWN_MAX);
+		snprintf(err, errlen, "\"%s\" is not a valid origin pattern: %s", shown, why);
+		return -1;
+	}
+	if ((failed = add_pattern(c, origin)) != NULL) {
+		snprintf(err, errlen, "%s", failed);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* The daemon's configuration: a JSON file (cJSON) merged with command-line flags.
+ *
+ * Search order: --config FILE, else $XDG_CONFIG_HOME/dictabridge/config.json ($HOME/.config
+ * when XDG_CONFIG_HOME is unset), else /etc/dictabridge/config.json, else built-in
+ * defaults. Every key is type- and range-checked and unknown keys are errors, so a typo
+ * never silently falls back to a default. Errors name the file, the key path (or line
+ * and column for a syntax error) and what is wrong.
+ *
+ * Keys (all optional):
+ *   port                          integer 1..65535, default 27415
+ *   allowed_origins               array of origin patterns (see protocol/origin.h)
+ *   hold_ms                       long-press duration, 200..10000, default 800
+ *   identify_timeout_ms           model-identification answer timeout, 50..10000, default 1000
+ *   log_level                     "error" | "warning" | "info" | "debug", default "info"
+ *   allow_short_press_destructive boolean, default false
+ *   keymap                        { FAMILY: { "record_mode": "toggle" | "push_to_talk",
+ *                                             "buttons": { BUTTON: { "press"|"release"|"hold":
+ *                                                                    COMMAND | null } } } }
+ *                                 a listed button replaces that button's default bindings.
+ */
+#ifndef DICTABRIDGE_DAEMON_CONFIG_H
+#define DICTABRIDGE_DAEMON_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol/keymap.h"
+
+#define CONFIG_DEFAULT_PORT 27415
+#define CONFIG_MAX_ORIGINS 64
+#define CONFIG_MAX_FILE_BYTES (1024 * 1024)
+
+enum log_level { LOG_ERROR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+struct config {
+	int port;
+	char *origins[CONFIG_MAX_ORIGINS];   /* from the file, then --allow-origin; owned */
+	size_t n_origins;
+	uint32_t identify_timeout_ms;
+	enum log_level log_level;
+	struct keymap keymap;
+	char *source;                        /* file it came from, NULL for built-in defaults */
+};
+
+/* Built-in defaults (no file). */
+void config_defaults(struct config *c);
+
+/* Parses `text` (len bytes, not necessarily NUL-terminated) as a config file named
+ * `name` (used in messages) into *c, starting from the defaults. Returns 0, or -1 with a
+ * one-line message in err. On failure *c is left freed (no ownership to release). */
+int config_parse(const char *text, size_t len, const char *name, struct config *c,
+                 char *err, size_t errlen);
+
+/* Resolves the search order above and loads the file it finds. `explicit_path` is the
+ * --config argument or NULL. Returns 0 (c->source says which file, NULL for defaults)
+ * or -1 with a message in err. An explicit path that does not exist is an error; a
+ * missing file in the search path is not. */
+int config_load(const char *explicit_path, struct config *c, char *err, size_t errlen);
+
+/* Appends an --allow-origin value; -1 with a message when invalid or too many. */
+int config_add_origin(struct config *c, const char *origin, char *err, size_t errlen);
+
+void config_free(struct config *c);
+
+#endif

@@ -1,0 +1,363 @@
+#include "daemon/hid.h"
+
+#include <errno.h>
+#include <hidapi/hidapi.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "daemon/log.h"
+#include "daemon/queue.h"
+
+#define OUT_MAX 64
+#define HELD_MAX 32           /* input reports kept while identification runs */
+#define STOP_FLUSH_MS 1000    /* how long a stop waits for the last LED write */
+
+/* hidapi keeps a process-global error string that hid_open_path, hid_close and
+ * hid_enumerate all rewrite: serialise them. Per-handle calls need no lock because each
+ * handle belongs to exactly one thread. */
+static pthread_mutex_t hidapi_global = PTHREAD_MUTEX_INITIALIZER;
+
+struct hid_iface {
+	char *devnode;
+	const struct db_row *row;
+	uint32_t id;
+	uint32_t identify_timeout_ms;
+
+	pthread_t reader, writer;
+	hid_device *rd;             /* owned by the reader thread */
+	hid_device *wr;             /* owned by the writer thread */
+
+	pthread_mutex_t lock;       /* guards the fields below */
+	pthread_cond_t cond;
+	uint8_t out[OUT_MAX];
+	size_t out_len;             /* 0 = nothing pending */
+	bool stopping;
+	bool writer_done;
+};
+
+int hid_global_init(void)
+{
+	return hid_init();
+}
+
+void hid_global_exit(void)
+{
+	hid_exit();
+}
+
+static hid_device *open_locked(const char *path, char *why, size_t whylen)
+{
+	hid_device *d;
+
+	pthread_mutex_lock(&hidapi_global);
+	d = hid_open_path(path);
+	if (!d)
+		snprintf(why, whylen, "%ls", hid_error(NULL));
+	pthread_mutex_unlock(&hidapi_global);
+	return d;
+}
+
+static void close_locked(hid_device *d)
+{
+	if (!d)
+		return;
+	pthread_mutex_lock(&hidapi_global);
+	hid_close(d);
+	pthread_mutex_unlock(&hidapi_global);
+}
+
+size_t hid_collections(uint16_t vid, uint16_t pid, const char *devnode, uint16_t *pages,
+                       uint16_t *usages, size_t cap)
+{
+	struct hid_device_info *all, *it;
+	size_t n = 0;
+
+	pthread_mutex_lock(&hidapi_global);
+	all = hid_enumerate(vid, pid);
+	for (it = all; it && n < cap; it = it->next) {
+		if (!it->path || strcmp(it->path, devnode) != 0)
+			continue;
+		pages[n] = it->usage_page;
+		usages[n] = it->usage;
+		n++;
+	}
+	hid_free_enumeration(all);
+	pthread_mutex_unlock(&hidapi_global);
+	return n;
+}
+
+static void push(const struct hid_iface *h, enum dev_event_kind kind, const uint8_t *data,
+                 size_t len, uint16_t code, const char *text)
+{
+	struct dev_event ev = {.kind = kind, .iface_id = h->id, .model_code = code};
+
+	ev.real_ms = queue_now_real_ms();
+	ev.mono_us = queue_now_mono_us();
+	if (len > sizeof ev.data)
+		len = sizeof ev.data;
+	if (data && len)
+		memcpy(ev.data, data, len);
+	ev.len = (uint8_t)len;
+	if (text)
+		snprintf(ev.text, sizeof ev.text, "%s", text);
+	queue_push(&ev);
+}
+
+/* hidraw hands out one report per read; a transport that streams bytes may join several.
+ * With a fixed report length, an exact multiple is split back into reports. */
+static void push_reports(const struct hid_iface *h, const uint8_t *buf, size_t n)
+{
+	size_t rl = h->row->wire->report_len;
+
+	if (rl && n > rl && n % rl == 0) {
+		for (size_t off = 0; off < n; off += rl)
+			push(h, DEV_EV_REPORT, buf + off, rl, 0, NULL);
+	} else {
+		push(h, DEV_EV_REPORT, buf, n, 0, NULL);
+	}
+}
+
+/* Blocking calls are the only places the reader may be cancelled, so a cancel never
+ * lands inside the queue lock or a log line. */
+static int read_cancellable(hid_device *d, uint8_t *buf, size_t cap, int timeout_ms)
+{
+	int n;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+	n = hid_read_timeout(d, buf, cap, timeout_ms);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	return n;
+}
+
+static uint64_t now_ms(void)
+{
+	return queue_now_mono_us() / 1000u;
+}
+
+struct held {
+	uint8_t data[HELD_MAX][QUEUE_REPORT_MAX];
+	uint8_t len[HELD_MAX];
+	size_t n;
+};
+
+static void hold_report(struct held *held, const uint8_t *r, size_t len)
+{
+	if (held->n == HELD_MAX) { /* keep the newest: level-triggered state stays right */
+		memmove(held->data[0], held->data[1], sizeof held->data[0] * (HELD_MAX - 1));
+		memmove(held->len, held->len + 1, HELD_MAX - 1);
+		held->n--;
+	}
+	if (len > QUEUE_REPORT_MAX)
+		len = QUEUE_REPORT_MAX;
+	memcpy(held->data[held->n], r, len);
+	held->len[held->n++] = (uint8_t)len;
+}
+
+/* Runs the identification exchange. Returns the device code (0 when the device did not
+ * answer), or -1 after a read error (event already pushed). Reports that are not answers
+ * are kept in *held and delivered after the device is announced. */
+static int identify(struct hid_iface *h, struct held *held)
+{
+	struct db_ident st;
+	uint8_t q[OUT_MAX], buf[256];
+	size_t qlen = db_ident_start(&st, q, sizeof q);
+	int retries_left = 1;
+	uint64_t deadline;
+
+	if (hid_write(h->rd, q, qlen) < 0)
+		log_debug("identify %s: write failed: %ls", h->devnode, hid_error(h->rd));
+	deadline = now_ms() + h->identify_timeout_ms;
+	for (;;) {
+		uint64_t now = now_ms();
+		int n;
+
+		if (now >= deadline) {
+			if (!retries_left--) {
+				log_warn("%s: no answer to identification query 0x%02x; using the "
+				         "generic button map", h->devnode, st.pending);
+				return 0;
+			}
+			qlen = db_ident_pending_query(&st, q, sizeof q);
+			hid_write(h->rd, q, qlen);
+			deadline = now_ms() + h->identify_timeout_ms;
+			continue;
+		}
+		n = read_cancellable(h->rd, buf, sizeof buf, (int)(deadline - now));
+		if (n < 0) {
+			push(h, DEV_EV_GONE, NULL, 0, 0, "read error during identification");
+			return -1;
+		}
+		size_t rl = h->row->wire->report_len ? h->row->wire->report_len : (size_t)n;
+		for (size_t off = 0; n > 0 && off + rl <= (size_t)n; off += rl) {
+			size_t next_len = 0;
+			enum db_ident_result r = db_ident_feed(&st, buf + off, rl, q, sizeof q,
+			                                       &next_len);
+			if (r == DB_IDENT_DONE)
+				return st.code;
+			if (r == DB_IDENT_NOT_MINE) {
+				hold_report(held, buf + off, rl);
+				continue;
+			}
+			hid_write(h->rd, q, next_len);
+			retries_left = 1;
+			deadline = now_ms() + h->identify_timeout_ms;
+		}
+	}
+}
+
+static void *reader_main(void *arg)
+{
+	struct hid_iface *h = arg;
+	struct held held = {.n = 0};
+	uint8_t buf[256];
+	char why[128] = "";
+	int code = 0;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	h->rd = open_locked(h->devnode, why, sizeof why);
+	if (!h->rd) {
+		push(h, DEV_EV_OPEN_FAILED, NULL, 0, 0, why);
+		return NULL;
+	}
+	if (h->row->wire->identifies) {
+		code = identify(h, &held);
+		if (code < 0)
+			return NULL;
+	}
+	push(h, DEV_EV_OPENED, NULL, 0, (uint16_t)code, NULL);
+	for (size_t i = 0; i < held.n; i++)
+		push(h, DEV_EV_REPORT, held.data[i], held.len[i], 0, NULL);
+	for (;;) {
+		int n = read_cancellable(h->rd, buf, sizeof buf, -1);
+
+		if (n < 0) {
+			snprintf(why, sizeof why, "read failed: %ls", hid_error(h->rd));
+			push(h, DEV_EV_GONE, NULL, 0, 0, why);
+			return NULL;
+		}
+		if (n > 0)
+			push_reports(h, buf, (size_t)n);
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct hid_iface *h = arg;
+	char why[128];
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		uint8_t out[OUT_MAX];
+		size_t len;
+
+		while (!h->out_len && !h->stopping)
+			pthread_cond_wait(&h->cond, &h->lock);
+		if (!h->out_len)
+			break;
+		len = h->out_len;
+		memcpy(out, h->out, len);
+		h->out_len = 0;
+		pthread_mutex_unlock(&h->lock);
+
+		if (!h->wr)
+			h->wr = open_locked(h->devnode, why, sizeof why);
+		if (h->wr) {
+			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+			int rc = hid_write(h->wr, out, len);
+			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+			if (rc < 0)
+				log_warn("%s: LED write failed: %ls", h->devnode, hid_error(h->wr));
+		} else {
+			log_warn("%s: cannot open for LED writes: %s", h->devnode, why);
+		}
+		pthread_mutex_lock(&h->lock);
+	}
+	h->writer_done = true;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+struct hid_iface *hid_iface_start(const char *devnode, const struct db_row *row,
+                                  uint32_t iface_id, uint32_t identify_timeout_ms)
+{
+	struct hid_iface *h = calloc(1, sizeof *h);
+
+	if (!h || !(h->devnode = strdup(devnode))) {
+		free(h);
+		return NULL;
+	}
+	h->row = row;
+	h->id = iface_id;
+	h->identify_timeout_ms = identify_timeout_ms;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	if (pthread_create(&h->writer, NULL, writer_main, h)) {
+		free(h->devnode);
+		free(h);
+		return NULL;
+	}
+	if (pthread_create(&h->reader, NULL, reader_main, h)) {
+		pthread_mutex_lock(&h->lock);
+		h->stopping = true;
+		pthread_cond_signal(&h->cond);
+		pthread_mutex_unlock(&h->lock);
+		pthread_join(h->writer, NULL);
+		free(h->devnode);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void hid_iface_write(struct hid_iface *h, const uint8_t *buf, size_t len)
+{
+	if (len > OUT_MAX)
+		return;
+	pthread_mutex_lock(&h->lock);
+	memcpy(h->out, buf, len);
+	h->out_len = len;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void hid_iface_stop(struct hid_iface *h)
+{
+	struct timespec until;
+	bool done;
+
+	pthread_cancel(h->reader);
+	pthread_join(h->reader, NULL);
+
+	/* Let the writer finish a pending write (LEDs off at shutdown), but never wait on a
+	 * stalled device for long. */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += STOP_FLUSH_MS / 1000;
+	pthread_mutex_lock(&h->lock);
+	h->stopping = true;
+	pthread_cond_signal(&h->cond);
+	while (!h->writer_done) {
+		if (pthread_cond_timedwait(&h->cond, &h->lock, &until) == ETIMEDOUT)
+			break;
+	}
+	done = h->writer_done;
+	pthread_mutex_unlock(&h->lock);
+	if (!done) {
+		log_warn("%s: LED write did not complete; abandoning it", h->devnode);
+		pthread_cancel(h->writer);
+	}
+	pthread_join(h->writer, NULL);
+
+	close_locked(h->rd);
+	close_locked(h->wr);
+	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->cond);
+	free(h->devnode);
+	free(h);
+}

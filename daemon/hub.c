@@ -1,0 +1,622 @@
+#include "daemon/hub.h"
+
+#include <libwebsockets.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/hid.h"
+#include "daemon/log.h"
+#include "daemon/queue.h"
+#include "daemon/server.h"
+#include "dictabridge-version.h"
+#include "protocol/keymap.h"
+
+#define UNIT_MAX_IFACES 4
+#define MAX_COLLECTIONS 8
+#define ID_MAX (PM_MAX_ID_CHARS + 1)
+
+struct unit;
+
+/* One opened HID collection (one hidraw node). */
+struct iface {
+	uint32_t id;
+	char *syspath;
+	const struct db_row *row;
+	struct hid_iface *io;
+	struct unit *unit;
+	uint32_t buttons;          /* last reported state of this collection */
+	struct iface *next;        /* all interfaces */
+};
+
+/* One physical device, as clients see it. */
+struct unit {
+	char *syspath;
+	char id[ID_MAX];
+	char *serial;
+	uint16_t vid, pid;
+	enum db_family family;
+	struct db_model generic;   /* the row's model, used until (or unless) identified */
+	const struct db_model *model;
+	bool announced;
+	struct iface *ifaces[UNIT_MAX_IFACES];
+	size_t n_ifaces;
+	uint32_t buttons;          /* OR of the collections' states: what clients were told */
+	enum db_motion motion;
+	struct km_tracker km;
+	struct db_led_state leds;
+	lws_sorted_usec_list_t hold_timer;
+	struct unit *next;
+};
+
+static const struct config *config;
+static struct unit *units;
+static struct iface *ifaces;
+static uint32_t next_iface_id = 1;
+static bool state_recording, state_report_open;
+
+void hub_init(const struct config *cfg)
+{
+	config = cfg;
+}
+
+void hub_set_config(const struct config *cfg)
+{
+	config = cfg;
+}
+
+/* ---- lookups ----------------------------------------------------------------------- */
+
+static struct unit *unit_by_syspath(const char *syspath)
+{
+	for (struct unit *u = units; u; u = u->next)
+		if (strcmp(u->syspath, syspath) == 0)
+			return u;
+	return NULL;
+}
+
+static struct unit *unit_by_id(const char *id)
+{
+	for (struct unit *u = units; u; u = u->next)
+		if (u->announced && strcmp(u->id, id) == 0)
+			return u;
+	return NULL;
+}
+
+static struct iface *iface_by_id(uint32_t id)
+{
+	for (struct iface *i = ifaces; i; i = i->next)
+		if (i->id == id)
+			return i;
+	return NULL;
+}
+
+static struct iface *iface_by_syspath(const char *syspath)
+{
+	for (struct iface *i = ifaces; i; i = i->next)
+		if (strcmp(i->syspath, syspath) == 0)
+			return i;
+	return NULL;
+}
+
+/* The collection LEDs are written to. */
+static struct iface *led_iface(const struct unit *u)
+{
+	for (size_t i = 0; i < u->n_ifaces; i++)
+		if (u->ifaces[i]->row->wire->encode_leds)
+			return u->ifaces[i];
+	return NULL;
+}
+
+static const struct db_wire *led_wire(const struct unit *u)
+{
+	for (const struct db_row *r = db_rows; r < db_rows + db_row_count; r++)
+		if (r->vendor_id == u->vid && r->product_id == u->pid && r->wire->encode_leds)
+			return r->wire;
+	return NULL;
+}
+
+/* ---- protocol views ------------------------------------------------------------------- */
+
+static void describe(const struct unit *u, struct pm_device *d)
+{
+	const struct db_wire *w = led_wire(u);
+
+	memset(d, 0, sizeof *d);
+	d->id = u->id;
+	d->family = u->family;
+	d->model = u->model->name;
+	d->model_code = u->model->code;
+	d->vendor_id = u->vid;
+	d->product_id = u->pid;
+	d->serial = u->serial;
+	d->buttons = db_buttons_of(u->family, u->model);
+	d->slider = db_slider_positions_of(u->model);
+	if (w) {
+		d->leds = w->leds;
+		d->led_blink = w->led_blink;
+	}
+}
+
+/* Fills a snapshot of the announced units; returns how many. */
+static size_t snapshot(struct pm_device **out)
+{
+	size_t n = 0, i = 0;
+
+	for (struct unit *u = units; u; u = u->next)
+		n += u->announced;
+	*out = calloc(n ? n : 1, sizeof **out);
+	if (!*out)
+		return 0;
+	for (struct unit *u = units; u; u = u->next)
+		if (u->announced)
+			describe(u, &(*out)[i++]);
+	return i;
+}
+
+char *hub_hello(void)
+{
+	struct pm_device *devs;
+	size_t n = snapshot(&devs);
+	char *json = pm_hello(DICTABRIDGE_VERSION, devs, n);
+
+	free(devs);
+	return json;
+}
+
+char *hub_status(unsigned clients)
+{
+	struct pm_device *devs;
+	size_t n = snapshot(&devs);
+	char *json = pm_status(DICTABRIDGE_VERSION, clients, devs, n);
+
+	free(devs);
+	return json;
+}
+
+static void broadcast_owned(char *json)
+{
+	server_broadcast(json);
+	free(json);
+}
+
+/* ---- LEDs -------------------------------------------------------------------------------- */
+
+static void leds_write(struct unit *u)
+{
+	struct iface *i = led_iface(u);
+	uint8_t buf[64];
+	size_t len;
+
+	if (!i)
+		return;
+	len = i->row->wire->encode_leds(&u->leds, buf, sizeof buf);
+	if (len)
+		hid_iface_write(i->io, buf, len);
+}
+
+/* The record LED tells the truth about the reporting app: recording → red, a report
+ * open → green, neither → off. */
+static void leds_apply_state(struct unit *u)
+{
+	struct db_led_value *rec = &u->leds.led[DB_LED_RECORD];
+
+	rec->mode = DB_MODE_ON;
+	rec->color = state_recording ? DB_COLOR_RED
+	           : state_report_open ? DB_COLOR_GREEN : DB_COLOR_OFF;
+}
+
+__attribute__((format(printf, 3, 4)))
+static char *error_json(const char *code, const char *request, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return pm_error(code, msg, request);
+}
+
+static char *request_led(const struct pm_request *req)
+{
+	struct unit *u = unit_by_id(req->device_id);
+	const struct db_wire *w;
+
+	if (!u)
+		return error_json(PM_ERR_UNKNOWN_DEVICE, "led", "no device with id '%s'",
+		                  req->device_id);
+	w = led_wire(u);
+	if (!w || !(w->leds & (1u << req->led)))
+		return error_json(PM_ERR_UNKNOWN_LED, "led", "this device has no LED '%s'",
+		                  db_led_name(req->led));
+	if (req->color != DB_COLOR_OFF && req->mode != DB_MODE_ON && !w->led_blink)
+		return error_json(PM_ERR_UNSUPPORTED, "led", "LEDs of this device cannot %s",
+		                  req->mode == DB_MODE_BLINK_SLOW ? "blink slowly" : "blink fast");
+	u->leds.led[req->led].color = (uint8_t)req->color;
+	u->leds.led[req->led].mode = (uint8_t)req->mode;
+	leds_write(u);
+	return NULL;
+}
+
+char *hub_request(const struct pm_request *req)
+{
+	if (req->type == PM_REQ_LED)
+		return request_led(req);
+	state_recording = req->recording;
+	state_report_open = req->report_open;
+	for (struct unit *u = units; u; u = u->next) {
+		leds_apply_state(u);
+		leds_write(u);
+	}
+	return NULL;
+}
+
+/* ---- gestures ------------------------------------------------------------------------------ */
+
+static uint64_t now_ms(void)
+{
+	return queue_now_mono_us() / 1000u;
+}
+
+static void hold_timer_fired(lws_sorted_usec_list_t *sul);
+
+static void send_fires(const struct unit *u, const struct km_fire *f, size_t n,
+                       const char *gesture)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *json = pm_command(u->id, f[i].command, f[i].button, gesture);
+
+		server_send_command(json);
+		free(json);
+	}
+}
+
+/* Arms the one-shot timer for the next pending hold, if any: no hold, no wake-up. */
+static void hold_timer_rearm(struct unit *u)
+{
+	uint64_t deadline = km_next_deadline(&config->keymap, u->family, &u->km);
+	uint64_t now = now_ms();
+
+	if (deadline == UINT64_MAX) {
+		lws_sul_cancel(&u->hold_timer);
+		return;
+	}
+	lws_sul_schedule(server_lws_context(), 0, &u->hold_timer, hold_timer_fired,
+	                 (lws_usec_t)(deadline > now ? deadline - now : 0) * LWS_US_PER_MS);
+}
+
+static void hold_timer_fired(lws_sorted_usec_list_t *sul)
+{
+	struct unit *u = lws_container_of(sul, struct unit, hold_timer);
+	struct km_fire fires[KM_MAX_FIRES];
+	size_t n = km_on_timer(&config->keymap, u->family, &u->km, now_ms(), fires, KM_MAX_FIRES);
+
+	send_fires(u, fires, n, "hold");
+	hold_timer_rearm(u);
+}
+
+/* Emits every change between the unit's reported state and `now`, in button order;
+ * `release_gesture` names what released buttons mean ("release", or "unplug"). */
+static void buttons_changed(struct unit *u, uint32_t now, int64_t time_ms, uint64_t mono_ms,
+                            const char *release_gesture)
+{
+	uint32_t diff = u->buttons ^ now;
+
+	for (int b = 0; b < DB_BTN_COUNT; b++) {
+		struct km_fire fires[KM_MAX_FIRES];
+		bool pressed = now & DB_BTN_BIT(b);
+		size_t n;
+
+		if (!(diff & DB_BTN_BIT(b)))
+			continue;
+		broadcast_owned(pm_button(u->id, b, pressed, time_ms));
+		n = km_on_button(&config->keymap, u->family, &u->km, b, pressed, mono_ms, fires,
+		                 KM_MAX_FIRES);
+		send_fires(u, fires, n, pressed ? "press" : release_gesture);
+	}
+	u->buttons = now;
+	hold_timer_rearm(u);
+}
+
+static uint32_t unit_buttons(const struct unit *u)
+{
+	uint32_t all = 0;
+
+	for (size_t i = 0; i < u->n_ifaces; i++)
+		all |= u->ifaces[i]->buttons;
+	return all;
+}
+
+static void slider_moved(struct unit *u, int position, int64_t time_ms)
+{
+	struct km_fire fires[KM_MAX_FIRES];
+	size_t n;
+
+	if (position < 0 || position == u->km.slider)
+		return;
+	broadcast_owned(pm_slider(u->id, position, time_ms));
+	n = km_on_slider(&config->keymap, u->family, &u->km, position, fires, KM_MAX_FIRES);
+	send_fires(u, fires, n, "slider");
+}
+
+/* ---- units and interfaces ------------------------------------------------------------------------ */
+
+/* A stable id: the same unit gets the same id after a replug (serial, or else the USB
+ * port it sits in). Restricted to characters safe in URLs, logs and shells. */
+static void make_id(struct unit *u, const char *port)
+{
+	const char *tail = u->serial && *u->serial ? u->serial : port;
+	int n = snprintf(u->id, sizeof u->id, "%04x-%04x-%s%s", u->vid, u->pid,
+	                 u->serial && *u->serial ? "" : "usb", tail);
+
+	for (int i = 10; i < n && u->id[i]; i++) {
+		char c = u->id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '.' || c == '_'))
+			u->id[i] = '_';
+	}
+}
+
+static struct unit *unit_new(const struct hotplug_node *node, const struct db_row *row)
+{
+	struct unit *u = calloc(1, sizeof *u);
+
+	if (!u || !(u->syspath = strdup(node->unit_syspath))) {
+		free(u);
+		return NULL;
+	}
+	u->serial = node->serial && *node->serial ? strdup(node->serial) : NULL;
+	u->vid = node->vendor_id;
+	u->pid = node->product_id;
+	u->family = row->family;
+	u->generic = *db_model_lookup(row->family, 0);
+	u->generic.name = row->model;
+	u->model = &u->generic;
+	u->km.slider = -1;
+	make_id(u, node->unit_port);
+	u->next = units;
+	units = u;
+	return u;
+}
+
+static void unit_free(struct unit *u)
+{
+	struct unit **pp = &units;
+
+	while (*pp != u)
+		pp = &(*pp)->next;
+	*pp = u->next;
+	lws_sul_cancel(&u->hold_timer);
+	free(u->syspath);
+	free(u->serial);
+	free(u);
+}
+
+static void announce(struct unit *u)
+{
+	struct pm_device d;
+
+	u->announced = true;
+	log_info("attached %s (serial %s) as %s", u->model->name,
+	         u->serial ? u->serial : "none", u->id);
+	describe(u, &d);
+	broadcast_owned(pm_device_added(&d));
+	leds_apply_state(u);
+	leds_write(u);
+}
+
+/* Whether the reporting app may be recording because of this unit: it can start
+ * recording and the app says it is recording. */
+static bool may_be_recording(const struct unit *u)
+{
+	const struct km_family_map *m = &config->keymap.family[u->family];
+
+	if (!state_recording)
+		return false;
+	if (db_slider_positions_of(u->model) & DB_BTN_BIT(DB_BTN_RECORD))
+		return true;
+	for (int b = 0; b < DB_BTN_COUNT; b++)
+		for (int g = 0; g < KM_GESTURE_COUNT; g++)
+			if (m->bind[b][g] == KM_RECORD_TOGGLE || m->bind[b][g] == KM_RECORD_START)
+				return true;
+	return false;
+}
+
+static void unit_removed(struct unit *u)
+{
+	if (u->announced) {
+		/* Clinical safety: pulling the microphone out must not leave dictation running. */
+		if (may_be_recording(u)) {
+			char *json = pm_command(u->id, KM_RECORD_STOP, -1, "unplug");
+
+			server_send_command(json);
+			free(json);
+		}
+		log_info("detached %s (serial %s) %s", u->model->name,
+		         u->serial ? u->serial : "none", u->id);
+		broadcast_owned(pm_device_removed(u->id));
+	}
+	unit_free(u);
+}
+
+static void iface_remove(struct iface *i, const char *why)
+{
+	struct unit *u = i->unit;
+	struct iface **pp = &ifaces;
+
+	log_debug("collection %s gone: %s", i->syspath, why);
+	hid_iface_stop(i->io);
+	i->buttons = 0;
+	if (u->announced) {
+		uint32_t held = unit_buttons(u);
+
+		if (held != u->buttons) /* a button held while unplugged is released first */
+			buttons_changed(u, held, queue_now_real_ms(), now_ms(), "unplug");
+	}
+	for (size_t k = 0; k < u->n_ifaces; k++) {
+		if (u->ifaces[k] == i) {
+			memmove(&u->ifaces[k], &u->ifaces[k + 1],
+			        (u->n_ifaces - k - 1) * sizeof u->ifaces[0]);
+			u->n_ifaces--;
+			break;
+		}
+	}
+	while (*pp != i)
+		pp = &(*pp)->next;
+	*pp = i->next;
+	free(i->syspath);
+	free(i);
+	if (!u->n_ifaces)
+		unit_removed(u);
+}
+
+static const struct db_row *match_node(const struct hotplug_node *node)
+{
+	uint16_t pages[MAX_COLLECTIONS], usages[MAX_COLLECTIONS];
+	size_t n = hid_collections(node->vendor_id, node->product_id, node->devnode, pages,
+	                           usages, MAX_COLLECTIONS);
+
+	for (size_t k = 0; k < n; k++) {
+		const struct db_row *row =
+			db_match(node->vendor_id, node->product_id, pages[k], usages[k]);
+		if (row)
+			return row;
+	}
+	return NULL;
+}
+
+void hub_node_added(const struct hotplug_node *node)
+{
+	const struct db_row *row;
+	struct unit *u;
+	struct iface *i;
+
+	if (iface_by_syspath(node->syspath))
+		return;
+	row = match_node(node);
+	if (!row)
+		return;
+	u = unit_by_syspath(node->unit_syspath);
+	if (!u && !(u = unit_new(node, row)))
+		return;
+	if (u->n_ifaces == UNIT_MAX_IFACES || !(i = calloc(1, sizeof *i))) {
+		if (!u->n_ifaces)
+			unit_free(u);
+		return;
+	}
+	i->id = next_iface_id++;
+	i->row = row;
+	i->unit = u;
+	i->syspath = strdup(node->syspath);
+	i->io = i->syspath ? hid_iface_start(node->devnode, row, i->id,
+	                                     config->identify_timeout_ms)
+	                   : NULL;
+	if (!i->io) {
+		log_error("cannot start I/O for %s", node->devnode);
+		free(i->syspath);
+		free(i);
+		if (!u->n_ifaces)
+			unit_free(u);
+		return;
+	}
+	u->ifaces[u->n_ifaces++] = i;
+	i->next = ifaces;
+	ifaces = i;
+	log_debug("opening %s (%s collection %04x:%04x)", node->devnode,
+	          db_family_name(row->family), row->usage_page, row->usage);
+}
+
+void hub_node_removed(const char *syspath)
+{
+	struct iface *i = iface_by_syspath(syspath);
+
+	if (i)
+		iface_remove(i, "unplugged");
+}
+
+/* ---- device events ------------------------------------------------------------------------------- */
+
+static void on_opened(struct iface *i, uint16_t code)
+{
+	struct unit *u = i->unit;
+
+	if (i->row->wire->identifies && code)
+		u->model = db_model_lookup(u->family, code);
+	if (!u->announced)
+		announce(u);
+}
+
+static void on_report(struct iface *i, const struct dev_event *ev)
+{
+	struct unit *u = i->unit;
+	struct db_input in;
+
+	if (!u->announced)
+		return;
+	db_decode(i->row, u->model, ev->data, ev->len, &in);
+	switch (in.kind) {
+	case DB_INPUT_BUTTONS:
+		slider_moved(u, in.slider, ev->real_ms);
+		i->buttons = in.buttons;
+		buttons_changed(u, unit_buttons(u), ev->real_ms, ev->mono_us / 1000u, "release");
+		break;
+	case DB_INPUT_MOTION:
+		if (in.motion != u->motion) {
+			u->motion = in.motion;
+			broadcast_owned(pm_motion(u->id, in.motion));
+		}
+		break;
+	case DB_INPUT_IGNORE:
+		break;
+	}
+}
+
+void hub_drain(void)
+{
+	uint64_t dropped;
+	struct dev_event *list = queue_take_all(&dropped);
+
+	if (dropped)
+		log_warn("dropped %llu device reports (event queue full)",
+		         (unsigned long long)dropped);
+	for (struct dev_event *ev = list; ev; ev = ev->next) {
+		struct iface *i = iface_by_id(ev->iface_id);
+
+		if (!i)
+			continue; /* already removed: late events of a stopped collection */
+		switch (ev->kind) {
+		case DEV_EV_OPENED:
+			on_opened(i, ev->model_code);
+			break;
+		case DEV_EV_REPORT:
+			on_report(i, ev);
+			break;
+		case DEV_EV_OPEN_FAILED:
+			log_warn("cannot open %s: %s", i->syspath, ev->text);
+			iface_remove(i, ev->text);
+			break;
+		case DEV_EV_GONE:
+			iface_remove(i, ev->text);
+			break;
+		}
+	}
+	queue_free(list);
+}
+
+void hub_shutdown(void)
+{
+	for (struct unit *u = units; u; u = u->next) {
+		memset(&u->leds, 0, sizeof u->leds);
+		leds_write(u);
+	}
+	while (ifaces) {
+		struct iface *i = ifaces;
+		struct unit *u = i->unit;
+
+		u->announced = false; /* nobody is listening any more: no messages */
+		iface_remove(i, "shutting down");
+	}
+}

@@ -1,0 +1,265 @@
+/* dictabridged: flags, configuration, signals, start-up and orderly shutdown. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "daemon/hid.h"
+#include "daemon/hotplug.h"
+#include "daemon/hub.h"
+#include "daemon/log.h"
+#include "daemon/queue.h"
+#include "daemon/server.h"
+#include "dictabridge-version.h"
+
+struct options {
+	const char *config_path;
+	int port;                      /* 0: from the config */
+	const char *origins[CONFIG_MAX_ORIGINS];
+	size_t n_origins;
+	int verbose;
+};
+
+static struct config active;       /* the configuration in force */
+static struct options opts;
+static int signal_fd = -1;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: dictabridged [OPTION]...\n"
+	        "Serve dictation devices (SpeechMike, PowerMic, foot pedals) to web pages on\n"
+	        "a local WebSocket (127.0.0.1 and ::1 only).\n\n"
+	        "  --port N               listen on port N (default %d)\n"
+	        "  --allow-origin ORIGIN  also allow web pages from ORIGIN (repeatable);\n"
+	        "                         patterns like https://*.example.org are accepted\n"
+	        "  --config FILE          read FILE instead of searching\n"
+	        "                         $XDG_CONFIG_HOME/dictabridge/config.json, then\n"
+	        "                         /etc/dictabridge/config.json\n"
+	        "  --verbose              log debug messages\n"
+	        "  --version              print the version and exit\n"
+	        "  --help                 print this help and exit\n\n"
+	        "Signals: SIGHUP reloads the configuration; SIGTERM/SIGINT turn the LEDs off\n"
+	        "and exit.\n",
+	        CONFIG_DEFAULT_PORT);
+}
+
+static int parse_port(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *s == '\0' || *end != '\0' || v < 1 || v > 65535)
+		return -1;
+	return (int)v;
+}
+
+/* Returns -1 to continue, else the exit status. */
+static int parse_args(int argc, char **argv)
+{
+	enum { OPT_PORT = 1, OPT_ORIGIN, OPT_CONFIG, OPT_VERBOSE, OPT_VERSION, OPT_HELP };
+	static const struct option longopts[] = {
+		{"port", required_argument, NULL, OPT_PORT},
+		{"allow-origin", required_argument, NULL, OPT_ORIGIN},
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"verbose", no_argument, NULL, OPT_VERBOSE},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"help", no_argument, NULL, OPT_HELP},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PORT:
+			opts.port = parse_port(optarg);
+			if (opts.port < 0) {
+				fprintf(stderr, "dictabridged: --port: '%s' is not a port number "
+				                "(1-65535)\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_ORIGIN:
+			if (opts.n_origins == CONFIG_MAX_ORIGINS) {
+				fprintf(stderr, "dictabridged: too many --allow-origin (at most %d)\n",
+				        CONFIG_MAX_ORIGINS);
+				return 2;
+			}
+			opts.origins[opts.n_origins++] = optarg;
+			break;
+		case OPT_CONFIG:
+			opts.config_path = optarg;
+			break;
+		case OPT_VERBOSE:
+			opts.verbose = 1;
+			break;
+		case OPT_VERSION:
+			printf("dictabridged %s (protocol %d)\n", DICTABRIDGE_VERSION,
+			       DICTABRIDGE_PROTOCOL);
+			return 0;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dictabridged: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return -1;
+}
+
+/* Loads the file and applies the command line on top. */
+static int load_config(struct config *c)
+{
+	char err[512];
+
+	if (config_load(opts.config_path, c, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	for (size_t i = 0; i < opts.n_origins; i++) {
+		if (config_add_origin(c, opts.origins[i], err, sizeof err) < 0) {
+			log_error("--allow-origin: %s", err);
+			config_free(c);
+			return -1;
+		}
+	}
+	if (opts.port)
+		c->port = opts.port;
+	if (opts.verbose)
+		c->log_level = LOG_DEBUG;
+	return 0;
+}
+
+static void apply_config(void)
+{
+	log_set_level(active.log_level);
+	server_set_origins((const char *const *)active.origins, active.n_origins);
+	hub_set_config(&active);
+}
+
+static void reload(void)
+{
+	struct config next;
+	int old_port = active.port;
+
+	log_info("reloading the configuration (SIGHUP)");
+	if (load_config(&next) < 0) {
+		log_error("the new configuration was not applied; the running one is kept");
+		return;
+	}
+	if (next.port != old_port) {
+		log_warn("port change %d -> %d needs a restart; still on %d", old_port, next.port,
+		         old_port);
+		next.port = old_port;
+	}
+	config_free(&active);
+	active = next;
+	apply_config();
+	log_info("configuration reloaded from %s", active.source ? active.source : "defaults");
+}
+
+static void on_signal(void *arg)
+{
+	struct signalfd_siginfo si;
+
+	(void)arg;
+	while (read(signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGHUP) {
+			reload();
+		} else {
+			log_info("received %s, shutting down", strsignal((int)si.ssi_signo));
+			server_stop_loop();
+		}
+	}
+}
+
+static void on_hotplug(void *arg)
+{
+	(void)arg;
+	hotplug_dispatch();
+}
+
+static const struct server_handlers handlers = {
+	.hello = hub_hello,
+	.status = hub_status,
+	.request = hub_request,
+	.woken = hub_drain,
+};
+
+static const struct hotplug_ops hotplug_handlers = {
+	.added = hub_node_added,
+	.removed = hub_node_removed,
+};
+
+int main(int argc, char **argv)
+{
+	sigset_t mask;
+	int rc = parse_args(argc, argv), udev_fd;
+
+	if (rc >= 0)
+		return rc;
+	log_init();
+	if (load_config(&active) < 0)
+		return 1;
+	log_set_level(active.log_level);
+	log_info("dictabridged %s starting (config: %s)", DICTABRIDGE_VERSION,
+	         active.source ? active.source : "built-in defaults");
+
+	/* Signals arrive as a descriptor on the loop; block them before any thread starts
+	 * so that no device thread takes them. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+
+	log_hook_lws();
+	if (signal_fd < 0 || hid_global_init() < 0) {
+		log_error("cannot initialise signals or hidapi");
+		return 1;
+	}
+	queue_init(server_wake);
+	hub_init(&active);
+	if (server_init(active.port, &handlers) < 0) {
+		config_free(&active);
+		return 1;
+	}
+	apply_config();
+	udev_fd = hotplug_open(&hotplug_handlers);
+	if (udev_fd < 0 || server_watch_fd(udev_fd, on_hotplug, NULL) < 0 ||
+	    server_watch_fd(signal_fd, on_signal, NULL) < 0) {
+		log_error("cannot watch for devices or signals");
+		server_destroy();
+		config_free(&active);
+		return 1;
+	}
+	hotplug_scan();
+
+	server_run();
+
+	server_close_all(1001, "dictabridged is shutting down");
+	hub_shutdown();
+	hub_drain();
+	server_destroy();
+	queue_shutdown();
+	hotplug_close();
+	hid_global_exit();
+	close(signal_fd);
+	config_free(&active);
+	log_info("stopped");
+	return 0;
+}

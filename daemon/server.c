@@ -1,0 +1,785 @@
+#include "daemon/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libwebsockets.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon/log.h"
+#include "protocol/origin.h"
+
+#define HDR_MAX 256
+#define CLOSE_ALL_MS 1000
+
+/* One outgoing message, shared by every client it is queued for. */
+struct outbuf {
+	unsigned refs;
+	size_t len;
+	unsigned char data[]; /* LWS_PRE bytes of headroom, then the payload */
+};
+
+struct outmsg {
+	struct outmsg *next;
+	struct outbuf *buf;
+};
+
+struct client {
+	struct lws *wsi;
+	struct client *next;           /* all established clients */
+	struct outmsg *head, *tail;
+	size_t queued, queued_bytes;
+	char *rx;                      /* a message being reassembled from fragments */
+	size_t rx_len;
+	double tokens;                 /* rate limit bucket */
+	lws_usec_t refilled_at;
+	int close_code;                /* nonzero: close with it at the next writable */
+	const char *close_reason;
+};
+
+struct http_session {
+	char *body;
+	size_t len;
+};
+
+struct fd_watch {
+	void (*cb)(void *arg);
+	void *arg;
+};
+
+static struct lws_context *ctx;
+static struct lws_vhost *vhost;
+static const struct server_handlers *handlers;
+static int listen_port;
+static char **origins;
+static size_t n_origins;
+static struct client *clients;
+static unsigned n_clients;
+static struct client *claims[SERVER_MAX_CLIENTS]; /* claim stack, top = last */
+static size_t n_claims;
+static volatile int loop_running;
+static struct fd_watch watches[8];
+static size_t n_watches;
+
+/* ---- outgoing queues ----------------------------------------------------------- */
+
+static struct outbuf *outbuf_new(const char *json)
+{
+	size_t len = strlen(json);
+	struct outbuf *b = malloc(sizeof *b + LWS_PRE + len);
+
+	if (!b)
+		return NULL;
+	b->refs = 0;
+	b->len = len;
+	memcpy(b->data + LWS_PRE, json, len);
+	return b;
+}
+
+static void outbuf_unref(struct outbuf *b)
+{
+	if (--b->refs == 0)
+		free(b);
+}
+
+static void client_kill(struct client *c, const char *why)
+{
+	log_warn("closing a client: %s", why);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_REASON_BASE, LWS_TO_KILL_ASYNC);
+}
+
+/* Queues b for c. A client that stops reading is cut off once its queue is full rather
+ * than being allowed to grow memory or to make the others wait. */
+static void client_enqueue(struct client *c, struct outbuf *b)
+{
+	struct outmsg *m;
+
+	if (c->close_code)
+		return;
+	if (c->queued >= SERVER_CLIENT_QUEUE_MAX ||
+	    c->queued_bytes + b->len > SERVER_CLIENT_QUEUE_BYTES) {
+		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+		client_kill(c, "it is not reading its messages (queue full)");
+		return;
+	}
+	m = malloc(sizeof *m);
+	if (!m)
+		return;
+	m->next = NULL;
+	m->buf = b;
+	b->refs++;
+	if (c->tail)
+		c->tail->next = m;
+	else
+		c->head = m;
+	c->tail = m;
+	c->queued++;
+	c->queued_bytes += b->len;
+	lws_callback_on_writable(c->wsi);
+}
+
+static void send_to(struct client *c, const char *json)
+{
+	struct outbuf *b;
+
+	if (!json || !(b = outbuf_new(json)))
+		return;
+	b->refs = 1;
+	client_enqueue(c, b);
+	outbuf_unref(b);
+}
+
+static void send_owned(struct client *c, char *json)
+{
+	send_to(c, json);
+	free(json);
+}
+
+void server_broadcast(const char *json)
+{
+	struct outbuf *b;
+
+	if (!json || !clients || !(b = outbuf_new(json)))
+		return;
+	b->refs = 1;
+	for (struct client *c = clients; c; c = c->next)
+		client_enqueue(c, b);
+	outbuf_unref(b);
+}
+
+void server_send_command(const char *json)
+{
+	if (n_claims)
+		send_to(claims[n_claims - 1], json);
+	else
+		server_broadcast(json);
+}
+
+unsigned server_client_count(void)
+{
+	return n_clients;
+}
+
+static void client_drop_queue(struct client *c)
+{
+	while (c->head) {
+		struct outmsg *m = c->head;
+
+		c->head = m->next;
+		outbuf_unref(m->buf);
+		free(m);
+	}
+	c->tail = NULL;
+	c->queued = c->queued_bytes = 0;
+}
+
+static int client_write_one(struct client *c)
+{
+	struct outmsg *m = c->head;
+
+	if (!m)
+		return 0;
+	if (lws_write(c->wsi, m->buf->data + LWS_PRE, m->buf->len, LWS_WRITE_TEXT) <
+	    (int)m->buf->len)
+		return -1;
+	c->head = m->next;
+	if (!c->head)
+		c->tail = NULL;
+	c->queued--;
+	c->queued_bytes -= m->buf->len;
+	outbuf_unref(m->buf);
+	free(m);
+	if (c->head)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/* ---- claim stack ----------------------------------------------------------------- */
+
+static struct client *claim_top(void)
+{
+	return n_claims ? claims[n_claims - 1] : NULL;
+}
+
+static void claim_remove(struct client *c)
+{
+	for (size_t i = 0; i < n_claims; i++) {
+		if (claims[i] == c) {
+			memmove(&claims[i], &claims[i + 1], (n_claims - i - 1) * sizeof claims[0]);
+			n_claims--;
+			return;
+		}
+	}
+}
+
+/* Tells the old and the new owner when the top of the stack changed. */
+static void claim_changed(struct client *old_top)
+{
+	struct client *top = claim_top();
+
+	if (top == old_top)
+		return;
+	if (old_top)
+		send_owned(old_top, pm_claim(false));
+	if (top)
+		send_owned(top, pm_claim(true));
+}
+
+static void client_claim(struct client *c)
+{
+	struct client *old = claim_top();
+
+	claim_remove(c);
+	claims[n_claims++] = c;
+	if (old == c)
+		send_owned(c, pm_claim(true));
+	claim_changed(old);
+}
+
+static void client_release(struct client *c)
+{
+	struct client *old = claim_top();
+
+	claim_remove(c);
+	if (old != c)
+		send_owned(c, pm_claim(false));
+	claim_changed(old);
+}
+
+/* ---- requests ------------------------------------------------------------------- */
+
+static bool rate_ok(struct client *c)
+{
+	lws_usec_t now = lws_now_usecs();
+
+	c->tokens += (double)(now - c->refilled_at) * SERVER_RATE_PER_SEC / 1e6;
+	if (c->tokens > SERVER_RATE_BURST)
+		c->tokens = SERVER_RATE_BURST;
+	c->refilled_at = now;
+	if (c->tokens < 1.0)
+		return false;
+	c->tokens -= 1.0;
+	return true;
+}
+
+static void handle_message(struct client *c, const char *text, size_t len)
+{
+	struct pm_request req;
+	struct pm_parse_error err;
+
+	if (!rate_ok(c)) {
+		send_owned(c, pm_error(PM_ERR_RATE_LIMITED,
+		                       "too many messages; slow down", NULL));
+		return;
+	}
+	if (pm_parse_request(text, len, &req, &err) < 0) {
+		send_owned(c, pm_error(err.code, err.message,
+		                       err.request_type[0] ? err.request_type : NULL));
+		return;
+	}
+	switch (req.type) {
+	case PM_REQ_PING:
+		send_owned(c, pm_pong(req.id_json));
+		break;
+	case PM_REQ_CLAIM:
+		client_claim(c);
+		break;
+	case PM_REQ_RELEASE:
+		client_release(c);
+		break;
+	case PM_REQ_LED:
+	case PM_REQ_STATE: {
+		char *reply = handlers->request(&req);
+
+		if (reply)
+			send_owned(c, reply);
+		break;
+	}
+	}
+}
+
+/* Reassembles fragments; anything over the limit closes the connection with 1009. */
+static int client_receive(struct client *c, struct lws *wsi, const void *in, size_t len)
+{
+	bool first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
+
+	if (lws_frame_is_binary(wsi)) {
+		if (final)
+			send_owned(c, pm_error(PM_ERR_INVALID_MESSAGE,
+			                       "binary messages are not accepted", NULL));
+		return 0;
+	}
+	if (first)
+		c->rx_len = 0;
+	if (c->rx_len + len > PM_MAX_MESSAGE_BYTES) {
+		static const char reason[] = "message larger than 65536 bytes";
+
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+		                 (unsigned char *)reason, sizeof reason - 1);
+		return -1;
+	}
+	if (!c->rx) {
+		c->rx = malloc(PM_MAX_MESSAGE_BYTES);
+		if (!c->rx)
+			return -1;
+	}
+	memcpy(c->rx + c->rx_len, in, len);
+	c->rx_len += len;
+	if (final && lws_remaining_packet_payload(wsi) == 0)
+		handle_message(c, c->rx, c->rx_len);
+	return 0;
+}
+
+/* ---- the gate: Host, Origin, subprotocol, client cap ----------------------------- */
+
+static bool header(struct lws *wsi, enum lws_token_indexes t, char *buf, size_t len)
+{
+	int n = lws_hdr_total_length(wsi, t);
+
+	if (n <= 0 || (size_t)n >= len)
+		return false;
+	return lws_hdr_copy(wsi, buf, (int)len, t) >= 0;
+}
+
+/* Returns 0 when allowed, else the HTTP status to refuse with and a reason. */
+static int gate(struct lws *wsi, const char **why)
+{
+	char host[HDR_MAX], origin[HDR_MAX];
+
+	if (!header(wsi, WSI_TOKEN_HOST, host, sizeof host) || !origin_host_ok(host, listen_port)) {
+		*why = "Host not allowed";
+		return HTTP_STATUS_FORBIDDEN;
+	}
+	/* A browser always sends Origin; no Origin is a local program, which could open
+	 * the device nodes itself anyway. An Origin header too long to copy is refused. */
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0 &&
+	    (!header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin) ||
+	     !origin_allowed(origin, (const char *const *)origins, n_origins))) {
+		*why = "Origin not allowed";
+		return HTTP_STATUS_FORBIDDEN;
+	}
+	return 0;
+}
+
+static bool offers_subprotocol(struct lws *wsi)
+{
+	char list[HDR_MAX];
+
+	if (!header(wsi, WSI_TOKEN_PROTOCOL, list, sizeof list))
+		return false;
+	for (char *save = NULL, *tok = strtok_r(list, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save))
+		if (strcmp(tok, PM_SUBPROTOCOL) == 0)
+			return true;
+	return false;
+}
+
+/* Writes a complete plain-text refusal. Hand-made rather than lws_return_http_status,
+ * which answers an upgrade with an HTML page and an HTTP/1.0 status line that strict
+ * WebSocket clients reject as malformed. */
+static int refuse(struct lws *wsi, int status, const char *why)
+{
+	unsigned char buf[LWS_PRE + 512];
+	const char *text = status == HTTP_STATUS_FORBIDDEN     ? "Forbidden"
+	                 : status == HTTP_STATUS_NOT_FOUND     ? "Not Found"
+	                 : status == HTTP_STATUS_BAD_REQUEST   ? "Bad Request"
+	                 : status == HTTP_STATUS_METHOD_NOT_ALLOWED ? "Method Not Allowed"
+	                                                      : "Service Unavailable";
+	int n = snprintf((char *)buf + LWS_PRE, sizeof buf - LWS_PRE,
+	                 "HTTP/1.1 %d %s\r\ncontent-type: text/plain\r\n"
+	                 "content-length: %zu\r\nconnection: close\r\n\r\n%s\n",
+	                 status, text, strlen(why) + 1, why);
+
+	if (status != HTTP_STATUS_NOT_FOUND)
+		log_info("refused a connection: %s", why);
+	lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP_HEADERS);
+	return 1;
+}
+
+static int confirm_upgrade(struct lws *wsi)
+{
+	const char *why = NULL;
+	int status = gate(wsi, &why);
+
+	if (status)
+		return refuse(wsi, status, why);
+	if (!offers_subprotocol(wsi))
+		return refuse(wsi, HTTP_STATUS_BAD_REQUEST,
+		              "WebSocket subprotocol " PM_SUBPROTOCOL " required");
+	if (n_clients >= SERVER_MAX_CLIENTS)
+		return refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "too many clients");
+	return 0;
+}
+
+/* ---- HTTP ------------------------------------------------------------------------ */
+
+static int http_respond(struct lws *wsi, struct http_session *s, const char *path)
+{
+	unsigned char head[LWS_PRE + 1024], *start = head + LWS_PRE, *p = start,
+	                                    *end = head + sizeof head - 1;
+	char origin[HDR_MAX];
+	const char *why = NULL;
+	int status = gate(wsi, &why);
+
+	if (!status && !lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) {
+		status = HTTP_STATUS_METHOD_NOT_ALLOWED;
+		why = "only GET is served";
+	} else if (!status && strcmp(path, "/status") != 0) {
+		status = HTTP_STATUS_NOT_FOUND;
+		why = "not found";
+	}
+	if (status) {
+		refuse(wsi, status, why);
+		return -1;
+	}
+
+	s->body = handlers->status(n_clients);
+	if (!s->body)
+		return -1;
+	s->len = strlen(s->body);
+	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", s->len, &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+	                                (const unsigned char *)"no-store", 8, &p, end))
+		return -1;
+	/* The gate already checked the Origin: an allowed page may read the answer. */
+	if (header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin) &&
+	    (lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
+	                                 (const unsigned char *)origin, (int)strlen(origin), &p,
+	                                 end) ||
+	     lws_add_http_header_by_name(wsi, (const unsigned char *)"vary:",
+	                                 (const unsigned char *)"Origin", 6, &p, end)))
+		return -1;
+	if (lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int http_write_body(struct lws *wsi, struct http_session *s)
+{
+	unsigned char *buf;
+	int n;
+
+	if (!s->body)
+		return -1;
+	buf = malloc(LWS_PRE + s->len);
+	if (!buf)
+		return -1;
+	memcpy(buf + LWS_PRE, s->body, s->len);
+	n = lws_write(wsi, buf + LWS_PRE, s->len, LWS_WRITE_HTTP_FINAL);
+	free(buf);
+	free(s->body);
+	s->body = NULL;
+	if (n < (int)s->len)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                         void *in, size_t len)
+{
+	struct http_session *s = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return confirm_upgrade(wsi);
+	case LWS_CALLBACK_HTTP:
+		return http_respond(wsi, s, in);
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return http_write_body(wsi, s);
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (s) {
+			free(s->body);
+			s->body = NULL;
+		}
+		return 0;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		if (wsi && lws_get_vhost(wsi) == vhost && handlers)
+			handlers->woken();
+		return 0;
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}
+
+/* ---- WebSocket clients ----------------------------------------------------------- */
+
+static void client_unlink(struct client *c)
+{
+	struct client **pp = &clients;
+	struct client *old_top = claim_top();
+
+	while (*pp && *pp != c)
+		pp = &(*pp)->next;
+	if (!*pp)
+		return;
+	*pp = c->next;
+	n_clients--;
+	claim_remove(c);
+	if (old_top == c) /* the previous claimant, if any, owns the commands again */
+		claim_changed(NULL);
+	client_drop_queue(c);
+	free(c->rx);
+	c->rx = NULL;
+}
+
+static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                       void *in, size_t len)
+{
+	struct client *c = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_ESTABLISHED:
+		memset(c, 0, sizeof *c);
+		c->wsi = wsi;
+		c->tokens = SERVER_RATE_BURST;
+		c->refilled_at = lws_now_usecs();
+		c->next = clients;
+		clients = c;
+		n_clients++;
+		log_debug("client connected (%u now)", n_clients);
+		send_owned(c, handlers->hello());
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		return client_receive(c, wsi, in, len);
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (c->close_code) {
+			lws_close_reason(wsi, (enum lws_close_status)c->close_code,
+			                 (unsigned char *)c->close_reason,
+			                 c->close_reason ? strlen(c->close_reason) : 0);
+			return -1;
+		}
+		return client_write_one(c);
+	case LWS_CALLBACK_CLOSED:
+		client_unlink(c);
+		log_debug("client disconnected (%u left)", n_clients);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* ---- foreign descriptors ------------------------------------------------------------ */
+
+static int fd_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                       void *in, size_t len)
+{
+	struct fd_watch *w = lws_get_opaque_user_data(wsi);
+
+	(void)user;
+	(void)in;
+	(void)len;
+	if (reason == LWS_CALLBACK_RAW_RX_FILE && w)
+		w->cb(w->arg);
+	return 0;
+}
+
+int server_watch_fd(int fd, void (*cb)(void *arg), void *arg)
+{
+	lws_sock_file_fd_type u;
+	struct lws *wsi;
+	struct fd_watch *w;
+
+	if (n_watches == sizeof watches / sizeof watches[0])
+		return -1;
+	/* lws closes what it adopts; the owner keeps (and closes) its own descriptor. */
+	u.filefd = (lws_filefd_type)dup(fd);
+	if (u.filefd < 0)
+		return -1;
+	wsi = lws_adopt_descriptor_vhost(vhost, LWS_ADOPT_RAW_FILE_DESC, u, "dictabridge-fd",
+	                                 NULL);
+	if (!wsi) {
+		close(u.filefd);
+		return -1;
+	}
+	w = &watches[n_watches++];
+	w->cb = cb;
+	w->arg = arg;
+	lws_set_opaque_user_data(wsi, w);
+	return 0;
+}
+
+/* ---- life cycle ---------------------------------------------------------------------- */
+
+static const struct lws_protocols protocols[] = {
+	{"http", http_callback, sizeof(struct http_session), 0, 0, NULL, 0},
+	{PM_SUBPROTOCOL, ws_callback, sizeof(struct client), 4096, 0, NULL, 0},
+	{"dictabridge-fd", fd_callback, 0, 0, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* The listening sockets are ours, not lws's: lws 4.1 binds an IPv4 "iface" on a dual-stack
+ * socket to every address, so the daemon binds exactly 127.0.0.1 and ::1 itself and
+ * hands each accepted connection to lws. */
+static int listen_fds[2] = {-1, -1};
+
+static int open_listener(int family, int port, int *err)
+{
+	struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+	int rc;
+
+	if (fd < 0) {
+		*err = errno;
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (family == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+		a6.sin6_addr = in6addr_loopback;
+		rc = bind(fd, (struct sockaddr *)&a6, sizeof a6);
+	} else {
+		a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		rc = bind(fd, (struct sockaddr *)&a4, sizeof a4);
+	}
+	if (rc < 0 || listen(fd, 64) < 0) {
+		*err = errno;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void on_accept(void *arg)
+{
+	int lfd = *(int *)arg, fd;
+
+	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		if (!lws_adopt_socket_vhost(vhost, fd))
+			log_warn("could not take a new connection");
+	}
+}
+
+static int listen_failed(const char *addr, int port, int err)
+{
+	if (err == EADDRINUSE)
+		log_error("port %d on %s is already in use (is another dictabridged running? "
+		          "see --port)", port, addr);
+	else
+		log_error("cannot listen on %s:%d: %s", addr, port, strerror(err));
+	return -1;
+}
+
+int server_init(int port, const struct server_handlers *h)
+{
+	struct lws_context_creation_info info;
+	int err4 = 0, err6 = 0;
+
+	handlers = h;
+	listen_port = port;
+	listen_fds[0] = open_listener(AF_INET, port, &err4);
+	if (listen_fds[0] < 0)
+		return listen_failed("127.0.0.1", port, err4);
+	/* IPv6 loopback is optional (some hosts disable IPv6), but another program holding
+	 * [::1]:port is not: a browser resolving "localhost" to ::1 would reach it. */
+	listen_fds[1] = open_listener(AF_INET6, port, &err6);
+	if (listen_fds[1] < 0 && err6 == EADDRINUSE) {
+		server_destroy();
+		return listen_failed("[::1]", port, err6);
+	}
+	if (listen_fds[1] < 0)
+		log_warn("not listening on [::1]:%d: %s", port, strerror(err6));
+
+	memset(&info, 0, sizeof info);
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_VALIDATE_UTF8;
+	info.timeout_secs = 10;  /* a handshake trickled byte by byte is dropped */
+	info.max_http_header_data = 4096;
+	ctx = lws_create_context(&info);
+	if (ctx) {
+		memset(&info, 0, sizeof info);
+		info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+		info.vhost_name = "dictabridge";
+		info.protocols = protocols;
+		vhost = lws_create_vhost(ctx, &info);
+	}
+	if (!vhost || server_watch_fd(listen_fds[0], on_accept, &listen_fds[0]) < 0 ||
+	    (listen_fds[1] >= 0 && server_watch_fd(listen_fds[1], on_accept, &listen_fds[1]) < 0)) {
+		log_error("cannot start the WebSocket server");
+		server_destroy();
+		return -1;
+	}
+	log_info("listening on 127.0.0.1:%d%s", port, listen_fds[1] >= 0 ? " and [::1]" : "");
+	return 0;
+}
+
+void server_set_origins(const char *const *list, size_t n)
+{
+	char **copy = calloc(n ? n : 1, sizeof *copy);
+
+	if (!copy)
+		return;
+	for (size_t i = 0; i < n; i++)
+		copy[i] = strdup(list[i]);
+	for (size_t i = 0; i < n_origins; i++)
+		free(origins[i]);
+	free(origins);
+	origins = copy;
+	n_origins = n;
+}
+
+void server_run(void)
+{
+	loop_running = 1;
+	while (loop_running && lws_service(ctx, 0) >= 0)
+		;
+}
+
+void server_stop_loop(void)
+{
+	loop_running = 0;
+}
+
+void server_wake(void)
+{
+	if (ctx)
+		lws_cancel_service(ctx);
+}
+
+static void close_all_deadline(lws_sorted_usec_list_t *sul)
+{
+	(void)sul; /* only here to make lws_service return at the deadline */
+}
+
+void server_close_all(int code, const char *reason)
+{
+	static lws_sorted_usec_list_t deadline;
+	lws_usec_t until = lws_now_usecs() + (lws_usec_t)CLOSE_ALL_MS * 1000;
+
+	lws_sul_schedule(ctx, 0, &deadline, close_all_deadline, (lws_usec_t)CLOSE_ALL_MS * 1000);
+	for (struct client *c = clients; c; c = c->next) {
+		c->close_code = code;
+		c->close_reason = reason;
+		lws_callback_on_writable(c->wsi);
+	}
+	while (clients && lws_now_usecs() < until && lws_service(ctx, 0) >= 0)
+		;
+	lws_sul_cancel(&deadline);
+}
+
+void server_destroy(void)
+{
+	if (ctx)
+		lws_context_destroy(ctx);
+	ctx = NULL;
+	vhost = NULL;
+	for (size_t i = 0; i < 2; i++) {
+		if (listen_fds[i] >= 0)
+			close(listen_fds[i]);
+		listen_fds[i] = -1;
+	}
+	for (size_t i = 0; i < n_origins; i++)
+		free(origins[i]);
+	free(origins);
+	origins = NULL;
+	n_origins = 0;
+}
+
+struct lws_context *server_lws_context(void)
+{
+	return ctx;
+}

@@ -1,0 +1,59 @@
+/* The libwebsockets side: listening on 127.0.0.1 and ::1, the Host / Origin / client-cap
+ * gate on every HTTP request and upgrade, GET /status, WebSocket clients with bounded
+ * per-client write queues, the claim stack, and the event loop itself (other modules'
+ * descriptors join it through server_watch_fd).
+ *
+ * Single-threaded: everything here runs on the loop thread, except server_wake. */
+#ifndef DICTABRIDGE_DAEMON_SERVER_H
+#define DICTABRIDGE_DAEMON_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "protocol/message.h"
+
+#define SERVER_MAX_CLIENTS 32
+#define SERVER_CLIENT_QUEUE_MAX 1024            /* messages queued for one client */
+#define SERVER_CLIENT_QUEUE_BYTES (1024 * 1024) /* bytes queued for one client */
+#define SERVER_RATE_PER_SEC 100                 /* client messages per second, sustained */
+#define SERVER_RATE_BURST 200
+
+struct client;
+struct lws_context;
+
+/* What the server asks of the rest of the daemon. */
+struct server_handlers {
+	char *(*hello)(void);                          /* JSON for a new client */
+	char *(*status)(unsigned clients);             /* JSON for GET /status */
+	/* A validated led/state request; returns NULL or an error JSON to send back. */
+	char *(*request)(const struct pm_request *req);
+	void (*woken)(void);                           /* server_wake was called */
+};
+
+/* Creates the context and both listeners. -1 (reason logged) when the port is taken or
+ * the sockets cannot be created. */
+int server_init(int port, const struct server_handlers *h);
+/* The allow-list in force (copied). Called at start and on reload. */
+void server_set_origins(const char *const *origins, size_t n);
+
+/* Runs the loop until server_stop_loop. */
+void server_run(void);
+void server_stop_loop(void);
+/* Thread-safe: wakes the loop, which then calls handlers->woken. */
+void server_wake(void);
+
+/* Watches a readable descriptor on the loop; cb runs on the loop thread. */
+int server_watch_fd(int fd, void (*cb)(void *arg), void *arg);
+
+void server_broadcast(const char *json);
+/* To the current claimant, or to every client when nobody claims. */
+void server_send_command(const char *json);
+unsigned server_client_count(void);
+
+/* Closes every client with `code` and runs the loop until they are gone (bounded). */
+void server_close_all(int code, const char *reason);
+void server_destroy(void);
+
+struct lws_context *server_lws_context(void);
+
+#endif

@@ -1,0 +1,58 @@
+#!/bin/sh
+# Developer entry point (the README's quick start):
+#   ./dev.sh run [DAEMON OPTIONS]   install what is missing, build, run dictabridged
+#   ./dev.sh test                   install what is missing, build, run every test,
+#                                   then again under AddressSanitizer + UBSan
+set -eu
+cd "$(dirname "$0")"
+
+BUILD_DEPS="meson ninja-build pkg-config gcc libhidapi-dev libwebsockets-dev libcjson-dev libudev-dev"
+TEST_DEPS="umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi python3-pytest python3-websockets iproute2"
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the Debian packages among "$@" that are not installed yet.
+need() {
+	missing=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "dev.sh: installing$missing" >&2
+	as_root apt-get update -qq
+	# shellcheck disable=SC2086 # word splitting of the package list is intended
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+}
+
+build() { # build DIR [MESON OPTIONS]
+	dir=$1; shift
+	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$@"
+	ninja -C "$dir"
+}
+
+case "${1:-}" in
+run)
+	shift
+	need $BUILD_DEPS
+	build build
+	echo "dev.sh: dictabridged is starting; the status page is http://127.0.0.1:27415/status" >&2
+	exec ./build/daemon/dictabridged "$@"
+	;;
+test)
+	need $BUILD_DEPS $TEST_DEPS
+	build build
+	meson test -C build --print-errorlogs
+	# The daemon runs under umockdev's preload, which must come after ASan's runtime.
+	build build-sanitize -Db_sanitize=address,undefined -Db_lundef=false
+	ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C build-sanitize --print-errorlogs
+	;;
+*)
+	echo "usage: ./dev.sh run [dictabridged options] | ./dev.sh test" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,202 @@
+/* The driver interface: what a dictation device is, as data plus pure functions.
+ *
+ * Nothing here knows about sockets, threads, JSON, hidapi or libwebsockets, so every
+ * function can be unit-tested and fuzzed on plain byte arrays.
+ *
+ * Vocabulary:
+ *  - a *row* (struct db_row) matches one HID collection of one USB unit by
+ *    VID, PID, usage page and usage, and says how to read it (its wire format and
+ *    its bit map);
+ *  - a *unit* is one physical device; it may expose several rows (a SpeechMike in
+ *    browser/gamepad mode has its buttons on one collection and LEDs/motion on another)
+ *    and is presented to clients as one device;
+ *  - buttons are global ids (enum db_button) so the keymap and the protocol name them
+ *    the same way whatever the family.
+ */
+#ifndef DICTABRIDGE_DEVICES_DRIVER_H
+#define DICTABRIDGE_DEVICES_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- buttons ------------------------------------------------------------------ */
+
+enum db_button {
+	DB_BTN_RECORD, DB_BTN_STOP, DB_BTN_PLAY, DB_BTN_REWIND, DB_BTN_FORWARD,
+	DB_BTN_EOL, DB_BTN_INS_OVR, DB_BTN_INSTRUCTION,
+	DB_BTN_F1, DB_BTN_F2, DB_BTN_F3, DB_BTN_F4,
+	DB_BTN_COMMAND, DB_BTN_TRANSCRIBE, DB_BTN_TAB_FORWARD, DB_BTN_TAB_BACKWARD,
+	DB_BTN_ENTER, DB_BTN_CUSTOM_LEFT, DB_BTN_CUSTOM_RIGHT, DB_BTN_TRIGGER,
+	DB_BTN_SCAN_END, DB_BTN_SCAN_SUCCESS,
+	DB_BTN_PEDAL_LEFT, DB_BTN_PEDAL_MIDDLE, DB_BTN_PEDAL_RIGHT,
+	DB_BTN_COUNT
+};
+#define DB_BTN_BIT(b) (UINT32_C(1) << (b))
+
+/* Lower-case snake-case wire name ("record", "ins_ovr", ...); NULL when out of range. */
+const char *db_button_name(int button);
+/* Inverse of db_button_name; -1 when unknown. */
+int db_button_from_name(const char *name);
+
+/* ---- LEDs --------------------------------------------------------------------- */
+
+enum db_led {
+	DB_LED_RECORD, DB_LED_INSTRUCTION, DB_LED_INS_OVR,
+	DB_LED_F1, DB_LED_F2, DB_LED_F3, DB_LED_F4,
+	DB_LED_COUNT
+};
+enum db_led_color { DB_COLOR_OFF, DB_COLOR_RED, DB_COLOR_GREEN };
+enum db_led_mode { DB_MODE_ON, DB_MODE_BLINK_SLOW, DB_MODE_BLINK_FAST };
+
+struct db_led_value {
+	uint8_t color; /* enum db_led_color */
+	uint8_t mode;  /* enum db_led_mode; ignored when color is off */
+};
+/* The whole LED state of a unit: devices take the full state in every write. */
+struct db_led_state {
+	struct db_led_value led[DB_LED_COUNT];
+};
+
+const char *db_led_name(int led);            /* "record", "instruction", "ins_ovr", "f1".."f4" */
+int db_led_from_name(const char *name);      /* -1 when unknown */
+const char *db_color_name(int color);        /* "off", "red", "green" */
+int db_color_from_name(const char *name);
+const char *db_mode_name(int mode);          /* "on", "blink_slow", "blink_fast" */
+int db_mode_from_name(const char *name);
+
+/* ---- decoded input ------------------------------------------------------------ */
+
+enum db_motion { DB_MOTION_NONE, DB_MOTION_PICKED_UP, DB_MOTION_LAID_DOWN };
+
+enum db_input_kind {
+	DB_INPUT_IGNORE,   /* not an event: unknown code, query response, wrong length */
+	DB_INPUT_BUTTONS,  /* full current button state (level-triggered) */
+	DB_INPUT_MOTION,   /* pick-up / lay-down */
+};
+
+struct db_input {
+	enum db_input_kind kind;
+	uint32_t buttons;     /* DB_INPUT_BUTTONS: DB_BTN_BIT() of every button held down */
+	int slider;           /* DB_INPUT_BUTTONS on slider models: enum db_button of the slide
+	                       * switch position (record/stop/play/rewind/forward), else -1 */
+	enum db_motion motion;/* DB_INPUT_MOTION */
+};
+
+/* ---- families, models, wire formats and table rows ---------------------------- */
+
+enum db_family {
+	DB_FAMILY_SPEECHMIKE,   /* Philips SpeechMike, HID and browser/gamepad mode */
+	DB_FAMILY_POWERMIC4,    /* Nuance PowerMic 4: SpeechMike protocol, own bit map */
+	DB_FAMILY_POWERMIC3,    /* Nuance PowerMic II / III */
+	DB_FAMILY_FOOT_CONTROL, /* Philips ACC2310 / ACC2320 / ACC2330 */
+	DB_FAMILY_VEC_PEDAL,    /* Infinity / VEC IN-USB foot pedal */
+	DB_FAMILY_COUNT
+};
+const char *db_family_name(int family); /* "speechmike", "powermic4", "powermic3",
+                                         * "foot_control", "vec_pedal" */
+int db_family_from_name(const char *name);
+
+enum db_slider_kind { DB_SLIDER_NONE, DB_SLIDER_INT, DB_SLIDER_PHI };
+
+/* A model a unit identified itself as (SpeechMike device codes), or a family's generic model. */
+struct db_model {
+	uint16_t code;            /* device code (3200, 3710, 6001, ...); 0 = generic */
+	const char *name;         /* "SpeechMike Premium Touch SMP3710" */
+	enum db_slider_kind slider;
+};
+
+/* How one collection's input reports carry buttons: a little-endian word read from
+ * `offset` over `width` bytes, and which enum db_button each word bit means (-1: none).
+ * Several bits may name the same button (the PowerMic trigger has two reported homes). */
+struct db_bitmap {
+	uint8_t offset;
+	uint8_t width;            /* 1..4 */
+	int8_t button_of_bit[32];
+};
+
+/* A wire format: framing, LED encoding and identification, shared by every row that
+ * speaks it. */
+struct db_wire {
+	const char *name;
+	/* Bytes in one input report as hid_read returns it (no report-ID prefix); 0 = not
+	 * fixed. Used to split a read that carries several reports back to back. */
+	size_t report_len;
+	/* Frames one input report. NULL means every report is a plain button report decoded
+	 * with the row's bitmap. Returns the kind; fills *in for motion; for buttons the
+	 * caller then applies the bitmap. */
+	enum db_input_kind (*frame)(const uint8_t *report, size_t len, struct db_input *in);
+	/* Encodes the whole LED state as the buffer to pass to hid_write (report ID first).
+	 * Returns its length, or 0 when it does not fit in cap (10 bytes always do). NULL
+	 * on wires without LEDs (leds == 0). Pure. */
+	size_t (*encode_leds)(const struct db_led_state *state, uint8_t *out, size_t cap);
+	uint32_t leds;            /* DB_LED bit mask of LEDs that exist on this wire */
+	bool led_blink;           /* false: LEDs are on/off only */
+	bool led_two_colors;      /* false: single-colour LEDs (any non-off colour lights) */
+	bool identifies;          /* runs the model-identification exchange at open */
+};
+
+enum db_role {
+	DB_ROLE_MAIN,     /* the unit's control collection: LEDs, motion, identification, and
+	                   * buttons unless a DB_ROLE_BUTTONS row exists */
+	DB_ROLE_BUTTONS,  /* buttons only (gamepad collection in browser mode) */
+};
+
+struct db_row {
+	uint16_t vendor_id, product_id;
+	uint16_t usage_page, usage;
+	enum db_family family;
+	enum db_role role;
+	const struct db_wire *wire;
+	const struct db_bitmap *bitmap;
+	const char *model;        /* generic model name for the unit (before identification) */
+};
+
+/* Every supported collection. The udev rule is generated from this table too. */
+extern const struct db_row db_rows[];
+extern const size_t db_row_count;
+
+/* The row for a collection, or NULL when it is not a dictation device collection. */
+const struct db_row *db_match(uint16_t vid, uint16_t pid, uint16_t usage_page, uint16_t usage);
+
+/* Decodes one input report of `row` for a unit identified as `model` (NULL or a generic
+ * model: no slider). Pure: level-triggered state, the caller diffs against the previous
+ * state. Any length is accepted; reports too short for the row give DB_INPUT_IGNORE. */
+void db_decode(const struct db_row *row, const struct db_model *model,
+               const uint8_t *report, size_t len, struct db_input *out);
+
+/* Buttons a unit of `family` identified as `model` can report, as a DB_BTN_BIT mask
+ * (slider positions excluded), and the slider positions it can report (0 without). */
+uint32_t db_buttons_of(enum db_family family, const struct db_model *model);
+uint32_t db_slider_positions_of(const struct db_model *model);
+
+/* ---- model identification (SpeechMike vendor protocol) ------------------------ */
+
+/* The exchange at open: 0x83, then 0x87 or 0x8B, then possibly 0x91 and 0x96.
+ * Pure state machine; the caller does the I/O, the timeout and the retry. */
+struct db_ident {
+	uint8_t pending;          /* command code of the query awaiting its answer */
+	uint8_t stage;            /* private */
+	uint16_t code;            /* result: device code (0 until known) */
+};
+
+enum db_ident_result {
+	DB_IDENT_SEND,     /* *out holds the next query to write (hid_write buffer) */
+	DB_IDENT_DONE,     /* st->code holds the device code */
+	DB_IDENT_NOT_MINE, /* the report is not the pending answer: treat it as input */
+};
+
+/* Starts the exchange; writes the first query into out (report ID 0 first) and returns
+ * its length. */
+size_t db_ident_start(struct db_ident *st, uint8_t *out, size_t cap);
+/* Re-encodes the pending query (for a retry after a timeout). */
+size_t db_ident_pending_query(const struct db_ident *st, uint8_t *out, size_t cap);
+/* Feeds one input report. On DB_IDENT_SEND, *out_len is set to the query length. */
+enum db_ident_result db_ident_feed(struct db_ident *st, const uint8_t *report, size_t len,
+                                   uint8_t *out, size_t cap, size_t *out_len);
+
+/* The model for a device code of a family (always non-NULL: unknown codes and code 0
+ * give the family's generic model). */
+const struct db_model *db_model_lookup(enum db_family family, uint16_t code);
+
+#endif

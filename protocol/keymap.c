@@ -1,0 +1,302 @@
+/* Keymap: names, documented defaults, validation and the per-device gesture tracker. */
+#include "protocol/keymap.h"
+
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert(DB_BTN_COUNT <= 32, "km_tracker keeps one bit per button in a uint32_t");
+
+static const char *const command_names[KM_COMMAND_COUNT] = {
+	[KM_RECORD_TOGGLE] = "record.toggle",
+	[KM_RECORD_START] = "record.start",
+	[KM_RECORD_STOP] = "record.stop",
+	[KM_REPORT_PROCESS] = "report.process",
+	[KM_REPORT_SIGN] = "report.sign",
+	[KM_REPORT_SIGN_PRELIM] = "report.sign_prelim",
+	[KM_REPORT_SAVE] = "report.save",
+	[KM_REPORT_DISCARD] = "report.discard",
+	[KM_REPORT_CLOSE] = "report.close",
+	[KM_FIELD_NEXT] = "field.next",
+	[KM_FIELD_PREVIOUS] = "field.previous",
+};
+
+static const char *const gesture_names[KM_GESTURE_COUNT] = {
+	[KM_PRESS] = "press",
+	[KM_RELEASE] = "release",
+	[KM_HOLD] = "hold",
+};
+
+static int index_of(const char *const *names, int count, const char *name)
+{
+	if (name == NULL)
+		return -1;
+	for (int i = 0; i < count; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *km_command_name(int command)
+{
+	return command >= 0 && command < KM_COMMAND_COUNT ? command_names[command] : NULL;
+}
+
+int km_command_from_name(const char *name)
+{
+	int i = index_of(command_names, KM_COMMAND_COUNT, name);
+	return i < 0 ? KM_NONE : i;
+}
+
+bool km_command_is_destructive(int command)
+{
+	return command == KM_REPORT_SIGN || command == KM_REPORT_SIGN_PRELIM ||
+	       command == KM_REPORT_DISCARD;
+}
+
+const char *km_gesture_name(int gesture)
+{
+	return gesture >= 0 && gesture < KM_GESTURE_COUNT ? gesture_names[gesture] : NULL;
+}
+
+int km_gesture_from_name(const char *name)
+{
+	return index_of(gesture_names, KM_GESTURE_COUNT, name);
+}
+
+/* ---- defaults ----------------------------------------------------------------- */
+
+struct default_binding {
+	int8_t family, button, gesture, command;
+};
+
+/* The README's "Default keymap": destructive commands sit on hold only. */
+static const struct default_binding default_bindings[] = {
+	{ DB_FAMILY_SPEECHMIKE, DB_BTN_RECORD, KM_PRESS, KM_RECORD_TOGGLE },
+	{ DB_FAMILY_SPEECHMIKE, DB_BTN_STOP, KM_PRESS, KM_RECORD_STOP },
+	{ DB_FAMILY_SPEECHMIKE, DB_BTN_INS_OVR, KM_PRESS, KM_REPORT_PROCESS },
+	{ DB_FAMILY_SPEECHMIKE, DB_BTN_EOL, KM_HOLD, KM_REPORT_SIGN },
+	{ DB_FAMILY_SPEECHMIKE, DB_BTN_FORWARD, KM_PRESS, KM_FIELD_NEXT },
+	{ DB_FAMILY_SPEECHMIKE, DB_BTN_REWIND, KM_PRESS, KM_FIELD_PREVIOUS },
+	{ DB_FAMILY_SPEECHMIKE, DB_BTN_F1, KM_PRESS, KM_REPORT_SAVE },
+	{ DB_FAMILY_SPEECHMIKE, DB_BTN_F2, KM_HOLD, KM_REPORT_SIGN_PRELIM },
+	{ DB_FAMILY_SPEECHMIKE, DB_BTN_F3, KM_PRESS, KM_REPORT_CLOSE },
+	{ DB_FAMILY_SPEECHMIKE, DB_BTN_F4, KM_HOLD, KM_REPORT_DISCARD },
+
+	{ DB_FAMILY_POWERMIC4, DB_BTN_RECORD, KM_PRESS, KM_RECORD_TOGGLE },
+	{ DB_FAMILY_POWERMIC4, DB_BTN_TAB_BACKWARD, KM_PRESS, KM_REPORT_PROCESS },
+	{ DB_FAMILY_POWERMIC4, DB_BTN_TAB_FORWARD, KM_PRESS, KM_FIELD_NEXT },
+	{ DB_FAMILY_POWERMIC4, DB_BTN_ENTER, KM_HOLD, KM_REPORT_SIGN },
+	{ DB_FAMILY_POWERMIC4, DB_BTN_F1, KM_PRESS, KM_REPORT_SAVE },
+	{ DB_FAMILY_POWERMIC4, DB_BTN_F2, KM_HOLD, KM_REPORT_SIGN_PRELIM },
+	{ DB_FAMILY_POWERMIC4, DB_BTN_F3, KM_PRESS, KM_REPORT_CLOSE },
+	{ DB_FAMILY_POWERMIC4, DB_BTN_F4, KM_HOLD, KM_REPORT_DISCARD },
+
+	{ DB_FAMILY_POWERMIC3, DB_BTN_RECORD, KM_PRESS, KM_RECORD_TOGGLE },
+	{ DB_FAMILY_POWERMIC3, DB_BTN_TAB_BACKWARD, KM_PRESS, KM_REPORT_PROCESS },
+	{ DB_FAMILY_POWERMIC3, DB_BTN_TAB_FORWARD, KM_PRESS, KM_FIELD_NEXT },
+	{ DB_FAMILY_POWERMIC3, DB_BTN_ENTER, KM_HOLD, KM_REPORT_SIGN },
+	{ DB_FAMILY_POWERMIC3, DB_BTN_CUSTOM_LEFT, KM_PRESS, KM_REPORT_SAVE },
+	{ DB_FAMILY_POWERMIC3, DB_BTN_CUSTOM_RIGHT, KM_HOLD, KM_REPORT_DISCARD },
+
+	{ DB_FAMILY_FOOT_CONTROL, DB_BTN_PLAY, KM_PRESS, KM_RECORD_TOGGLE },
+	{ DB_FAMILY_FOOT_CONTROL, DB_BTN_FORWARD, KM_PRESS, KM_FIELD_NEXT },
+	{ DB_FAMILY_FOOT_CONTROL, DB_BTN_REWIND, KM_PRESS, KM_FIELD_PREVIOUS },
+	{ DB_FAMILY_FOOT_CONTROL, DB_BTN_EOL, KM_HOLD, KM_REPORT_SIGN },
+
+	{ DB_FAMILY_VEC_PEDAL, DB_BTN_PEDAL_MIDDLE, KM_PRESS, KM_RECORD_TOGGLE },
+	{ DB_FAMILY_VEC_PEDAL, DB_BTN_PEDAL_RIGHT, KM_PRESS, KM_FIELD_NEXT },
+	{ DB_FAMILY_VEC_PEDAL, DB_BTN_PEDAL_LEFT, KM_PRESS, KM_FIELD_PREVIOUS },
+};
+
+void km_defaults(struct keymap *km)
+{
+	memset(km, 0, sizeof *km);
+	km->hold_ms = KM_DEFAULT_HOLD_MS;
+	km->allow_short_press_destructive = false;
+	for (int f = 0; f < DB_FAMILY_COUNT; f++)
+		for (int b = 0; b < DB_BTN_COUNT; b++)
+			for (int g = 0; g < KM_GESTURE_COUNT; g++)
+				km->family[f].bind[b][g] = KM_NONE;
+	for (size_t i = 0; i < sizeof default_bindings / sizeof default_bindings[0]; i++) {
+		const struct default_binding *d = &default_bindings[i];
+		km->family[d->family].bind[d->button][d->gesture] = d->command;
+	}
+	/* Pedals are pressed with the foot: dictating while the pedal is held down is what
+	 * transcription users expect from them. */
+	km->family[DB_FAMILY_FOOT_CONTROL].push_to_talk = true;
+	km->family[DB_FAMILY_VEC_PEDAL].push_to_talk = true;
+}
+
+/* ---- validation --------------------------------------------------------------- */
+
+/* Messages use the configuration key path, the only place a user can change a binding. */
+int km_validate(const struct keymap *km, char *err, size_t errlen)
+{
+	if (km->hold_ms < KM_MIN_HOLD_MS || km->hold_ms > KM_MAX_HOLD_MS) {
+		snprintf(err, errlen, "key 'hold_ms': must be an integer from %u to %u",
+		         KM_MIN_HOLD_MS, KM_MAX_HOLD_MS);
+		return -1;
+	}
+	for (int f = 0; f < DB_FAMILY_COUNT; f++) {
+		for (int b = 0; b < DB_BTN_COUNT; b++) {
+			for (int g = 0; g < KM_GESTURE_COUNT; g++) {
+				int cmd = km->family[f].bind[b][g];
+				const char *path_family = db_family_name(f);
+				const char *path_button = db_button_name(b);
+				if (cmd == KM_NONE)
+					continue;
+				if (cmd < 0 || cmd >= KM_COMMAND_COUNT) {
+					snprintf(err, errlen,
+					         "key 'keymap.%s.buttons.%s.%s': command id %d is "
+					         "out of range", path_family, path_button,
+					         km_gesture_name(g), cmd);
+					return -1;
+				}
+				if (g != KM_HOLD && km_command_is_destructive(cmd) &&
+				    !km->allow_short_press_destructive) {
+					snprintf(err, errlen,
+					         "key 'keymap.%s.buttons.%s.%s': %s is destructive and "
+					         "must not fire on a short %s; bind it to hold, or set "
+					         "allow_short_press_destructive", path_family,
+					         path_button, km_gesture_name(g), km_command_name(cmd),
+					         km_gesture_name(g));
+					return -1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- gesture tracking --------------------------------------------------------- */
+
+static bool family_ok(const struct keymap *km, int family)
+{
+	return km != NULL && family >= 0 && family < DB_FAMILY_COUNT;
+}
+
+static void emit(struct km_fire *out, size_t cap, size_t *n, int command, int button)
+{
+	if (*n >= cap)
+		return;
+	out[*n] = (struct km_fire){ .command = command, .button = button };
+	(*n)++;
+}
+
+static uint64_t hold_deadline(const struct keymap *km, const struct km_tracker *t, int button)
+{
+	uint64_t at = t->down_at_ms[button];
+	return at > UINT64_MAX - km->hold_ms ? UINT64_MAX : at + km->hold_ms;
+}
+
+static bool hold_pending(const struct km_family_map *map, const struct km_tracker *t,
+                         int button)
+{
+	uint32_t bit = DB_BTN_BIT(button);
+	return (t->down & bit) && !(t->hold_done & bit) && map->bind[button][KM_HOLD] != KM_NONE;
+}
+
+static bool is_push_to_talk_record(const struct km_family_map *map, int button)
+{
+	return map->push_to_talk && map->bind[button][KM_PRESS] == KM_RECORD_TOGGLE;
+}
+
+size_t km_on_button(const struct keymap *km, int family, struct km_tracker *t,
+                    int button, bool pressed, uint64_t now_ms,
+                    struct km_fire *out, size_t cap)
+{
+	size_t n = 0;
+	if (!family_ok(km, family) || t == NULL || button < 0 || button >= DB_BTN_COUNT)
+		return 0;
+	const struct km_family_map *map = &km->family[family];
+	uint32_t bit = DB_BTN_BIT(button);
+
+	if (pressed) {
+		if (t->down & bit)
+			return 0;
+		t->down |= bit;
+		t->hold_done &= ~bit;
+		t->down_at_ms[button] = now_ms;
+		int cmd = map->bind[button][KM_PRESS];
+		if (is_push_to_talk_record(map, button))
+			cmd = KM_RECORD_START;
+		if (cmd != KM_NONE)
+			emit(out, cap, &n, cmd, button);
+		return n;
+	}
+
+	if (!(t->down & bit))
+		return 0;
+	/* A late timer must not turn a long enough hold into nothing: the button was held
+	 * past its deadline, so the hold happened before this release. */
+	if (hold_pending(map, t, button) && now_ms >= hold_deadline(km, t, button))
+		emit(out, cap, &n, map->bind[button][KM_HOLD], button);
+	t->down &= ~bit;
+	t->hold_done &= ~bit;
+	if (is_push_to_talk_record(map, button))
+		emit(out, cap, &n, KM_RECORD_STOP, button);
+	if (map->bind[button][KM_RELEASE] != KM_NONE)
+		emit(out, cap, &n, map->bind[button][KM_RELEASE], button);
+	return n;
+}
+
+size_t km_on_slider(const struct keymap *km, int family, struct km_tracker *t,
+                    int position, struct km_fire *out, size_t cap)
+{
+	size_t n = 0;
+	if (!family_ok(km, family) || t == NULL)
+		return 0;
+	int previous = t->slider_known ? t->slider : -1;
+	t->slider = position;
+	t->slider_known = true;
+	if (previous != DB_BTN_RECORD && position == DB_BTN_RECORD)
+		emit(out, cap, &n, KM_RECORD_START, -1);
+	else if (previous == DB_BTN_RECORD && position != DB_BTN_RECORD)
+		emit(out, cap, &n, KM_RECORD_STOP, -1);
+	return n;
+}
+
+/* The pending hold with the earliest deadline (ties: lowest button), or -1. */
+static int earliest_hold(const struct keymap *km, int family, const struct km_tracker *t,
+                         uint64_t *deadline)
+{
+	int best = -1;
+	*deadline = UINT64_MAX;
+	for (int b = 0; b < DB_BTN_COUNT; b++) {
+		if (!hold_pending(&km->family[family], t, b))
+			continue;
+		uint64_t at = hold_deadline(km, t, b);
+		if (best < 0 || at < *deadline) {
+			best = b;
+			*deadline = at;
+		}
+	}
+	return best;
+}
+
+uint64_t km_next_deadline(const struct keymap *km, int family, const struct km_tracker *t)
+{
+	uint64_t deadline = UINT64_MAX;
+	if (family_ok(km, family) && t != NULL)
+		earliest_hold(km, family, t, &deadline);
+	return deadline;
+}
+
+size_t km_on_timer(const struct keymap *km, int family, struct km_tracker *t,
+                   uint64_t now_ms, struct km_fire *out, size_t cap)
+{
+	size_t n = 0;
+	if (!family_ok(km, family) || t == NULL)
+		return 0;
+	/* In deadline order; holds that do not fit in `out` stay pending, so the caller's
+	 * next km_next_deadline is already due and it calls again. */
+	while (n < cap) {
+		uint64_t deadline;
+		int b = earliest_hold(km, family, t, &deadline);
+		if (b < 0 || deadline > now_ms)
+			break;
+		t->hold_done |= DB_BTN_BIT(b);
+		emit(out, cap, &n, km->family[family].bind[b][KM_HOLD], b);
+	}
+	return n;
+}

@@ -1,0 +1,336 @@
+#include "protocol/message.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/keymap.h"
+
+/* ---- encoding ------------------------------------------------------------------- */
+
+static cJSON *message(const char *type)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o && !cJSON_AddStringToObject(o, "type", type)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Serialises and frees o. Any allocation failure on the way yields NULL. */
+static char *finish(cJSON *o, bool ok)
+{
+	char *text = o && ok ? cJSON_PrintUnformatted(o) : NULL;
+
+	cJSON_Delete(o);
+	return text;
+}
+
+static cJSON *names(uint32_t mask, int count, const char *(*name)(int))
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (int i = 0; a && i < count; i++)
+		if (mask & (UINT32_C(1) << i))
+			cJSON_AddItemToArray(a, cJSON_CreateString(name(i)));
+	return a;
+}
+
+static cJSON *device_json(const struct pm_device *d)
+{
+	cJSON *o = cJSON_CreateObject();
+	uint32_t colors = d->leds ? 0x7u : 0; /* off, red, green */
+	uint32_t modes = d->leds ? (d->led_blink ? 0x7u : 0x1u) : 0;
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "id", d->id);
+	cJSON_AddStringToObject(o, "family", db_family_name(d->family));
+	cJSON_AddStringToObject(o, "model", d->model);
+	cJSON_AddNumberToObject(o, "model_code", d->model_code);
+	cJSON_AddNumberToObject(o, "vendor_id", d->vendor_id);
+	cJSON_AddNumberToObject(o, "product_id", d->product_id);
+	if (d->serial)
+		cJSON_AddStringToObject(o, "serial", d->serial);
+	else
+		cJSON_AddNullToObject(o, "serial");
+	cJSON_AddItemToObject(o, "buttons", names(d->buttons, DB_BTN_COUNT, db_button_name));
+	cJSON_AddItemToObject(o, "slider", names(d->slider, DB_BTN_COUNT, db_button_name));
+	cJSON_AddItemToObject(o, "leds", names(d->leds, DB_LED_COUNT, db_led_name));
+	cJSON_AddItemToObject(o, "led_colors", names(colors, 3, db_color_name));
+	cJSON_AddItemToObject(o, "led_modes", names(modes, 3, db_mode_name));
+	return o;
+}
+
+static cJSON *device_list(const struct pm_device *devices, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; a && i < n; i++)
+		cJSON_AddItemToArray(a, device_json(&devices[i]));
+	return a;
+}
+
+char *pm_hello(const char *version, const struct pm_device *devices, size_t n)
+{
+	cJSON *o = message("hello");
+
+	return finish(o, o && cJSON_AddNumberToObject(o, "protocol", PM_PROTOCOL_VERSION) &&
+	                     cJSON_AddStringToObject(o, "version", version) &&
+	                     cJSON_AddItemToObject(o, "devices", device_list(devices, n)));
+}
+
+char *pm_status(const char *version, unsigned clients, const struct pm_device *devices,
+                size_t n)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	return finish(o, o && cJSON_AddStringToObject(o, "name", "dictabridged") &&
+	                     cJSON_AddStringToObject(o, "version", version) &&
+	                     cJSON_AddNumberToObject(o, "protocol", PM_PROTOCOL_VERSION) &&
+	                     cJSON_AddNumberToObject(o, "clients", clients) &&
+	                     cJSON_AddItemToObject(o, "devices", device_list(devices, n)));
+}
+
+char *pm_device_added(const struct pm_device *d)
+{
+	cJSON *o = message("device.added");
+
+	return finish(o, o && cJSON_AddItemToObject(o, "device", device_json(d)));
+}
+
+char *pm_device_removed(const char *device_id)
+{
+	cJSON *o = message("device.removed");
+
+	return finish(o, o && cJSON_AddStringToObject(o, "device_id", device_id));
+}
+
+char *pm_button(const char *device_id, int button, bool pressed, int64_t time_ms)
+{
+	cJSON *o = message("button");
+
+	return finish(o, o && cJSON_AddStringToObject(o, "device_id", device_id) &&
+	                     cJSON_AddStringToObject(o, "button", db_button_name(button)) &&
+	                     cJSON_AddBoolToObject(o, "pressed", pressed) &&
+	                     cJSON_AddNumberToObject(o, "time_ms", (double)time_ms));
+}
+
+char *pm_slider(const char *device_id, int position, int64_t time_ms)
+{
+	cJSON *o = message("slider");
+
+	return finish(o, o && cJSON_AddStringToObject(o, "device_id", device_id) &&
+	                     cJSON_AddStringToObject(o, "position", db_button_name(position)) &&
+	                     cJSON_AddNumberToObject(o, "time_ms", (double)time_ms));
+}
+
+char *pm_command(const char *device_id, int command, int button, const char *gesture)
+{
+	cJSON *o = message("command");
+	bool ok = o && cJSON_AddStringToObject(o, "device_id", device_id) &&
+	          cJSON_AddStringToObject(o, "command", km_command_name(command));
+
+	if (ok)
+		ok = button >= 0 ? cJSON_AddStringToObject(o, "button", db_button_name(button)) != NULL
+		                 : cJSON_AddNullToObject(o, "button") != NULL;
+	return finish(o, ok && cJSON_AddStringToObject(o, "gesture", gesture));
+}
+
+char *pm_motion(const char *device_id, enum db_motion motion)
+{
+	cJSON *o = message("motion");
+
+	return finish(o, o && cJSON_AddStringToObject(o, "device_id", device_id) &&
+	                     cJSON_AddStringToObject(o, "state", motion == DB_MOTION_LAID_DOWN
+	                                                                 ? "laid_down"
+	                                                                 : "picked_up"));
+}
+
+char *pm_claim(bool owner)
+{
+	cJSON *o = message("claim");
+
+	return finish(o, o && cJSON_AddBoolToObject(o, "owner", owner));
+}
+
+char *pm_pong(const char *id_json)
+{
+	cJSON *o = message("pong"), *id = cJSON_Parse(id_json);
+
+	if (!id) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return finish(o, o && cJSON_AddItemToObject(o, "id", id));
+}
+
+char *pm_error(const char *code, const char *text, const char *request_type)
+{
+	cJSON *o = message("error");
+	bool ok = o && cJSON_AddStringToObject(o, "code", code) &&
+	          cJSON_AddStringToObject(o, "message", text);
+
+	if (ok)
+		ok = request_type ? cJSON_AddStringToObject(o, "request", request_type) != NULL
+		                  : cJSON_AddNullToObject(o, "request") != NULL;
+	return finish(o, ok);
+}
+
+/* ---- parsing ---------------------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct pm_parse_error *err, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A required string field with a bounded length. */
+static const char *string_field(const cJSON *o, const char *key, size_t max,
+                                struct pm_parse_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!cJSON_IsString(v)) {
+		fail(err, PM_ERR_INVALID_FIELD, "field '%s' must be a string", key);
+		return NULL;
+	}
+	if (strlen(v->valuestring) > max) {
+		fail(err, PM_ERR_INVALID_FIELD, "field '%s' is too long", key);
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+static int bool_field(const cJSON *o, const char *key, bool *out, struct pm_parse_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!cJSON_IsBool(v))
+		return fail(err, PM_ERR_INVALID_FIELD, "field '%s' must be true or false", key);
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
+/* A string field whose value must be one of a name table's entries. */
+static int name_field(const cJSON *o, const char *key, int (*lookup)(const char *), int *out,
+                      struct pm_parse_error *err)
+{
+	const char *s = string_field(o, key, 32, err);
+
+	if (!s)
+		return -1;
+	*out = lookup(s);
+	if (*out < 0)
+		return fail(err, PM_ERR_INVALID_FIELD, "field '%s' has an unknown value", key);
+	return 0;
+}
+
+static int parse_ping(const cJSON *o, struct pm_request *req, struct pm_parse_error *err)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+	char *text;
+
+	if (cJSON_IsNumber(id)) {
+		if (!isfinite(id->valuedouble))
+			return fail(err, PM_ERR_INVALID_FIELD, "field '%s' must be finite", "id");
+	} else if (!cJSON_IsString(id) || strlen(id->valuestring) > PM_MAX_ID_CHARS) {
+		return fail(err, PM_ERR_INVALID_FIELD,
+		            "field '%s' must be a number or a string of at most 64 characters",
+		            "id");
+	}
+	text = cJSON_PrintUnformatted(id);
+	if (!text || strlen(text) >= sizeof req->id_json) {
+		free(text);
+		return fail(err, PM_ERR_INVALID_FIELD, "field '%s' is too long", "id");
+	}
+	strcpy(req->id_json, text);
+	free(text);
+	return 0;
+}
+
+static int parse_led(const cJSON *o, struct pm_request *req, struct pm_parse_error *err)
+{
+	const char *id = string_field(o, "device_id", PM_MAX_ID_CHARS, err);
+
+	if (!id)
+		return -1;
+	strcpy(req->device_id, id);
+	if (name_field(o, "led", db_led_from_name, &req->led, err) ||
+	    name_field(o, "color", db_color_from_name, &req->color, err))
+		return -1;
+	req->mode = DB_MODE_ON;
+	if (cJSON_GetObjectItemCaseSensitive(o, "mode") &&
+	    name_field(o, "mode", db_mode_from_name, &req->mode, err))
+		return -1;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum pm_request_type type;
+} request_types[] = {
+	{"ping", PM_REQ_PING}, {"led", PM_REQ_LED}, {"state", PM_REQ_STATE},
+	{"claim", PM_REQ_CLAIM}, {"release", PM_REQ_RELEASE},
+};
+
+static int parse_object(const cJSON *o, struct pm_request *req, struct pm_parse_error *err)
+{
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(o, "type");
+	size_t i;
+
+	if (!cJSON_IsObject(o))
+		return fail(err, PM_ERR_INVALID_MESSAGE, "a message must be a JSON object");
+	if (!cJSON_IsString(type))
+		return fail(err, PM_ERR_INVALID_MESSAGE, "field '%s' must be a string", "type");
+	for (i = 0; i < sizeof request_types / sizeof request_types[0]; i++)
+		if (strcmp(type->valuestring, request_types[i].name) == 0)
+			break;
+	if (i == sizeof request_types / sizeof request_types[0])
+		return fail(err, PM_ERR_UNKNOWN_TYPE, "unknown message type '%.32s'",
+		            type->valuestring);
+	snprintf(err->request_type, sizeof err->request_type, "%s", request_types[i].name);
+	req->type = request_types[i].type;
+	switch (req->type) {
+	case PM_REQ_PING:
+		return parse_ping(o, req, err);
+	case PM_REQ_LED:
+		return parse_led(o, req, err);
+	case PM_REQ_STATE:
+		return bool_field(o, "recording", &req->recording, err) ||
+		       bool_field(o, "report_open", &req->report_open, err) ? -1 : 0;
+	case PM_REQ_CLAIM:
+	case PM_REQ_RELEASE:
+		return 0;
+	}
+	return 0;
+}
+
+int pm_parse_request(const char *text, size_t len, struct pm_request *req,
+                     struct pm_parse_error *err)
+{
+	cJSON *o;
+	int rc;
+
+	memset(req, 0, sizeof *req);
+	memset(err, 0, sizeof *err);
+	if (len > PM_MAX_MESSAGE_BYTES)
+		return fail(err, PM_ERR_INVALID_MESSAGE, "message too large");
+	o = cJSON_ParseWithLength(text, len);
+	if (!o)
+		return fail(err, PM_ERR_INVALID_JSON, "the message is not valid JSON");
+	rc = parse_object(o, req, err);
+	cJSON_Delete(o);
+	return rc;
+}

@@ -1,0 +1,85 @@
+/* Protocol v1 messages: events → JSON text, JSON text → validated requests.
+ *
+ * The only module that knows the wire spelling of messages (protocol/PROTOCOL.md is its
+ * prose twin). Pure: no sockets, no threads. Every encoder returns a malloc'd,
+ * NUL-terminated JSON string the caller frees, or NULL when out of memory.
+ */
+#ifndef DICTABRIDGE_PROTOCOL_MESSAGE_H
+#define DICTABRIDGE_PROTOCOL_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/driver.h"
+
+#define PM_PROTOCOL_VERSION 1
+#define PM_SUBPROTOCOL "dictabridge.v1"
+#define PM_MAX_MESSAGE_BYTES (64 * 1024)
+#define PM_MAX_ID_CHARS 64          /* device ids and ping ids */
+
+/* A device as clients see it. */
+struct pm_device {
+	const char *id;               /* stable per unit across replugs */
+	int family;                   /* enum db_family */
+	const char *model;
+	uint16_t model_code;          /* 0 when not identified */
+	uint16_t vendor_id, product_id;
+	const char *serial;           /* NULL when the unit has none */
+	uint32_t buttons;             /* DB_BTN_BIT mask */
+	uint32_t slider;              /* DB_BTN_BIT mask of slider positions, 0 without */
+	uint32_t leds;                /* DB_LED bit mask */
+	bool led_blink;               /* false: LEDs are on/off only */
+};
+
+char *pm_hello(const char *version, const struct pm_device *devices, size_t n);
+char *pm_device_added(const struct pm_device *d);
+char *pm_device_removed(const char *device_id);
+char *pm_button(const char *device_id, int button, bool pressed, int64_t time_ms);
+char *pm_slider(const char *device_id, int position, int64_t time_ms);
+/* gesture: "press" | "release" | "hold" | "slider" | "unplug" */
+char *pm_command(const char *device_id, int command, int button, const char *gesture);
+char *pm_motion(const char *device_id, enum db_motion motion);
+char *pm_claim(bool owner);
+char *pm_pong(const char *id_json);   /* id_json: the request id, already JSON-encoded */
+/* request_type may be NULL (unknown or unreadable request). */
+char *pm_error(const char *code, const char *message, const char *request_type);
+/* GET /status body. */
+char *pm_status(const char *version, unsigned clients, const struct pm_device *devices,
+                size_t n);
+
+/* ---- client → server ------------------------------------------------------------ */
+
+enum pm_request_type { PM_REQ_PING, PM_REQ_LED, PM_REQ_STATE, PM_REQ_CLAIM, PM_REQ_RELEASE };
+
+struct pm_request {
+	enum pm_request_type type;
+	char id_json[PM_MAX_ID_CHARS * 6 + 8];  /* ping: the id, JSON-encoded for echoing */
+	char device_id[PM_MAX_ID_CHARS + 1];    /* led */
+	int led, color, mode;                   /* led: enum db_led / db_led_color / db_led_mode */
+	bool recording, report_open;            /* state */
+};
+
+/* Error codes (PROTOCOL.md "Errors"). */
+#define PM_ERR_INVALID_JSON "invalid_json"
+#define PM_ERR_INVALID_MESSAGE "invalid_message"
+#define PM_ERR_UNKNOWN_TYPE "unknown_type"
+#define PM_ERR_INVALID_FIELD "invalid_field"
+#define PM_ERR_UNKNOWN_DEVICE "unknown_device"
+#define PM_ERR_UNKNOWN_LED "unknown_led"
+#define PM_ERR_UNSUPPORTED "unsupported"
+#define PM_ERR_RATE_LIMITED "rate_limited"
+
+struct pm_parse_error {
+	const char *code;             /* one of PM_ERR_* */
+	char message[160];
+	char request_type[24];        /* the request's type when readable, else "" */
+};
+
+/* Parses and type-checks one client text message. Returns 0 and fills *req, or -1 and
+ * fills *err. Unknown fields are ignored (forward compatibility); known fields must have
+ * the documented type and value. */
+int pm_parse_request(const char *text, size_t len, struct pm_request *req,
+                     struct pm_parse_error *err);
+
+#endif

@@ -1,0 +1,876 @@
+/* Device knowledge against the fixtures of the HID reference (§F.1-§F.8), data-driven:
+ * every vector is a hex string in a table, and one runner per kind of table. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "devices/driver.h"
+#include "tests/unit/check.h"
+
+#define B(x) DB_BTN_BIT(DB_BTN_##x)
+#define NO_SLIDER (-1)
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_REPORT 64
+
+/* Parses "80 00 0C" into out; returns the byte count. */
+static size_t parse_hex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	for (;;) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 16);
+		if (end == s)
+			return n;
+		if (n == cap || v > 0xFF) {
+			fprintf(stderr, "bad test vector \"%s\"\n", s);
+			exit(2);
+		}
+		out[n++] = (uint8_t)v;
+		s = end;
+	}
+}
+
+/* A heap copy of exactly len bytes, so the sanitizers catch any read beyond len. Free
+ * with release(). */
+static uint8_t *exact_copy(const uint8_t *bytes, size_t len)
+{
+	uint8_t *block = malloc(len + 1);
+	if (block == NULL)
+		exit(2);
+	memcpy(block + 1, bytes, len);
+	return block + 1;
+}
+
+static void release(uint8_t *copy)
+{
+	free(copy - 1);
+}
+
+static void decode_bytes(const struct db_row *row, const struct db_model *model,
+                         const uint8_t *bytes, size_t len, struct db_input *in)
+{
+	uint8_t *copy = exact_copy(bytes, len);
+	db_decode(row, model, copy, len, in);
+	release(copy);
+}
+
+static bool hex_equal(const uint8_t *got, size_t got_len, const char *want_hex)
+{
+	uint8_t want[MAX_REPORT];
+	size_t want_len = parse_hex(want_hex, want, sizeof(want));
+	return got_len == want_len && memcmp(got, want, want_len) == 0;
+}
+
+/* ---- names -------------------------------------------------------------------------- */
+
+static const char *const button_names[] = {
+	"record", "stop", "play", "rewind", "forward", "eol", "ins_ovr", "instruction",
+	"f1", "f2", "f3", "f4", "command", "transcribe", "tab_forward", "tab_backward",
+	"enter", "custom_left", "custom_right", "trigger", "scan_end", "scan_success",
+	"pedal_left", "pedal_middle", "pedal_right",
+};
+static const char *const led_names[] = {
+	"record", "instruction", "ins_ovr", "f1", "f2", "f3", "f4",
+};
+static const char *const color_names[] = { "off", "red", "green" };
+static const char *const mode_names[] = { "on", "blink_slow", "blink_fast" };
+static const char *const family_names[] = {
+	"speechmike", "powermic4", "powermic3", "foot_control", "vec_pedal",
+};
+
+static const struct name_table {
+	const char *what;
+	const char *(*name)(int);
+	int (*from_name)(const char *);
+	const char *const *expected;
+	int count;
+} name_tables[] = {
+	{ "button", db_button_name, db_button_from_name, button_names, DB_BTN_COUNT },
+	{ "led", db_led_name, db_led_from_name, led_names, DB_LED_COUNT },
+	{ "color", db_color_name, db_color_from_name, color_names, 3 },
+	{ "mode", db_mode_name, db_mode_from_name, mode_names, 3 },
+	{ "family", db_family_name, db_family_from_name, family_names, DB_FAMILY_COUNT },
+};
+
+static void test_names(void)
+{
+	CHECK(COUNT(button_names) == DB_BTN_COUNT, "button table");
+	CHECK(COUNT(led_names) == DB_LED_COUNT, "led table");
+	CHECK(COUNT(family_names) == DB_FAMILY_COUNT, "family table");
+	for (size_t t = 0; t < COUNT(name_tables); t++) {
+		const struct name_table *nt = &name_tables[t];
+		for (int i = 0; i < nt->count; i++) {
+			CHECK_STR(nt->name(i), nt->expected[i]);
+			CHECK(nt->from_name(nt->expected[i]) == i, "%s %s", nt->what, nt->expected[i]);
+		}
+		CHECK(nt->name(nt->count) == NULL, "%s past the end", nt->what);
+		CHECK(nt->name(-1) == NULL, "%s -1", nt->what);
+		CHECK(nt->from_name("bogus") == -1, "%s bogus", nt->what);
+		CHECK(nt->from_name("") == -1, "%s empty", nt->what);
+		CHECK(nt->from_name(NULL) == -1, "%s NULL", nt->what);
+		CHECK(nt->from_name(nt->expected[0] + 1) == -1, "%s suffix", nt->what);
+	}
+	CHECK(db_button_from_name("Record") == -1, "names are case-sensitive");
+}
+
+/* ---- the table ------------------------------------------------------------------------ */
+
+#define ALL_LEDS ((UINT32_C(1) << DB_LED_COUNT) - 1)
+#define RECORD_LED (UINT32_C(1) << DB_LED_RECORD)
+
+static const struct row_expect {
+	uint16_t vid, pid, page, usage;
+	int family, role;
+	const char *model, *wire;
+	size_t report_len;
+	uint32_t leds;
+	bool blink, identifies;
+} rows[] = {
+	{ 0x0911, 0x0c1c, 0xFFA0, 1, DB_FAMILY_SPEECHMIKE, DB_ROLE_MAIN,
+	  "SpeechMike (HID mode)", "speechmike", 9, ALL_LEDS, true, true },
+	{ 0x0911, 0x0c1d, 0xFFA0, 1, DB_FAMILY_SPEECHMIKE, DB_ROLE_MAIN,
+	  "SpeechMike Premium Air", "speechmike", 9, ALL_LEDS, true, true },
+	{ 0x0911, 0x0c1e, 0xFFA0, 1, DB_FAMILY_SPEECHMIKE, DB_ROLE_MAIN,
+	  "SpeechOne / SpeechMike Ambient", "speechmike", 9, ALL_LEDS, true, true },
+	{ 0x0911, 0x0c1e, 1, 4, DB_FAMILY_SPEECHMIKE, DB_ROLE_BUTTONS,
+	  "SpeechOne / SpeechMike Ambient", "gamepad", 0, 0, false, false },
+	{ 0x0911, 0x0fa0, 0xFFA0, 1, DB_FAMILY_SPEECHMIKE, DB_ROLE_MAIN,
+	  "SpeechMike (browser mode)", "speechmike", 9, ALL_LEDS, true, true },
+	{ 0x0911, 0x0fa0, 1, 4, DB_FAMILY_SPEECHMIKE, DB_ROLE_BUTTONS,
+	  "SpeechMike (browser mode)", "gamepad", 0, 0, false, false },
+	{ 0x0554, 0x0064, 0xFFA0, 1, DB_FAMILY_POWERMIC4, DB_ROLE_MAIN,
+	  "PowerMic 4", "powermic4", 9, ALL_LEDS, true, false },
+	{ 0x0554, 0x0064, 1, 4, DB_FAMILY_POWERMIC4, DB_ROLE_BUTTONS,
+	  "PowerMic 4", "gamepad", 0, 0, false, false },
+	{ 0x0554, 0x1001, 1, 0, DB_FAMILY_POWERMIC3, DB_ROLE_MAIN,
+	  "PowerMic II/III", "powermic3", 3, RECORD_LED, false, false },
+	{ 0x0911, 0x1844, 1, 4, DB_FAMILY_FOOT_CONTROL, DB_ROLE_MAIN,
+	  "Philips Foot Control ACC2310/2320", "foot_control", 0, 0, false, false },
+	{ 0x0911, 0x091a, 1, 4, DB_FAMILY_FOOT_CONTROL, DB_ROLE_MAIN,
+	  "Philips Foot Control ACC2330", "foot_control", 0, 0, false, false },
+	{ 0x05f3, 0x00ff, 0x000C, 3, DB_FAMILY_VEC_PEDAL, DB_ROLE_MAIN,
+	  "VEC Infinity IN-USB foot pedal", "vec_pedal", 2, 0, false, false },
+};
+
+/* Collections that are no dictation device collection. */
+static const struct {
+	uint16_t vid, pid, page, usage;
+} non_matches[] = {
+	{ 0x0911, 0x0c1c, 1, 2 },      /* the SpeechMike's boot mouse */
+	{ 0x0911, 0x0c1c, 0, 0 },      /* page 0/0 is a wildcard only in the table */
+	{ 0x0911, 0x0c1c, 1, 4 },      /* HID-mode PID has no joystick row */
+	{ 0x0554, 0x1001, 0xFFA0, 1 },
+	{ 0x0554, 0x0064, 1, 0 },
+	{ 0x0911, 0x0c1f, 0xFFA0, 1 },
+	{ 0x15d8, 0x002a, 0xFF00, 1 }, /* Grundig SonicMic 3: not supported */
+	{ 0x1234, 0x5678, 0xFFA0, 1 },
+};
+
+/* The VEC row matches whatever usage its collection reports. */
+static const struct {
+	uint16_t page, usage;
+} vec_usages[] = { { 0x000C, 3 }, { 0xFF00, 1 }, { 1, 4 }, { 0, 0 } };
+
+static void test_table(void)
+{
+	CHECK(db_row_count == COUNT(rows), "%zu rows", db_row_count);
+	for (size_t i = 0; i < COUNT(rows); i++) {
+		const struct row_expect *e = &rows[i];
+		const struct db_row *r = db_match(e->vid, e->pid, e->page, e->usage);
+		CHECK(r != NULL, "row %04x:%04x %04x/%x", e->vid, e->pid, e->page, e->usage);
+		if (r == NULL)
+			continue;
+		CHECK(r->vendor_id == e->vid && r->product_id == e->pid, "row %zu ids", i);
+		CHECK((int)r->family == e->family && (int)r->role == e->role, "row %zu kind", i);
+		CHECK_STR(r->model, e->model);
+		CHECK_STR(r->wire->name, e->wire);
+		CHECK(r->wire->report_len == e->report_len, "row %zu report_len", i);
+		CHECK(r->wire->leds == e->leds, "row %zu leds", i);
+		CHECK(r->wire->led_blink == e->blink, "row %zu blink", i);
+		CHECK(r->wire->identifies == e->identifies, "row %zu identifies", i);
+		CHECK((r->wire->encode_leds != NULL) == (e->leds != 0), "row %zu encoder", i);
+		CHECK(r->bitmap != NULL, "row %zu bitmap", i);
+	}
+	for (size_t i = 0; i < COUNT(non_matches); i++)
+		CHECK(db_match(non_matches[i].vid, non_matches[i].pid, non_matches[i].page,
+		               non_matches[i].usage) == NULL,
+		      "non-match %zu", i);
+	for (size_t i = 0; i < COUNT(vec_usages); i++) {
+		const struct db_row *r = db_match(0x05f3, 0x00ff, vec_usages[i].page,
+		                                  vec_usages[i].usage);
+		CHECK(r != NULL && r->family == DB_FAMILY_VEC_PEDAL, "VEC usage %zu", i);
+	}
+}
+
+/* ---- decoding (§F.1, F.4-F.8) --------------------------------------------------------- */
+
+#define SM_TRANSPORT (B(RECORD) | B(STOP) | B(PLAY) | B(FORWARD) | B(REWIND))
+#define SM_BUTTONS                                                                       \
+	(SM_TRANSPORT | B(EOL) | B(INS_OVR) | B(INSTRUCTION) | B(F1) | B(F2) | B(F3) |   \
+	 B(F4) | B(COMMAND) | B(SCAN_END) | B(SCAN_SUCCESS))
+#define SLIDER_INT (B(RECORD) | B(STOP) | B(PLAY) | B(REWIND))
+#define SLIDER_PHI (B(FORWARD) | B(STOP) | B(PLAY) | B(REWIND))
+
+struct decode_case {
+	const char *hex;
+	int kind;
+	uint32_t buttons;
+	int slider;
+	int motion;
+};
+#define PRESS(h, b) { h, DB_INPUT_BUTTONS, b, NO_SLIDER, DB_MOTION_NONE }
+#define SLIDE(h, b, s) { h, DB_INPUT_BUTTONS, b, DB_BTN_##s, DB_MOTION_NONE }
+#define MOTION(h, m) { h, DB_INPUT_MOTION, 0, NO_SLIDER, DB_MOTION_##m }
+#define IGNORED(h) { h, DB_INPUT_IGNORE, 0, NO_SLIDER, DB_MOTION_NONE }
+
+/* Reports every vendor-collection table shares: not events. */
+#define VENDOR_NOT_EVENTS                                                               \
+	IGNORED(""), IGNORED("80"), IGNORED("80 00 00 00 00 00 00 00"),                \
+	IGNORED("9E 00 00 00 00 00 00 00"),                                            \
+	IGNORED("94 00 00 00 00 05 06 00 00"), /* wireless status */                   \
+	IGNORED("83 00 00 00 01 00 32 01 95"), /* a late query answer */               \
+	IGNORED("00 00 00 00 00 00 00 00 01"), IGNORED("FF FF FF FF FF FF FF FF FF")
+
+/* F.1 on a push-button model (and on the generic model: no slider either). */
+static const struct decode_case speechmike_cases[] = {
+	PRESS("80 00 00 00 00 00 00 00 00", 0),
+	PRESS("80 00 00 00 00 00 00 00 01", B(RECORD)),
+	PRESS("80 00 00 00 00 00 00 00 02", B(STOP)),
+	PRESS("80 00 00 00 00 00 00 00 04", B(PLAY)),
+	PRESS("80 00 00 00 00 00 00 00 08", B(FORWARD)),
+	PRESS("80 00 00 00 00 00 00 00 10", B(REWIND)),
+	PRESS("80 00 00 00 00 00 00 00 20", B(EOL)),
+	PRESS("80 00 00 00 00 00 00 00 40", B(INS_OVR)),
+	PRESS("80 00 00 00 00 00 00 00 80", B(INSTRUCTION)),
+	PRESS("80 00 00 00 00 00 00 01 00", B(SCAN_END)),
+	PRESS("80 00 00 00 00 00 00 02 00", B(F1)),
+	PRESS("80 00 00 00 00 00 00 04 00", B(F2)),
+	PRESS("80 00 00 00 00 00 00 08 00", B(F3)),
+	PRESS("80 00 00 00 00 00 00 10 00", B(F4)),
+	PRESS("80 00 00 00 00 00 00 20 00", B(COMMAND)),
+	PRESS("80 00 00 00 00 00 00 40 00", 0),
+	PRESS("80 00 00 00 00 00 00 80 00", B(SCAN_SUCCESS)),
+	PRESS("80 00 00 00 00 00 00 01 04", B(SCAN_END) | B(PLAY)),
+	PRESS("80 00 00 00 00 00 00 02 02", B(F1) | B(STOP)),
+	PRESS("80 00 00 00 00 00 00 FF FF", SM_BUTTONS), /* every mapped bit */
+	PRESS("80 00 00 00 00 00 00 00 01 00 00", B(RECORD)), /* longer: extra bytes ignored */
+	MOTION("9E 00 00 00 00 00 00 00 00", PICKED_UP),
+	MOTION("9E 00 00 00 00 00 00 00 01", LAID_DOWN),
+	MOTION("9E 00 00 00 00 00 00 00 02", PICKED_UP),
+	VENDOR_NOT_EVENTS,
+};
+
+/* F.1's slider sequence on an INT model (SMP3710): record is a slider position. */
+static const struct decode_case int_slider_cases[] = {
+	SLIDE("80 00 00 00 00 00 00 01 04", B(SCAN_END), PLAY),
+	SLIDE("80 00 00 00 00 00 00 00 04", 0, PLAY),
+	SLIDE("80 00 00 00 00 00 00 00 02", 0, STOP),
+	SLIDE("80 00 00 00 00 00 00 02 02", B(F1), STOP),
+	SLIDE("80 00 00 00 00 00 00 00 01", 0, RECORD),
+	SLIDE("80 00 00 00 00 00 00 00 10", 0, REWIND),
+	PRESS("80 00 00 00 00 00 00 00 08", B(FORWARD)),
+	SLIDE("80 00 00 00 00 00 00 20 01", B(COMMAND), RECORD),
+	PRESS("80 00 00 00 00 00 00 00 00", 0),
+	MOTION("9E 00 00 00 00 00 00 00 01", LAID_DOWN),
+};
+
+/* ... and on a PHI model (LFH3520): forward is a slider position. */
+static const struct decode_case phi_slider_cases[] = {
+	SLIDE("80 00 00 00 00 00 00 01 04", B(SCAN_END), PLAY),
+	SLIDE("80 00 00 00 00 00 00 00 04", 0, PLAY),
+	SLIDE("80 00 00 00 00 00 00 00 02", 0, STOP),
+	SLIDE("80 00 00 00 00 00 00 02 02", B(F1), STOP),
+	SLIDE("80 00 00 00 00 00 00 00 08", 0, FORWARD),
+	SLIDE("80 00 00 00 00 00 00 00 10", 0, REWIND),
+	PRESS("80 00 00 00 00 00 00 00 01", B(RECORD)),
+	PRESS("80 00 00 00 00 00 00 00 41", B(RECORD) | B(INS_OVR)),
+};
+
+/* The slide switch in browser mode: the joystick's record bit is the INT slider too. */
+static const struct decode_case int_slider_gamepad_cases[] = {
+	SLIDE("20 00", 0, RECORD),
+	SLIDE("02 00", 0, PLAY),
+	PRESS("40 00", B(COMMAND)),
+	PRESS("04 00", B(FORWARD)),
+};
+
+/* F.4: the PowerMic 4's own bit map on the vendor collection. */
+static const struct decode_case powermic4_cases[] = {
+	PRESS("80 00 00 00 00 00 00 00 00", 0),
+	PRESS("80 00 00 00 00 00 00 00 01", B(RECORD)),
+	PRESS("80 00 00 00 00 00 00 00 04", B(PLAY)),
+	PRESS("80 00 00 00 00 00 00 00 08", B(TAB_FORWARD)),
+	PRESS("80 00 00 00 00 00 00 00 10", B(TAB_BACKWARD)),
+	PRESS("80 00 00 00 00 00 00 00 20", B(REWIND)),
+	PRESS("80 00 00 00 00 00 00 00 40", B(FORWARD)),
+	PRESS("80 00 00 00 00 00 00 00 80", B(ENTER)),
+	PRESS("80 00 00 00 00 00 00 02 00", B(F1)),
+	PRESS("80 00 00 00 00 00 00 04 00", B(F2)),
+	PRESS("80 00 00 00 00 00 00 08 00", B(F3)),
+	PRESS("80 00 00 00 00 00 00 10 00", B(F4)),
+	PRESS("80 00 00 00 00 00 00 20 00", B(COMMAND)),
+	PRESS("80 00 00 00 00 00 00 01 00", 0),
+	PRESS("80 00 00 00 00 00 00 40 00", 0),
+	PRESS("80 00 00 00 00 00 00 80 00", 0),
+	PRESS("80 00 00 00 00 00 00 00 02", 0),
+	MOTION("9E 00 00 00 00 00 00 00 01", LAID_DOWN),
+	VENDOR_NOT_EVENTS,
+};
+
+/* F.6: PowerMic II/III, both homes of the trigger. */
+static const struct decode_case powermic3_cases[] = {
+	PRESS("00 00 00", 0),
+	PRESS("00 01 00", B(TRANSCRIBE)),
+	PRESS("00 02 00", B(TAB_BACKWARD)),
+	PRESS("00 04 00", B(RECORD)),
+	PRESS("00 08 00", B(TAB_FORWARD)),
+	PRESS("00 10 00", B(REWIND)),
+	PRESS("00 20 00", B(FORWARD)),
+	PRESS("00 40 00", B(PLAY)),
+	PRESS("00 80 00", B(CUSTOM_LEFT)),
+	PRESS("00 00 01", B(ENTER)),
+	PRESS("00 00 02", B(CUSTOM_RIGHT)),
+	PRESS("00 00 04", 0),
+	PRESS("01 00 00", B(TRIGGER)),
+	PRESS("00 00 10", B(TRIGGER)),
+	PRESS("01 00 10", B(TRIGGER)),
+	PRESS("01 04 00", B(TRIGGER) | B(RECORD)),
+	PRESS("00 04 00 FF", B(RECORD)),
+	IGNORED(""), IGNORED("00"), IGNORED("00 04"),
+};
+
+/* F.7: Philips foot controls. */
+static const struct decode_case foot_control_cases[] = {
+	PRESS("00", 0),
+	PRESS("01", B(REWIND)),
+	PRESS("02", B(PLAY)),
+	PRESS("04", B(FORWARD)),
+	PRESS("08", B(EOL)),
+	PRESS("10", 0),
+	PRESS("03", B(REWIND) | B(PLAY)),
+	PRESS("0F 00 00", B(REWIND) | B(PLAY) | B(FORWARD) | B(EOL)),
+	IGNORED(""),
+};
+
+/* F.8: VEC / Infinity pedal. */
+static const struct decode_case vec_pedal_cases[] = {
+	PRESS("00 00", 0),
+	PRESS("01 00", B(PEDAL_LEFT)),
+	PRESS("02 00", B(PEDAL_MIDDLE)),
+	PRESS("04 00", B(PEDAL_RIGHT)),
+	PRESS("03 00", B(PEDAL_LEFT) | B(PEDAL_MIDDLE)),
+	PRESS("05 00", B(PEDAL_LEFT) | B(PEDAL_RIGHT)),
+	PRESS("06 00", B(PEDAL_MIDDLE) | B(PEDAL_RIGHT)),
+	PRESS("07 00", B(PEDAL_LEFT) | B(PEDAL_MIDDLE) | B(PEDAL_RIGHT)),
+	PRESS("F8 FF", 0),
+	IGNORED(""), IGNORED("01"),
+};
+
+static const struct decode_suite {
+	const char *name;
+	uint16_t vid, pid, page, usage;
+	uint16_t code; /* device code of the model, 0: the family's generic model */
+	const struct decode_case *cases;
+	size_t n;
+} decode_suites[] = {
+#define SUITE(name, vid, pid, page, usage, code, cases) \
+	{ name, vid, pid, page, usage, code, cases, COUNT(cases) }
+	SUITE("F.1 SMP3700", 0x0911, 0x0c1c, 0xFFA0, 1, 3700, speechmike_cases),
+	SUITE("F.1 generic", 0x0911, 0x0c1c, 0xFFA0, 1, 0, speechmike_cases),
+	SUITE("F.1 Air", 0x0911, 0x0c1d, 0xFFA0, 1, 4000, speechmike_cases),
+	SUITE("F.1 SMP3710 (INT)", 0x0911, 0x0c1c, 0xFFA0, 1, 3710, int_slider_cases),
+	SUITE("F.1 LFH3520 (PHI)", 0x0911, 0x0c1c, 0xFFA0, 1, 3520, phi_slider_cases),
+	SUITE("SMP3710 browser mode", 0x0911, 0x0fa0, 1, 4, 3710, int_slider_gamepad_cases),
+	SUITE("F.4 PowerMic 4", 0x0554, 0x0064, 0xFFA0, 1, 0, powermic4_cases),
+	SUITE("F.6 PowerMic II/III", 0x0554, 0x1001, 1, 0, 0, powermic3_cases),
+	SUITE("F.7 ACC2310", 0x0911, 0x1844, 1, 4, 0, foot_control_cases),
+	SUITE("F.7 ACC2330", 0x0911, 0x091a, 1, 4, 0, foot_control_cases),
+	SUITE("F.8 VEC", 0x05f3, 0x00ff, 0x000C, 3, 0, vec_pedal_cases),
+#undef SUITE
+};
+
+static void run_decode_case(const char *suite, const struct db_row *row,
+                            const struct db_model *model, const struct decode_case *c)
+{
+	uint8_t bytes[MAX_REPORT];
+	size_t len = parse_hex(c->hex, bytes, sizeof(bytes));
+	struct db_input in;
+	decode_bytes(row, model, bytes, len, &in);
+	CHECK((int)in.kind == c->kind && in.buttons == c->buttons && in.slider == c->slider &&
+	          (int)in.motion == c->motion,
+	      "%s [%s]: kind %d buttons %#x slider %d motion %d", suite, c->hex, in.kind,
+	      (unsigned)in.buttons, in.slider, in.motion);
+}
+
+static void test_decode(void)
+{
+	for (size_t s = 0; s < COUNT(decode_suites); s++) {
+		const struct decode_suite *ds = &decode_suites[s];
+		const struct db_row *row = db_match(ds->vid, ds->pid, ds->page, ds->usage);
+		CHECK(row != NULL, "%s: no row", ds->name);
+		if (row == NULL)
+			continue;
+		const struct db_model *model = db_model_lookup(row->family, ds->code);
+		CHECK(model->code == ds->code, "%s: model %u", ds->name, model->code);
+		for (size_t i = 0; i < ds->n; i++)
+			run_decode_case(ds->name, row, model, &ds->cases[i]);
+	}
+}
+
+/* F.5: the joystick collection, with both bit maps. */
+static const struct {
+	const char *hex;
+	uint32_t speechmike, powermic4;
+} gamepad_cases[] = {
+	{ "00 00", 0, 0 },
+	{ "01 00", B(REWIND), B(TAB_BACKWARD) },
+	{ "02 00", B(PLAY), B(PLAY) },
+	{ "04 00", B(FORWARD), B(TAB_FORWARD) },
+	{ "10 00", B(INS_OVR), B(FORWARD) },
+	{ "20 00", B(RECORD), B(RECORD) },
+	{ "40 00", B(COMMAND), B(COMMAND) },
+	{ "00 02", B(INSTRUCTION), B(ENTER) },
+	{ "00 04", B(F1), B(F1) },
+	{ "00 08", B(F2), B(F2) },
+	{ "00 10", B(F3), B(F3) },
+	{ "00 20", B(F4), B(F4) },
+	{ "00 40", B(EOL), B(REWIND) },
+	{ "08 00", 0, 0 },
+	{ "80 00", 0, 0 },
+	{ "00 01", 0, 0 },
+	{ "00 80", 0, 0 },
+	{ "21 40", B(REWIND) | B(RECORD) | B(EOL), B(TAB_BACKWARD) | B(RECORD) | B(REWIND) },
+	{ "20 00 7F 7F 00 00", B(RECORD), B(RECORD) }, /* axes after the buttons */
+};
+
+static const struct {
+	uint16_t pid;
+	bool powermic4;
+} gamepad_units[] = { { 0x0fa0, false }, { 0x0c1e, false }, { 0x0064, true } };
+
+static void test_gamepad(void)
+{
+	for (size_t u = 0; u < COUNT(gamepad_units); u++) {
+		uint16_t vid = gamepad_units[u].powermic4 ? 0x0554 : 0x0911;
+		const struct db_row *row = db_match(vid, gamepad_units[u].pid, 1, 4);
+		CHECK(row != NULL && row->role == DB_ROLE_BUTTONS, "gamepad row %04x",
+		      gamepad_units[u].pid);
+		if (row == NULL)
+			continue;
+		const struct db_model *model = db_model_lookup(row->family, 0);
+		for (size_t i = 0; i < COUNT(gamepad_cases); i++) {
+			struct decode_case c = PRESS(gamepad_cases[i].hex,
+			                             gamepad_units[u].powermic4
+			                                     ? gamepad_cases[i].powermic4
+			                                     : gamepad_cases[i].speechmike);
+			run_decode_case("F.5", row, model, &c);
+		}
+		static const struct decode_case short_cases[] = { IGNORED(""), IGNORED("20") };
+		for (size_t i = 0; i < COUNT(short_cases); i++)
+			run_decode_case("F.5 short", row, model, &short_cases[i]);
+	}
+}
+
+/* ---- LEDs (§F.2, F.6) ------------------------------------------------------------------ */
+
+struct led_set {
+	int led, color, mode;
+};
+struct led_case {
+	const char *hex; /* the hid_write buffer, report ID first */
+	size_t n;
+	struct led_set set[2];
+};
+#define L(led, color, mode) { DB_LED_##led, DB_COLOR_##color, DB_MODE_##mode }
+
+static const struct led_case speechmike_leds[] = {
+	{ "00 02 00 00 00 00 00 00 00 00", 0, { { 0 } } },
+	{ "00 02 00 00 00 00 00 03 00 00", 1, { L(RECORD, GREEN, ON) } },
+	{ "00 02 00 00 00 00 00 01 00 00", 1, { L(RECORD, GREEN, BLINK_SLOW) } },
+	{ "00 02 00 00 00 00 00 02 00 00", 1, { L(RECORD, GREEN, BLINK_FAST) } },
+	{ "00 02 00 00 00 00 00 0C 00 00", 1, { L(RECORD, RED, ON) } },
+	{ "00 02 00 00 00 00 00 04 00 00", 1, { L(RECORD, RED, BLINK_SLOW) } },
+	{ "00 02 00 00 00 00 00 30 00 00", 1, { L(INSTRUCTION, GREEN, ON) } },
+	{ "00 02 00 00 00 00 00 C0 00 00", 1, { L(INSTRUCTION, RED, ON) } },
+	{ "00 02 00 00 00 00 00 00 30 00", 1, { L(INS_OVR, GREEN, ON) } },
+	{ "00 02 00 00 00 00 00 00 C0 00", 1, { L(INS_OVR, RED, ON) } },
+	{ "00 02 00 00 00 00 00 00 00 03", 1, { L(F4, GREEN, ON) } },
+	{ "00 02 00 00 00 00 00 00 00 0C", 1, { L(F3, GREEN, ON) } },
+	{ "00 02 00 00 00 00 00 00 00 30", 1, { L(F2, GREEN, ON) } },
+	{ "00 02 00 00 00 00 00 00 00 C0", 1, { L(F1, GREEN, ON) } },
+	/* presets: record-insert, record-standby-insert */
+	{ "00 02 00 00 00 00 00 03 30 00", 2, { L(RECORD, GREEN, ON), L(INS_OVR, GREEN, ON) } },
+	{ "00 02 00 00 00 00 00 01 10 00", 2,
+	  { L(RECORD, GREEN, BLINK_SLOW), L(INS_OVR, GREEN, BLINK_SLOW) } },
+	/* single-colour F LEDs light in any colour; off ignores the mode */
+	{ "00 02 00 00 00 00 00 00 00 C0", 1, { L(F1, RED, ON) } },
+	{ "00 02 00 00 00 00 00 00 00 20", 1, { L(F2, GREEN, BLINK_FAST) } },
+	{ "00 02 00 00 00 00 00 00 00 00", 1, { L(RECORD, OFF, BLINK_FAST) } },
+	{ "00 02 00 00 00 00 00 83 00 00", 2, { L(RECORD, GREEN, ON), L(INSTRUCTION, RED, BLINK_FAST) } },
+};
+
+static const struct led_case powermic3_leds[] = {
+	{ "00 00", 0, { { 0 } } },
+	{ "00 01", 1, { L(RECORD, RED, ON) } },
+	{ "00 02", 1, { L(RECORD, GREEN, ON) } },
+	{ "00 01", 1, { L(RECORD, RED, BLINK_FAST) } },
+	{ "00 00", 1, { L(INSTRUCTION, RED, ON) } },
+};
+
+static void run_led_cases(const char *what, const struct db_wire *wire,
+                          const struct led_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct db_led_state state;
+		memset(&state, 0, sizeof(state));
+		for (size_t k = 0; k < cases[i].n; k++) {
+			state.led[cases[i].set[k].led].color = (uint8_t)cases[i].set[k].color;
+			state.led[cases[i].set[k].led].mode = (uint8_t)cases[i].set[k].mode;
+		}
+		uint8_t out[MAX_REPORT];
+		size_t len = wire->encode_leds(&state, out, sizeof(out));
+		CHECK(hex_equal(out, len, cases[i].hex), "%s LED case %zu: want %s", what, i,
+		      cases[i].hex);
+	}
+}
+
+static void test_leds(void)
+{
+	const struct db_row *sm = db_match(0x0911, 0x0c1c, 0xFFA0, 1);
+	const struct db_row *pm4 = db_match(0x0554, 0x0064, 0xFFA0, 1);
+	const struct db_row *pm3 = db_match(0x0554, 0x1001, 1, 0);
+	if (sm == NULL || pm4 == NULL || pm3 == NULL) {
+		CHECK(false, "LED rows missing");
+		return;
+	}
+	run_led_cases("SpeechMike", sm->wire, speechmike_leds, COUNT(speechmike_leds));
+	run_led_cases("PowerMic 4", pm4->wire, speechmike_leds, COUNT(speechmike_leds));
+	run_led_cases("PowerMic II/III", pm3->wire, powermic3_leds, COUNT(powermic3_leds));
+
+	struct db_led_state state;
+	memset(&state, 0, sizeof(state));
+	uint8_t out[MAX_REPORT];
+	CHECK(sm->wire->encode_leds(&state, out, 9) == 0, "SET_LED needs 10 bytes");
+	CHECK(pm3->wire->encode_leds(&state, out, 1) == 0, "PowerMic LED needs 2 bytes");
+}
+
+/* ---- identification (§F.3) --------------------------------------------------------------- */
+
+struct ident_step {
+	const char *answer;
+	uint8_t next; /* the query it must lead to; 0: done */
+};
+static const struct {
+	uint16_t code;
+	struct ident_step steps[4];
+} ident_cases[] = {
+#define SM3 { "83 02 00 00 00 00 32 00 55", 0x87 }
+#define PREMIUM { "83 00 00 00 01 00 32 01 95", 0x8B }
+#define AIR_4000 { "8B 00 0F A0 0E 74 0D AC 00", 0x91 }
+	{ 3200, { SM3, { "87 00 00 00 00 00 00 0C 80", 0 } } },
+	{ 3210, { SM3, { "87 00 00 00 00 00 00 0C 8A", 0 } } },
+	{ 3220, { SM3, { "87 00 00 00 00 00 00 0C 94", 0 } } },
+	{ 3300, { SM3, { "87 00 00 00 00 00 00 0C E4", 0 } } },
+	{ 3310, { SM3, { "87 00 00 00 00 00 00 0C EE", 0 } } },
+	{ 3500, { PREMIUM, { "8B 00 00 00 00 00 0D AC 00", 0 } } },
+	{ 3510, { PREMIUM, { "8B 00 00 00 00 00 0D B6 00", 0 } } },
+	{ 3520, { PREMIUM, { "8B 00 00 00 00 00 0D C0 00", 0 } } },
+	{ 3600, { PREMIUM, { "8B 00 00 00 00 00 0E 10 00", 0 } } },
+	{ 3610, { PREMIUM, { "8B 00 00 00 00 00 0E 1A 00", 0 } } },
+	{ 3700, { PREMIUM, { "8B 00 00 00 00 00 0E 74 00", 0 } } },
+	{ 3710, { PREMIUM, { "8B 00 00 00 00 00 0E 7E 00", 0 } } },
+	{ 3720, { PREMIUM, { "8B 00 00 00 00 00 0E 88 00", 0 } } },
+	{ 3800, { PREMIUM, { "8B 00 00 00 0E D8 0E 10 00", 0 } } },
+	{ 3810, { PREMIUM, { "8B 00 00 00 0E E2 0E 10 00", 0 } } },
+	{ 4000, { PREMIUM, AIR_4000, { "91 00 00 41 41 04 2E 00 41", 0 } } },
+	{ 4010, { PREMIUM, { "8B 00 0F AA 0E 74 0D AC 00", 0x91 },
+	          { "91 00 00 41 41 04 2E 00 41", 0 } } },
+	{ 6001, { PREMIUM, { "8B 01 0F A0 0E 74 0D AC 00", 0x96 },
+	          { "96 00 00 00 00 00 00 17 71", 0 } } },
+	{ 5000, { PREMIUM, AIR_4000, { "91 00 00 05 07 06 2E 00 07", 0x96 },
+	          { "96 00 00 00 00 13 88 00 00", 0 } } },
+	/* firmware 6 but no Ambient code: stays an Air */
+	{ 4000, { PREMIUM, AIR_4000, { "91 00 00 05 07 06 2E 00 07", 0x96 },
+	          { "96 00 00 00 00 00 00 00 00", 0 } } },
+	/* the PowerMic 4's answer: a SpeechMike code (its type comes from the PID) */
+	{ 3700, { PREMIUM, { "8B 00 00 00 0E 74 0D AC 00", 0 } } },
+#undef SM3
+#undef PREMIUM
+#undef AIR_4000
+};
+
+static bool query_is(const uint8_t *out, size_t len, uint8_t code)
+{
+	char want[40];
+	snprintf(want, sizeof(want), "00 %02X 00 00 00 00 00 00 00 00", code);
+	return hex_equal(out, len, want);
+}
+
+/* Feeds one hex report; returns the result and leaves the query in out/out_len. */
+static enum db_ident_result feed(struct db_ident *st, const char *hex, uint8_t *out,
+                                 size_t *out_len)
+{
+	uint8_t bytes[MAX_REPORT];
+	size_t len = parse_hex(hex, bytes, sizeof(bytes));
+	uint8_t *copy = exact_copy(bytes, len);
+	enum db_ident_result r = db_ident_feed(st, copy, len, out, MAX_REPORT, out_len);
+	release(copy);
+	return r;
+}
+
+static void test_ident_sequences(void)
+{
+	for (size_t i = 0; i < COUNT(ident_cases); i++) {
+		struct db_ident st;
+		uint8_t out[MAX_REPORT];
+		size_t len = db_ident_start(&st, out, sizeof(out));
+		CHECK(query_is(out, len, 0x83) && st.pending == 0x83, "case %zu start", i);
+		bool done = false;
+		for (const struct ident_step *s = ident_cases[i].steps; !done; s++) {
+			enum db_ident_result r = feed(&st, s->answer, out, &len);
+			done = s->next == 0;
+			if (done)
+				CHECK(r == DB_IDENT_DONE && len == 0 && st.pending == 0,
+				      "case %zu [%s]: result %d", i, s->answer, r);
+			else
+				CHECK(r == DB_IDENT_SEND && query_is(out, len, s->next) &&
+				          st.pending == s->next,
+				      "case %zu [%s]: result %d, want query %02X", i, s->answer, r,
+				      s->next);
+		}
+		CHECK(st.code == ident_cases[i].code, "case %zu: code %u, want %u", i, st.code,
+		      ident_cases[i].code);
+	}
+}
+
+/* Reports that are not the pending answer pass through untouched. */
+static void test_ident_not_mine(void)
+{
+	static const char button[] = "80 00 00 00 00 00 00 00 01";
+	struct db_ident st;
+	uint8_t out[MAX_REPORT];
+	size_t len;
+
+	memset(&st, 0, sizeof(st));
+	CHECK(feed(&st, "83 00 00 00 01 00 32 01 95", out, &len) == DB_IDENT_NOT_MINE,
+	      "not started");
+	CHECK(db_ident_pending_query(&st, out, sizeof(out)) == 0, "no query before start");
+
+	CHECK(db_ident_start(&st, out, 9) == 0 && st.pending == 0x83, "start, small buffer");
+	len = db_ident_pending_query(&st, out, sizeof(out));
+	CHECK(query_is(out, len, 0x83), "retry after a small buffer");
+
+	static const char *const not_mine[] = {
+		button, "9E 00 00 00 00 00 00 00 01", "83 00 00 00 01 00 32 01", "", "83",
+		"87 00 00 00 00 00 00 0C 80",
+	};
+	for (size_t i = 0; i < COUNT(not_mine); i++)
+		CHECK(feed(&st, not_mine[i], out, &len) == DB_IDENT_NOT_MINE && len == 0 &&
+		          st.pending == 0x83,
+		      "before the first answer: [%s]", not_mine[i]);
+
+	CHECK(feed(&st, "83 00 00 00 01 00 32 01 95", out, &len) == DB_IDENT_SEND &&
+	          query_is(out, len, 0x8B),
+	      "premium answer");
+	/* a button pressed mid-exchange is input, and the exchange goes on */
+	CHECK(feed(&st, button, out, &len) == DB_IDENT_NOT_MINE && st.pending == 0x8B,
+	      "button mid-exchange");
+	struct db_input in;
+	uint8_t bytes[MAX_REPORT];
+	size_t n = parse_hex(button, bytes, sizeof(bytes));
+	decode_bytes(db_match(0x0911, 0x0c1c, 0xFFA0, 1), NULL, bytes, n, &in);
+	CHECK(in.kind == DB_INPUT_BUTTONS && in.buttons == B(RECORD), "... decodes as input");
+	len = db_ident_pending_query(&st, out, sizeof(out));
+	CHECK(query_is(out, len, 0x8B), "retry re-encodes 0x8B");
+	CHECK(feed(&st, "83 00 00 00 01 00 32 01 95", out, &len) == DB_IDENT_NOT_MINE,
+	      "repeated earlier answer");
+	CHECK(feed(&st, "8B 00 00 00 00 00 0E 74 00", out, &len) == DB_IDENT_DONE &&
+	          st.code == 3700,
+	      "done after the interruption");
+	CHECK(feed(&st, "8B 00 00 00 00 00 0E 74 00", out, &len) == DB_IDENT_NOT_MINE,
+	      "after done");
+	CHECK(db_ident_pending_query(&st, out, sizeof(out)) == 0, "no query after done");
+}
+
+/* ---- models and capabilities ---------------------------------------------------------- */
+
+static const struct {
+	uint16_t code;
+	const char *name;
+	int slider;
+} models[] = {
+	{ 3200, "SpeechMike III LFH3200", DB_SLIDER_NONE },
+	{ 3210, "SpeechMike III LFH3210", DB_SLIDER_INT },
+	{ 3220, "SpeechMike III LFH3220", DB_SLIDER_PHI },
+	{ 3300, "SpeechMike III LFH3300", DB_SLIDER_NONE },
+	{ 3310, "SpeechMike III LFH3310", DB_SLIDER_INT },
+	{ 3500, "SpeechMike Premium LFH3500", DB_SLIDER_NONE },
+	{ 3510, "SpeechMike Premium LFH3510", DB_SLIDER_INT },
+	{ 3520, "SpeechMike Premium LFH3520", DB_SLIDER_PHI },
+	{ 3600, "SpeechMike Premium LFH3600", DB_SLIDER_NONE },
+	{ 3610, "SpeechMike Premium LFH3610", DB_SLIDER_INT },
+	{ 3700, "SpeechMike Premium Touch SMP3700", DB_SLIDER_NONE },
+	{ 3710, "SpeechMike Premium Touch SMP3710", DB_SLIDER_INT },
+	{ 3720, "SpeechMike Premium Touch SMP3720", DB_SLIDER_PHI },
+	{ 3800, "SpeechMike Premium Touch SMP3800", DB_SLIDER_NONE },
+	{ 3810, "SpeechMike Premium Touch SMP3810", DB_SLIDER_INT },
+	{ 4000, "SpeechMike Premium Air SMP4000", DB_SLIDER_NONE },
+	{ 4010, "SpeechMike Premium Air SMP4010", DB_SLIDER_INT },
+	{ 6001, "SpeechOne PSM6000", DB_SLIDER_NONE },
+	{ 5000, "SpeechMike Ambient PSM5000", DB_SLIDER_NONE },
+};
+
+static const struct {
+	int family;
+	uint16_t code;
+	const char *name;
+} generic_models[] = {
+	{ DB_FAMILY_SPEECHMIKE, 0, "SpeechMike" },
+	{ DB_FAMILY_SPEECHMIKE, 1234, "SpeechMike" },
+	{ DB_FAMILY_SPEECHMIKE, 3230, "SpeechMike" },
+	{ DB_FAMILY_POWERMIC4, 0, "PowerMic 4" },
+	{ DB_FAMILY_POWERMIC4, 3700, "PowerMic 4" },
+	{ DB_FAMILY_POWERMIC3, 0, "PowerMic II/III" },
+	{ DB_FAMILY_FOOT_CONTROL, 3200, "Philips Foot Control" },
+	{ DB_FAMILY_VEC_PEDAL, 0, "VEC Infinity foot pedal" },
+};
+
+static const struct {
+	int family;
+	uint16_t code;
+	uint32_t buttons, slider;
+} capabilities[] = {
+	{ DB_FAMILY_SPEECHMIKE, 0, SM_BUTTONS, 0 },
+	{ DB_FAMILY_SPEECHMIKE, 3700, SM_BUTTONS, 0 },
+	{ DB_FAMILY_SPEECHMIKE, 3710, SM_BUTTONS & ~SLIDER_INT, SLIDER_INT },
+	{ DB_FAMILY_SPEECHMIKE, 3520, SM_BUTTONS & ~SLIDER_PHI, SLIDER_PHI },
+	{ DB_FAMILY_POWERMIC4, 0,
+	  B(RECORD) | B(PLAY) | B(REWIND) | B(FORWARD) | B(TAB_FORWARD) | B(TAB_BACKWARD) |
+	          B(ENTER) | B(F1) | B(F2) | B(F3) | B(F4) | B(COMMAND),
+	  0 },
+	{ DB_FAMILY_POWERMIC3, 0,
+	  B(TRANSCRIBE) | B(TAB_BACKWARD) | B(RECORD) | B(TAB_FORWARD) | B(REWIND) |
+	          B(FORWARD) | B(PLAY) | B(CUSTOM_LEFT) | B(ENTER) | B(CUSTOM_RIGHT) |
+	          B(TRIGGER),
+	  0 },
+	{ DB_FAMILY_FOOT_CONTROL, 0, B(REWIND) | B(PLAY) | B(FORWARD) | B(EOL), 0 },
+	{ DB_FAMILY_VEC_PEDAL, 0, B(PEDAL_LEFT) | B(PEDAL_MIDDLE) | B(PEDAL_RIGHT), 0 },
+};
+
+static void test_models(void)
+{
+	for (size_t i = 0; i < COUNT(models); i++) {
+		const struct db_model *m = db_model_lookup(DB_FAMILY_SPEECHMIKE, models[i].code);
+		CHECK(m->code == models[i].code && (int)m->slider == models[i].slider,
+		      "model %u", models[i].code);
+		CHECK_STR(m->name, models[i].name);
+	}
+	for (size_t i = 0; i < COUNT(generic_models); i++) {
+		const struct db_model *m = db_model_lookup(generic_models[i].family,
+		                                           generic_models[i].code);
+		CHECK(m->code == 0 && m->slider == DB_SLIDER_NONE, "generic %zu", i);
+		CHECK_STR(m->name, generic_models[i].name);
+	}
+	CHECK(db_model_lookup(DB_FAMILY_COUNT, 0) != NULL, "bad family");
+	for (size_t i = 0; i < COUNT(capabilities); i++) {
+		const struct db_model *m = db_model_lookup(capabilities[i].family,
+		                                           capabilities[i].code);
+		CHECK(db_buttons_of(capabilities[i].family, m) == capabilities[i].buttons,
+		      "buttons of %zu: %#x", i,
+		      (unsigned)db_buttons_of(capabilities[i].family, m));
+		CHECK(db_slider_positions_of(m) == capabilities[i].slider, "slider of %zu", i);
+	}
+	CHECK(db_buttons_of(DB_FAMILY_SPEECHMIKE, NULL) == SM_BUTTONS, "NULL model");
+	CHECK(db_slider_positions_of(NULL) == 0, "NULL model slider");
+}
+
+/* ---- robustness ------------------------------------------------------------------------- */
+
+static uint32_t rng_state = 0x9E3779B9u;
+
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state;
+}
+
+/* Random bytes of random lengths, half of them with an event code the wire knows:
+ * nothing may crash or read past len, and every decoded state must be one the unit
+ * can report. */
+static void test_random_reports(void)
+{
+	static const uint16_t codes[] = { 0, 3710, 3520 };
+	static const uint8_t first_bytes[] = { 0x80, 0x9E, 0x83, 0x8B, 0x96 };
+	for (size_t r = 0; r < db_row_count; r++) {
+		const struct db_row *row = &db_rows[r];
+		for (size_t c = 0; c < COUNT(codes); c++) {
+			const struct db_model *model = db_model_lookup(row->family, codes[c]);
+			uint32_t can = db_buttons_of(row->family, model);
+			uint32_t positions = db_slider_positions_of(model);
+			unsigned bad = 0;
+			for (int i = 0; i < 4000; i++) {
+				uint8_t bytes[MAX_REPORT];
+				size_t len = rng() % 24;
+				for (size_t k = 0; k < len; k++)
+					bytes[k] = (uint8_t)rng();
+				if (len > 0 && rng() % 2)
+					bytes[0] = first_bytes[rng() % COUNT(first_bytes)];
+				struct db_input in;
+				decode_bytes(row, model, bytes, len, &in);
+				if (in.kind == DB_INPUT_BUTTONS)
+					bad += (in.buttons & ~can) != 0 ||
+					       (in.slider != -1 &&
+					        !(positions & DB_BTN_BIT(in.slider)));
+				else if (in.kind == DB_INPUT_MOTION)
+					bad += in.motion == DB_MOTION_NONE;
+				else
+					bad += in.kind != DB_INPUT_IGNORE || in.buttons != 0;
+			}
+			CHECK(bad == 0, "row %zu model %u: %u bad decodes", r, codes[c], bad);
+		}
+	}
+
+	struct db_ident st;
+	uint8_t out[MAX_REPORT];
+	unsigned bad = 0;
+	for (int i = 0; i < 20000; i++) {
+		if (i % 8 == 0)
+			db_ident_start(&st, out, sizeof(out));
+		uint8_t bytes[MAX_REPORT];
+		size_t len = rng() % 12;
+		for (size_t k = 0; k < len; k++)
+			bytes[k] = (uint8_t)rng();
+		if (len > 0)
+			bytes[0] = rng() % 4 ? st.pending : first_bytes[rng() % COUNT(first_bytes)];
+		size_t out_len;
+		uint8_t *copy = exact_copy(bytes, len);
+		enum db_ident_result res = db_ident_feed(&st, copy, len, out, sizeof(out), &out_len);
+		release(copy);
+		if (res == DB_IDENT_SEND)
+			bad += !query_is(out, out_len, st.pending) || st.pending == 0;
+		else
+			bad += out_len != 0 || (res == DB_IDENT_DONE && st.pending != 0);
+	}
+	CHECK(bad == 0, "identification: %u bad steps", bad);
+
+	struct db_input in;
+	db_decode(&db_rows[0], NULL, NULL, 9, &in);
+	CHECK(in.kind == DB_INPUT_IGNORE, "NULL report");
+	db_decode(NULL, NULL, (const uint8_t *)"", 0, &in);
+	CHECK(in.kind == DB_INPUT_IGNORE, "NULL row");
+}
+
+int main(void)
+{
+	test_names();
+	test_table();
+	test_decode();
+	test_gamepad();
+	test_leds();
+	test_ident_sequences();
+	test_ident_not_mine();
+	test_models();
+	test_random_reports();
+	return CHECK_DONE();
+}

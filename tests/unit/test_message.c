@@ -1,0 +1,181 @@
+/* protocol/message: every request shape, every error class, and the exact JSON of every
+ * server message. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "protocol/keymap.h"
+#include "protocol/message.h"
+
+struct parse_case {
+	const char *text;
+	const char *error;         /* NULL: must parse */
+	const char *request_type;  /* expected err.request_type on failure */
+};
+
+static const struct parse_case cases[] = {
+	{"{\"type\":\"ping\",\"id\":7}", NULL, ""},
+	{"{\"type\":\"ping\",\"id\":\"abc\"}", NULL, ""},
+	{"{\"type\":\"ping\",\"id\":1.5e300}", NULL, ""},
+	{"{\"type\":\"claim\"}", NULL, ""},
+	{"{\"type\":\"release\",\"extra\":[1,2]}", NULL, ""},
+	{"{\"type\":\"state\",\"recording\":true,\"report_open\":false}", NULL, ""},
+	{"{\"type\":\"led\",\"device_id\":\"d\",\"led\":\"f1\",\"color\":\"green\"}", NULL, ""},
+	{"{\"type\":\"led\",\"device_id\":\"d\",\"led\":\"record\",\"color\":\"red\",\"mode\":\"blink_fast\"}", NULL, ""},
+	{"", PM_ERR_INVALID_JSON, ""},
+	{"nope", PM_ERR_INVALID_JSON, ""},
+	{"{\"type\":\"ping\"", PM_ERR_INVALID_JSON, ""},
+	{"[1,2]", PM_ERR_INVALID_MESSAGE, ""},
+	{"\"ping\"", PM_ERR_INVALID_MESSAGE, ""},
+	{"{}", PM_ERR_INVALID_MESSAGE, ""},
+	{"{\"type\":5}", PM_ERR_INVALID_MESSAGE, ""},
+	{"{\"type\":\"Ping\"}", PM_ERR_UNKNOWN_TYPE, ""},
+	{"{\"type\":\"raw_write\"}", PM_ERR_UNKNOWN_TYPE, ""},
+	{"{\"type\":\"ping\"}", PM_ERR_INVALID_FIELD, "ping"},
+	{"{\"type\":\"ping\",\"id\":null}", PM_ERR_INVALID_FIELD, "ping"},
+	{"{\"type\":\"ping\",\"id\":{}}", PM_ERR_INVALID_FIELD, "ping"},
+	{"{\"type\":\"ping\",\"id\":\"01234567890123456789012345678901234567890123456789012345678901234\"}",
+	 PM_ERR_INVALID_FIELD, "ping"},
+	{"{\"type\":\"state\",\"recording\":1,\"report_open\":false}", PM_ERR_INVALID_FIELD, "state"},
+	{"{\"type\":\"state\",\"recording\":true}", PM_ERR_INVALID_FIELD, "state"},
+	{"{\"type\":\"state\",\"recording\":\"true\",\"report_open\":true}", PM_ERR_INVALID_FIELD, "state"},
+	{"{\"type\":\"led\",\"led\":\"f1\",\"color\":\"green\"}", PM_ERR_INVALID_FIELD, "led"},
+	{"{\"type\":\"led\",\"device_id\":7,\"led\":\"f1\",\"color\":\"green\"}", PM_ERR_INVALID_FIELD, "led"},
+	{"{\"type\":\"led\",\"device_id\":\"d\",\"led\":\"f5\",\"color\":\"green\"}", PM_ERR_INVALID_FIELD, "led"},
+	{"{\"type\":\"led\",\"device_id\":\"d\",\"led\":\"f1\",\"color\":\"blue\"}", PM_ERR_INVALID_FIELD, "led"},
+	{"{\"type\":\"led\",\"device_id\":\"d\",\"led\":\"f1\",\"color\":\"red\",\"mode\":\"strobe\"}", PM_ERR_INVALID_FIELD, "led"},
+	{"{\"type\":\"led\",\"device_id\":\"d\",\"led\":\"f1\",\"color\":\"red\",\"mode\":3}", PM_ERR_INVALID_FIELD, "led"},
+	{"{\"type\":\"led\",\"device_id\":\"0123456789012345678901234567890123456789012345678901234567890123456789\",\"led\":\"f1\",\"color\":\"red\"}",
+	 PM_ERR_INVALID_FIELD, "led"},
+};
+
+static void test_parse(void)
+{
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct pm_request req;
+		struct pm_parse_error err;
+		int rc = pm_parse_request(cases[i].text, strlen(cases[i].text), &req, &err);
+
+		if (!cases[i].error) {
+			CHECK(rc == 0, "case %zu (%s) failed: %s", i, cases[i].text, err.message);
+			continue;
+		}
+		CHECK(rc == -1, "case %zu (%s) parsed", i, cases[i].text);
+		if (rc == -1) {
+			CHECK_STR(err.code, cases[i].error);
+			CHECK_STR(err.request_type, cases[i].request_type);
+			CHECK(err.message[0] != '\0', "case %zu has no message", i);
+		}
+	}
+}
+
+static void test_parse_values(void)
+{
+	struct pm_request req;
+	struct pm_parse_error err;
+	const char *led = "{\"type\":\"led\",\"device_id\":\"0911-0c1c-SN1\",\"led\":\"ins_ovr\","
+	                  "\"color\":\"green\",\"mode\":\"blink_slow\"}";
+	const char *state = "{\"type\":\"state\",\"recording\":false,\"report_open\":true}";
+	const char *ping = "{\"type\":\"ping\",\"id\":\"a\\\"b\"}";
+
+	CHECK(pm_parse_request(led, strlen(led), &req, &err) == 0, "led: %s", err.message);
+	CHECK(req.type == PM_REQ_LED, "type %d", req.type);
+	CHECK_STR(req.device_id, "0911-0c1c-SN1");
+	CHECK(req.led == DB_LED_INS_OVR && req.color == DB_COLOR_GREEN &&
+	      req.mode == DB_MODE_BLINK_SLOW, "led %d color %d mode %d", req.led, req.color,
+	      req.mode);
+
+	CHECK(pm_parse_request(state, strlen(state), &req, &err) == 0, "state: %s", err.message);
+	CHECK(req.type == PM_REQ_STATE && !req.recording && req.report_open, "state values");
+
+	CHECK(pm_parse_request(ping, strlen(ping), &req, &err) == 0, "ping: %s", err.message);
+	CHECK_STR(req.id_json, "\"a\\\"b\"");
+
+	/* not NUL-terminated: only len bytes count */
+	CHECK(pm_parse_request("{\"type\":\"claim\"}XYZ", 16, &req, &err) == 0, "length-bounded");
+	CHECK(req.type == PM_REQ_CLAIM, "claim");
+}
+
+static void test_deep_nesting(void)
+{
+	size_t depth = 5000, len = depth * 2;
+	char *text = malloc(len + 1);
+	struct pm_request req;
+	struct pm_parse_error err;
+
+	for (size_t i = 0; i < depth; i++) {
+		text[i] = '[';
+		text[len - 1 - i] = ']';
+	}
+	text[len] = '\0';
+	CHECK(pm_parse_request(text, len, &req, &err) == -1, "deep nesting accepted");
+	free(text);
+}
+
+static void expect_json(char *got, const char *want)
+{
+	CHECK_STR(got, want);
+	free(got);
+}
+
+static void test_encode(void)
+{
+	const struct pm_device dev = {
+		.id = "05f3-00ff-usb1-2", .family = DB_FAMILY_VEC_PEDAL, .model = "VEC pedal",
+		.vendor_id = 0x05f3, .product_id = 0x00ff, .serial = NULL,
+		.buttons = DB_BTN_BIT(DB_BTN_PEDAL_LEFT) | DB_BTN_BIT(DB_BTN_PEDAL_RIGHT),
+	};
+	const struct pm_device pm3 = {
+		.id = "x", .family = DB_FAMILY_POWERMIC3, .model = "PowerMic II/III",
+		.model_code = 0, .vendor_id = 0x0554, .product_id = 0x1001, .serial = "S",
+		.buttons = DB_BTN_BIT(DB_BTN_RECORD), .leds = 1u << DB_LED_RECORD, .led_blink = false,
+	};
+
+	expect_json(pm_device_added(&dev),
+	            "{\"type\":\"device.added\",\"device\":{\"id\":\"05f3-00ff-usb1-2\","
+	            "\"family\":\"vec_pedal\",\"model\":\"VEC pedal\",\"model_code\":0,"
+	            "\"vendor_id\":1523,\"product_id\":255,\"serial\":null,"
+	            "\"buttons\":[\"pedal_left\",\"pedal_right\"],\"slider\":[],\"leds\":[],"
+	            "\"led_colors\":[],\"led_modes\":[]}}");
+	expect_json(pm_hello("1.2.3", &pm3, 1),
+	            "{\"type\":\"hello\",\"protocol\":1,\"version\":\"1.2.3\",\"devices\":[{\"id\":\"x\","
+	            "\"family\":\"powermic3\",\"model\":\"PowerMic II/III\",\"model_code\":0,"
+	            "\"vendor_id\":1364,\"product_id\":4097,\"serial\":\"S\","
+	            "\"buttons\":[\"record\"],\"slider\":[],\"leds\":[\"record\"],"
+	            "\"led_colors\":[\"off\",\"red\",\"green\"],\"led_modes\":[\"on\"]}]}");
+	expect_json(pm_status("1.2.3", 3, NULL, 0),
+	            "{\"name\":\"dictabridged\",\"version\":\"1.2.3\",\"protocol\":1,\"clients\":3,"
+	            "\"devices\":[]}");
+	expect_json(pm_device_removed("x"), "{\"type\":\"device.removed\",\"device_id\":\"x\"}");
+	expect_json(pm_button("x", DB_BTN_INS_OVR, true, 1700000000123),
+	            "{\"type\":\"button\",\"device_id\":\"x\",\"button\":\"ins_ovr\",\"pressed\":true,"
+	            "\"time_ms\":1700000000123}");
+	expect_json(pm_slider("x", DB_BTN_PLAY, 5),
+	            "{\"type\":\"slider\",\"device_id\":\"x\",\"position\":\"play\",\"time_ms\":5}");
+	expect_json(pm_command("x", KM_REPORT_SIGN, DB_BTN_EOL, "hold"),
+	            "{\"type\":\"command\",\"device_id\":\"x\",\"command\":\"report.sign\","
+	            "\"button\":\"eol\",\"gesture\":\"hold\"}");
+	expect_json(pm_command("x", KM_RECORD_STOP, -1, "unplug"),
+	            "{\"type\":\"command\",\"device_id\":\"x\",\"command\":\"record.stop\","
+	            "\"button\":null,\"gesture\":\"unplug\"}");
+	expect_json(pm_motion("x", DB_MOTION_LAID_DOWN),
+	            "{\"type\":\"motion\",\"device_id\":\"x\",\"state\":\"laid_down\"}");
+	expect_json(pm_motion("x", DB_MOTION_PICKED_UP),
+	            "{\"type\":\"motion\",\"device_id\":\"x\",\"state\":\"picked_up\"}");
+	expect_json(pm_claim(true), "{\"type\":\"claim\",\"owner\":true}");
+	expect_json(pm_pong("\"p\""), "{\"type\":\"pong\",\"id\":\"p\"}");
+	expect_json(pm_error(PM_ERR_UNKNOWN_LED, "no \"f1\"", "led"),
+	            "{\"type\":\"error\",\"code\":\"unknown_led\",\"message\":\"no \\\"f1\\\"\","
+	            "\"request\":\"led\"}");
+	expect_json(pm_error(PM_ERR_INVALID_JSON, "bad", NULL),
+	            "{\"type\":\"error\",\"code\":\"invalid_json\",\"message\":\"bad\","
+	            "\"request\":null}");
+}
+
+int main(void)
+{
+	test_parse();
+	test_parse_values();
+	test_deep_nesting();
+	test_encode();
+	return CHECK_DONE();
+}
