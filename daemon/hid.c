@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <hidapi/hidapi.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,13 @@
 #define OUT_MAX 64
 #define HELD_MAX 32           /* input reports kept while identification runs */
 #define STOP_FLUSH_MS 1000    /* how long a stop waits for the last LED write */
+#define STOP_POKE_MS 20       /* interval between wake signals while a thread stops */
+
+/* Threads blocked in a device read or write are stopped by setting their flag and
+ * interrupting the system call with this signal (its handler does nothing, and it is
+ * installed without SA_RESTART so the call returns EINTR). Unlike pthread_cancel this
+ * unwinds nothing behind hidapi's back. */
+#define WAKE_SIGNAL SIGUSR1
 
 /* hidapi keeps a process-global error string that hid_open_path, hid_close and
  * hid_enumerate all rewrite: serialise them. Per-handle calls need no lock because each
@@ -38,10 +47,21 @@ struct hid_iface {
 	size_t out_len;             /* 0 = nothing pending */
 	bool stopping;
 	bool writer_done;
+	atomic_bool reader_stop;    /* set by hid_iface_stop, read by the reader */
 };
+
+static void on_wake_signal(int sig)
+{
+	(void)sig;
+}
 
 int hid_global_init(void)
 {
+	struct sigaction sa = {.sa_handler = on_wake_signal};
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(WAKE_SIGNAL, &sa, NULL) != 0)
+		return -1;
 	return hid_init();
 }
 
@@ -122,18 +142,6 @@ static void push_reports(const struct hid_iface *h, const uint8_t *buf, size_t n
 	}
 }
 
-/* Blocking calls are the only places the reader may be cancelled, so a cancel never
- * lands inside the queue lock or a log line. */
-static int read_cancellable(hid_device *d, uint8_t *buf, size_t cap, int timeout_ms)
-{
-	int n;
-
-	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-	n = hid_read_timeout(d, buf, cap, timeout_ms);
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	return n;
-}
-
 static uint64_t now_ms(void)
 {
 	return queue_now_mono_us() / 1000u;
@@ -187,7 +195,9 @@ static int identify(struct hid_iface *h, struct held *held)
 			deadline = now_ms() + h->identify_timeout_ms;
 			continue;
 		}
-		n = read_cancellable(h->rd, buf, sizeof buf, (int)(deadline - now));
+		n = hid_read_timeout(h->rd, buf, sizeof buf, (int)(deadline - now));
+		if (atomic_load(&h->reader_stop))
+			return -1;
 		if (n < 0) {
 			push(h, DEV_EV_GONE, NULL, 0, 0, "read error during identification");
 			return -1;
@@ -218,7 +228,6 @@ static void *reader_main(void *arg)
 	char why[128] = "";
 	int code = 0;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	h->rd = open_locked(h->devnode, why, sizeof why);
 	if (!h->rd) {
 		push(h, DEV_EV_OPEN_FAILED, NULL, 0, 0, why);
@@ -233,8 +242,10 @@ static void *reader_main(void *arg)
 	for (size_t i = 0; i < held.n; i++)
 		push(h, DEV_EV_REPORT, held.data[i], held.len[i], 0, NULL);
 	for (;;) {
-		int n = read_cancellable(h->rd, buf, sizeof buf, -1);
+		int n = hid_read_timeout(h->rd, buf, sizeof buf, -1);
 
+		if (atomic_load(&h->reader_stop))
+			return NULL;
 		if (n < 0) {
 			snprintf(why, sizeof why, "read failed: %ls", hid_error(h->rd));
 			push(h, DEV_EV_GONE, NULL, 0, 0, why);
@@ -250,7 +261,6 @@ static void *writer_main(void *arg)
 	struct hid_iface *h = arg;
 	char why[128];
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
 		uint8_t out[OUT_MAX];
@@ -268,9 +278,7 @@ static void *writer_main(void *arg)
 		if (!h->wr)
 			h->wr = open_locked(h->devnode, why, sizeof why);
 		if (h->wr) {
-			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 			int rc = hid_write(h->wr, out, len);
-			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 			if (rc < 0)
 				log_warn("%s: LED write failed: %ls", h->devnode, hid_error(h->wr));
 		} else {
@@ -327,13 +335,32 @@ void hid_iface_write(struct hid_iface *h, const uint8_t *buf, size_t len)
 	pthread_mutex_unlock(&h->lock);
 }
 
+/* Joins t, interrupting its blocking system call until it notices its stop flag. The
+ * flag may be read just before the thread enters the call, so one signal is not enough. */
+static void join_interrupting(pthread_t t)
+{
+	for (;;) {
+		struct timespec until;
+
+		pthread_kill(t, WAKE_SIGNAL);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += STOP_POKE_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(t, NULL, &until) == 0)
+			return;
+	}
+}
+
 void hid_iface_stop(struct hid_iface *h)
 {
 	struct timespec until;
 	bool done;
 
-	pthread_cancel(h->reader);
-	pthread_join(h->reader, NULL);
+	atomic_store(&h->reader_stop, true);
+	join_interrupting(h->reader);
 
 	/* Let the writer finish a pending write (LEDs off at shutdown), but never wait on a
 	 * stalled device for long. */
@@ -347,12 +374,12 @@ void hid_iface_stop(struct hid_iface *h)
 			break;
 	}
 	done = h->writer_done;
+	/* Drop what is still queued: the writer exits after the write in progress. */
+	h->out_len = 0;
 	pthread_mutex_unlock(&h->lock);
-	if (!done) {
+	if (!done)
 		log_warn("%s: LED write did not complete; abandoning it", h->devnode);
-		pthread_cancel(h->writer);
-	}
-	pthread_join(h->writer, NULL);
+	join_interrupting(h->writer);
 
 	close_locked(h->rd);
 	close_locked(h->wr);
