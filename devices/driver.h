@@ -97,6 +97,10 @@ const char *db_family_name(int family); /* "speechmike", "powermic4", "powermic3
                                          * "foot_control", "vec_pedal" */
 int db_family_from_name(const char *name);
 
+/* Index of `name` in names[0..n), -1 when absent or NULL: the lookup behind every
+ * *_from_name of the wire vocabulary (the keymap's commands and gestures use it too). */
+int db_name_index(const char *const *names, size_t n, const char *name);
+
 enum db_slider_kind { DB_SLIDER_NONE, DB_SLIDER_INT, DB_SLIDER_PHI };
 
 /* A model a unit identified itself as (SpeechMike device codes), or a family's generic model. */

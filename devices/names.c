@@ -70,7 +70,7 @@ static const char *name_at(const char *const *names, size_t n, int index)
 	return index >= 0 && (size_t)index < n ? names[index] : NULL;
 }
 
-static int index_of(const char *const *names, size_t n, const char *name)
+int db_name_index(const char *const *names, size_t n, const char *name)
 {
 	if (name == NULL)
 		return -1;
@@ -87,7 +87,7 @@ const char *db_button_name(int button)
 
 int db_button_from_name(const char *name)
 {
-	return index_of(button_names, COUNT(button_names), name);
+	return db_name_index(button_names, COUNT(button_names), name);
 }
 
 const char *db_led_name(int led)
@@ -97,7 +97,7 @@ const char *db_led_name(int led)
 
 int db_led_from_name(const char *name)
 {
-	return index_of(led_names, COUNT(led_names), name);
+	return db_name_index(led_names, COUNT(led_names), name);
 }
 
 const char *db_color_name(int color)
@@ -107,7 +107,7 @@ const char *db_color_name(int color)
 
 int db_color_from_name(const char *name)
 {
-	return index_of(color_names, COUNT(color_names), name);
+	return db_name_index(color_names, COUNT(color_names), name);
 }
 
 const char *db_mode_name(int mode)
@@ -117,7 +117,7 @@ const char *db_mode_name(int mode)
 
 int db_mode_from_name(const char *name)
 {
-	return index_of(mode_names, COUNT(mode_names), name);
+	return db_name_index(mode_names, COUNT(mode_names), name);
 }
 
 const char *db_family_name(int family)
@@ -127,5 +127,5 @@ const char *db_family_name(int family)
 
 int db_family_from_name(const char *name)
 {
-	return index_of(family_names, COUNT(family_names), name);
+	return db_name_index(family_names, COUNT(family_names), name);
 }

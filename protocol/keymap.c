@@ -26,16 +26,6 @@ static const char *const gesture_names[KM_GESTURE_COUNT] = {
 	[KM_HOLD] = "hold",
 };
 
-static int index_of(const char *const *names, int count, const char *name)
-{
-	if (name == NULL)
-		return -1;
-	for (int i = 0; i < count; i++)
-		if (strcmp(names[i], name) == 0)
-			return i;
-	return -1;
-}
-
 const char *km_command_name(int command)
 {
 	return command >= 0 && command < KM_COMMAND_COUNT ? command_names[command] : NULL;
@@ -43,7 +33,7 @@ const char *km_command_name(int command)
 
 int km_command_from_name(const char *name)
 {
-	int i = index_of(command_names, KM_COMMAND_COUNT, name);
+	int i = db_name_index(command_names, KM_COMMAND_COUNT, name);
 	return i < 0 ? KM_NONE : i;
 }
 
@@ -60,7 +50,7 @@ const char *km_gesture_name(int gesture)
 
 int km_gesture_from_name(const char *name)
 {
-	return index_of(gesture_names, KM_GESTURE_COUNT, name);
+	return db_name_index(gesture_names, KM_GESTURE_COUNT, name);
 }
 
 /* ---- defaults ----------------------------------------------------------------- */
