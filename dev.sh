@@ -50,6 +50,7 @@ test)
 	ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C build-sanitize --print-errorlogs
+	echo "dev.sh: every test passed, in the normal and in the ASan+UBSan build" >&2
 	;;
 *)
 	echo "usage: ./dev.sh run [dictabridged options] | ./dev.sh test" >&2
