@@ -1,7 +1,9 @@
 #include "daemon/hid.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hidapi/hidapi.h>
+#include <linux/hidraw.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -9,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include "daemon/log.h"
@@ -70,10 +74,35 @@ void hid_global_exit(void)
 	hid_exit();
 }
 
+/* hidapi 0.13's hid_open_path frees its device and then writes the error message into it
+ * when HIDIOCGRDESCSIZE fails (libusb/hidapi#542), corrupting the heap. A node that is
+ * not a working hidraw device, or that breaks while being opened, must not get there:
+ * ask it the same question first. (A device that fails between the two questions still
+ * reaches the bug, but that window is a few system calls wide.) */
+static bool answers_hidraw(const char *path, char *why, size_t whylen)
+{
+	int size = 0, fd = open(path, O_RDWR | O_CLOEXEC), err;
+
+	if (fd < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return false;
+	}
+	if (ioctl(fd, HIDIOCGRDESCSIZE, &size) < 0) {
+		err = errno;
+		close(fd);
+		snprintf(why, whylen, "not a working hidraw node: %s", strerror(err));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
 static hid_device *open_locked(const char *path, char *why, size_t whylen)
 {
 	hid_device *d;
 
+	if (!answers_hidraw(path, why, whylen))
+		return NULL;
 	pthread_mutex_lock(&hidapi_global);
 	d = hid_open_path(path);
 	if (!d)

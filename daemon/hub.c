@@ -27,6 +27,11 @@ struct iface {
 	struct hid_iface *io;
 	struct unit *unit;
 	uint32_t buttons;          /* last reported state of this collection */
+	/* The newest report that arrived before the unit was announced (a buttons-only
+	 * collection opens while the control collection still identifies the unit). Reports
+	 * are level-triggered, so the newest is the state. */
+	struct dev_event early;
+	bool has_early;
 	struct iface *next;        /* all interfaces */
 };
 
@@ -343,21 +348,41 @@ static void slider_moved(struct unit *u, int position, int64_t time_ms)
 
 /* ---- units and interfaces ------------------------------------------------------------------------ */
 
+/* Restricts an id to characters safe in URLs, logs and shells. */
+static void sanitize_id(char *id)
+{
+	for (char *c = id; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == '_'))
+			*c = '_';
+}
+
+static bool id_taken(const char *id)
+{
+	for (struct unit *u = units; u; u = u->next)
+		if (strcmp(u->id, id) == 0)
+			return true;
+	return false;
+}
+
 /* A stable id: the same unit gets the same id after a replug (serial, or else the USB
- * port it sits in). Restricted to characters safe in URLs, logs and shells. */
+ * port it sits in). Units that share a serial number exist (pedals, cloned firmware):
+ * the later one also names its port, so that no two devices ever share an id, which
+ * clients use to address LEDs and to forget removed devices. The port comes first so
+ * that truncating a long serial cannot make the ids equal again. */
 static void make_id(struct unit *u, const char *port)
 {
-	const char *tail = u->serial && *u->serial ? u->serial : port;
-	int n = snprintf(u->id, sizeof u->id, "%04x-%04x-%s%s", u->vid, u->pid,
-	                 u->serial && *u->serial ? "" : "usb", tail);
+	bool serial = u->serial && *u->serial;
 
-	for (int i = 10; i < n && u->id[i]; i++) {
-		char c = u->id[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '.' || c == '_'))
-			u->id[i] = '_';
+	if (serial) {
+		snprintf(u->id, sizeof u->id, "%04x-%04x-%s", u->vid, u->pid, u->serial);
+		sanitize_id(u->id);
+		if (!id_taken(u->id))
+			return;
 	}
+	snprintf(u->id, sizeof u->id, "%04x-%04x-usb%s%s%s", u->vid, u->pid, port,
+	         serial ? "-" : "", serial ? u->serial : "");
+	sanitize_id(u->id);
 }
 
 static struct unit *unit_new(const struct hotplug_node *node, const struct db_row *row)
@@ -395,6 +420,8 @@ static void unit_free(struct unit *u)
 	free(u);
 }
 
+static void on_report(struct iface *i, const struct dev_event *ev);
+
 static void announce(struct unit *u)
 {
 	struct pm_device d;
@@ -406,6 +433,14 @@ static void announce(struct unit *u)
 	broadcast_owned(pm_device_added(&d));
 	leds_apply_state(u);
 	leds_write(u);
+	for (size_t k = 0; k < u->n_ifaces; k++) {
+		struct iface *i = u->ifaces[k];
+
+		if (i->has_early) {
+			i->has_early = false;
+			on_report(i, &i->early);
+		}
+	}
 }
 
 /* Whether the reporting app may be recording because of this unit: it can start
@@ -545,7 +580,10 @@ static void on_opened(struct iface *i, uint16_t code)
 
 	if (i->row->wire->identifies && code)
 		u->model = db_model_lookup(u->family, code);
-	if (!u->announced)
+	/* A buttons-only collection opens at once, but the unit's control collection may
+	 * still be identifying it: the device object clients get (model, slider, buttons)
+	 * has no later update, so it waits for the control collection. */
+	if (!u->announced && i->row->role == DB_ROLE_MAIN)
 		announce(u);
 }
 
@@ -554,8 +592,12 @@ static void on_report(struct iface *i, const struct dev_event *ev)
 	struct unit *u = i->unit;
 	struct db_input in;
 
-	if (!u->announced)
+	if (!u->announced) {
+		i->early = *ev;
+		i->early.next = NULL;
+		i->has_early = true;
 		return;
+	}
 	db_decode(i->row, u->model, ev->data, ev->len, &in);
 	switch (in.kind) {
 	case DB_INPUT_BUTTONS:

@@ -19,6 +19,7 @@ an exact multiple of the input report length; on the device side, output reports
 here by the node's known output report length.
 """
 
+import errno
 import os
 import select
 import threading
@@ -111,6 +112,8 @@ MODELS = {
                 0x96: _h('960000000013880000')},
     'POWERMIC4': {0x83: _h('830000000100320195'), 0x8B: _h('8B0000000E740DAC00')},
     'silent': {},
+    # Answers IS_PREMIUM like a Premium, then never the device-code query.
+    'half_silent': {0x83: _h('830000000100320195')},
 }
 QUERY_CODES = (0x83, 0x87, 0x8B, 0x8D, 0x91, 0x96)
 
@@ -157,6 +160,9 @@ class Unit:
         self.model = model
         self.port = None       # USB port number, fixed at the first plug (stable path)
         self.devnum = None
+        # True: every hidraw node of the unit refuses HIDIOCGRDESCSIZE, so hid_open_path
+        # fails although enumeration (which reads the descriptor from sysfs) succeeds.
+        self.fail_open = False
 
     @property
     def family_key(self):
@@ -325,6 +331,9 @@ class Node:
     def _on_ioctl(self, handler, client):
         req = client.get_request()
         rdesc = self.iface.rdesc
+        if req == HIDIOCGRDESCSIZE and self.unit.fail_open:
+            client.complete(-1, errno.EIO)
+            return True
         if req == HIDIOCGRDESCSIZE:
             data = client.get_arg().resolve(0, 4)
             data.update(0, len(rdesc).to_bytes(4, 'little'))
