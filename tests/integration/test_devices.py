@@ -419,6 +419,15 @@ async def test_browser_button_held_during_identification(spawn, emu):
 # ---- 4. slide switch models ---------------------------------------------------------
 
 
+async def expect_slider(c, node, did, word, pos):
+    """Sends a button word that moves the slider to `pos` and checks the slider message."""
+    node.send(sm(word))
+    m = await c.expect('slider')
+    assert set(m) == {'type', 'device_id', 'position', 'time_ms'}, m
+    assert (m['device_id'], m['position']) == (did, pos), m
+    check_time(m)
+
+
 async def test_int_slider_positions_and_record(spawn, emu):
     u = E.speechmike(serial='SLI0001', model='SMP3710')
     d, c = await start(spawn, u)
@@ -431,11 +440,7 @@ async def test_int_slider_positions_and_record(spawn, emu):
     node = emu.node(u)
 
     async def slider(word, pos):
-        node.send(sm(word))
-        m = await c.expect('slider')
-        assert set(m) == {'type', 'device_id', 'position', 'time_ms'}, m
-        assert (m['device_id'], m['position']) == (did, pos), m
-        check_time(m)
+        await expect_slider(c, node, did, word, pos)
 
     await slider(0x0400, 'play')
     await c.nothing(100, type_='command')
@@ -475,9 +480,7 @@ async def test_phi_slider_forward_is_a_position(spawn, emu):
                                                            'forward'], dev
     assert 'record' in dev['buttons'] and 'forward' not in dev['buttons'], dev
     node = emu.node(u)
-    node.send(sm(0x0800))
-    m = await c.expect('slider')
-    assert (m['device_id'], m['position']) == (did, 'forward')
+    await expect_slider(c, node, did, 0x0800, 'forward')
     # record is a push button here, pressed while the slider sits at forward
     node.send(sm(0x0900))
     m = await next_button(c)

@@ -696,15 +696,7 @@ def test_each_request_on_a_connection_is_checked(spawn):
             data += chunk
         assert data.startswith(b'HTTP/1.1 200'), data
         s.sendall(b'GET /status HTTP/1.1\r\nHost: evil.example:%d\r\n\r\n' % d.port)
-        data = b''
-        try:
-            while b'\r\n\r\n' not in data:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        except ConnectionResetError:
-            pass
+        data = _read_head(s)
         assert data.startswith(b'HTTP/1.1 403'), data
         assert b'"devices"' not in data
 
@@ -725,18 +717,24 @@ def test_oversized_headers_refused(spawn):
     assert d.running() and d2.running()
 
 
+def _read_head(s):
+    """Reads from socket s until the end of a response head, or until the peer closes."""
+    data = b''
+    try:
+        while b'\r\n\r\n' not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except ConnectionResetError:
+        pass
+    return data
+
+
 def _raw_head(port, lines):
     with socket.create_connection(('127.0.0.1', port), timeout=3) as s:
         s.sendall(('\r\n'.join(lines) + '\r\n\r\n').encode())
-        data = b''
-        try:
-            while b'\r\n\r\n' not in data:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        except ConnectionResetError:
-            pass
+        data = _read_head(s)
     return data.split(b'\r\n')[0]
 
 
