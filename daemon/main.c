@@ -23,6 +23,7 @@ struct options {
 	const char *origins[CONFIG_MAX_ORIGINS];
 	size_t n_origins;
 	int verbose;
+	int check_config;              /* --check-config: validate, report, exit */
 };
 
 static struct config active;       /* the configuration in force */
@@ -42,6 +43,8 @@ static void usage(FILE *out)
 	        "                         $XDG_CONFIG_HOME/dictabridge/config.json, then\n"
 	        "                         /etc/dictabridge/config.json\n"
 	        "  --verbose              log debug messages\n"
+	        "  --check-config         check the configuration (with the options above)\n"
+	        "                         and exit: 0 when valid, 1 with the error\n"
 	        "  --version              print the version and exit\n"
 	        "  --help                 print this help and exit\n\n"
 	        "Signals: SIGHUP reloads the configuration; SIGTERM/SIGINT turn the LEDs off\n"
@@ -64,7 +67,8 @@ static int parse_port(const char *s)
 /* Returns -1 to continue, else the exit status. */
 static int parse_args(int argc, char **argv)
 {
-	enum { OPT_PORT = 1, OPT_ORIGIN, OPT_CONFIG, OPT_VERBOSE, OPT_VERSION, OPT_HELP };
+	enum { OPT_PORT = 1, OPT_ORIGIN, OPT_CONFIG, OPT_VERBOSE, OPT_VERSION, OPT_HELP,
+	       OPT_CHECK_CONFIG };
 	static const struct option longopts[] = {
 		{"port", required_argument, NULL, OPT_PORT},
 		{"allow-origin", required_argument, NULL, OPT_ORIGIN},
@@ -72,6 +76,7 @@ static int parse_args(int argc, char **argv)
 		{"verbose", no_argument, NULL, OPT_VERBOSE},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"help", no_argument, NULL, OPT_HELP},
+		{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -99,6 +104,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_VERBOSE:
 			opts.verbose = 1;
+			break;
+		case OPT_CHECK_CONFIG:
+			opts.check_config = 1;
 			break;
 		case OPT_VERSION:
 			printf("dictabridged %s (protocol %d)\n", DICTABRIDGE_VERSION,
@@ -213,6 +221,14 @@ int main(int argc, char **argv)
 	log_init();
 	if (load_config(&active) < 0)
 		return 1;
+	/* For admins and installers: the same load as start-up, without starting. */
+	if (opts.check_config) {
+		printf("%s: valid (port %d, %zu allowed origin%s besides the defaults)\n",
+		       active.source ? active.source : "built-in defaults", active.port,
+		       active.n_origins, active.n_origins == 1 ? "" : "s");
+		config_free(&active);
+		return 0;
+	}
 	log_set_level(active.log_level);
 	log_info("dictabridged %s starting (config: %s)", DICTABRIDGE_VERSION,
 	         active.source ? active.source : "built-in defaults");

@@ -2,6 +2,7 @@
 start, GET /status, and listening on loopback only."""
 
 import json
+import os
 import re
 import signal
 import socket
@@ -280,3 +281,28 @@ def test_ipv6_loopback_serves(spawn):
     except OSError as e:
         pytest.skip('no IPv6 loopback: %s' % e)
     assert st == 200 and json.loads(body)['protocol'] == 1
+
+
+def test_check_config(tmp_path):
+    """--check-config validates the file the daemon would use, with the flags applied,
+    and exits without listening."""
+    good = tmp_path / 'good.json'
+    good.write_text('{"allowed_origins": ["https://ris.example.org"], "port": 28001}')
+    r = run_cli(['--check-config', '--config', str(good)], tmp_path / 'home')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == '%s: valid (port 28001, 1 allowed origin besides the defaults)\n' % good
+    r = run_cli(['--check-config', '--config', str(good), '--port', '28002',
+                 '--allow-origin', 'https://b.example.org'], tmp_path / 'home')
+    assert r.returncode == 0 and '(port 28002, 2 allowed origins' in r.stdout, r
+    if not os.path.exists('/etc/dictabridge/config.json'):   # nothing found: the defaults
+        r = run_cli(['--check-config'], tmp_path / 'home')
+        assert r.returncode == 0 and r.stdout.startswith('built-in defaults: valid'), r
+    for text in ('{"port": "x"}', '{'):
+        bad = tmp_path / 'bad.json'
+        bad.write_text(text)
+        r = run_cli(['--check-config', '--config', str(bad)], tmp_path / 'home')
+        assert r.returncode == 1 and r.stdout == '', r
+        assert re.search(r'^error: .*bad\.json', r.stderr, re.M), r.stderr
+    r = run_cli(['--check-config', '--config', str(good), '--allow-origin', 'ftp:x'],
+                tmp_path / 'home')
+    assert r.returncode == 1 and '--allow-origin' in r.stderr, r
