@@ -7,7 +7,8 @@ set -eu
 cd "$(dirname "$0")"
 
 BUILD_DEPS="meson ninja-build pkg-config gcc libhidapi-dev libwebsockets-dev libcjson-dev libudev-dev"
-TEST_DEPS="umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi python3-pytest python3-websockets iproute2"
+TEST_DEPS="umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi python3-pytest python3-websockets iproute2
+           systemd udev man-db git dpkg-dev debhelper lintian fakeroot"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -50,7 +51,14 @@ test)
 	ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C build-sanitize --print-errorlogs
-	echo "dev.sh: every test passed, in the normal and in the ASan+UBSan build" >&2
+	# The Debian package: build, lintian, contents; as root (CI) also install, check,
+	# remove and purge it on this machine.
+	if [ "$(id -u)" = 0 ]; then
+		DICTABRIDGE_DEB_INSTALL=1 tests/package/check-deb.sh
+	else
+		tests/package/check-deb.sh
+	fi
+	echo "dev.sh: every test passed, in the normal and in the ASan+UBSan build, and the package" >&2
 	;;
 *)
 	echo "usage: ./dev.sh run [dictabridged options] | ./dev.sh test" >&2

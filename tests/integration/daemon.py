@@ -25,6 +25,14 @@ def binary():
     return path
 
 
+def cli_binary():
+    """The `dictabridge` command-line client (DICTABRIDGE_CLI, else the build's)."""
+    path = os.environ.get('DICTABRIDGE_CLI') or str(REPO / 'build' / 'cli' / 'dictabridge')
+    if not os.access(path, os.X_OK):
+        raise RuntimeError('dictabridge binary not found: %s (set DICTABRIDGE_CLI)' % path)
+    return path
+
+
 def _port_free(port):
     for fam, addr in ((socket.AF_INET, '127.0.0.1'), (socket.AF_INET6, '::1')):
         s = socket.socket(fam, socket.SOCK_STREAM)

@@ -1,0 +1,45 @@
+/* dictabridge: the command-line client of dictabridged. Shared options, exit codes and
+ * output helpers of every command. */
+#ifndef DICTABRIDGE_CLI_CLI_H
+#define DICTABRIDGE_CLI_CLI_H
+
+#include <stdbool.h>
+
+/* Exit codes, the same for every command. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,        /* the daemon refused the request, a doctor check failed */
+	EXIT_USAGE = 2,         /* bad arguments, or a feature this version does not have */
+	EXIT_NOT_RUNNING = 3,   /* nothing answers on the daemon's port */
+	EXIT_PROTOCOL = 4,      /* something answers but it is not a working dictabridged */
+};
+
+#define CLI_DEFAULT_PORT 27415
+
+struct cli_opts {
+	int port;               /* resolved: --port, else the configured port */
+	bool port_given;        /* --port was on the command line */
+	bool json;              /* --json: machine-readable output on stdout */
+	const char *config;     /* --config FILE (doctor, and the port lookup) */
+	int argc;               /* the command's own arguments (after the command name) */
+	char **argv;
+};
+
+/* Commands: each returns the process exit code. */
+int cmd_status(const struct cli_opts *o);
+int cmd_devices(const struct cli_opts *o);
+int cmd_monitor(const struct cli_opts *o);
+int cmd_led(const struct cli_opts *o);
+int cmd_record(const struct cli_opts *o);
+int cmd_doctor(const struct cli_opts *o);
+
+/* "dictabridged is not running on 127.0.0.1:PORT (...)" on stderr (and as a JSON object
+ * on stdout with --json); returns EXIT_NOT_RUNNING. */
+int cli_not_running(const struct cli_opts *o);
+
+/* An error message on stderr ("dictabridge: ..."), and with --json a JSON object
+ * {"ok":false,"error":CODE,"message":...} on stdout. Returns `code_exit`. */
+int cli_fail(const struct cli_opts *o, int code_exit, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,50 @@
+/* The connection to dictabridged: a TCP probe, GET /status, and a WebSocket session
+ * (libwebsockets client, subprotocol dictabridge.v1). Always 127.0.0.1, never an Origin
+ * header: the daemon treats a request without one as a local program. */
+#ifndef DICTABRIDGE_CLI_CONN_H
+#define DICTABRIDGE_CLI_CONN_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum conn_result {
+	CONN_OK = 0,
+	CONN_DOWN = -1,     /* nothing accepts connections on the port */
+	CONN_ERROR = -2,    /* something answered, but not as dictabridged does; or timeout */
+};
+
+/* CONN_OK when something accepts TCP connections on 127.0.0.1:port, else CONN_DOWN. */
+int conn_probe(int port);
+
+/* GET /status. CONN_OK with the parsed JSON object in *out (the caller frees it with
+ * cJSON_Delete), else CONN_DOWN or CONN_ERROR with a message in err. */
+int conn_get_status(int port, cJSON **out, char *err, size_t errlen);
+
+/* ---- WebSocket session -------------------------------------------------------- */
+
+struct conn;
+
+struct conn_handlers {
+	/* Every message from the daemon, parsed (a JSON object with a string "type") and as
+	 * the text received. */
+	void (*message)(struct conn *c, const cJSON *msg, const char *text, size_t len,
+	                void *arg);
+};
+
+/* Connects and runs the session until conn_finish(), conn_interrupt(), the daemon
+ * closing the connection, or timeout_ms (0: none). Returns CONN_OK when ended by
+ * conn_finish() or conn_interrupt(), CONN_DOWN when nothing listens, CONN_ERROR (with a
+ * message in err) otherwise. */
+int conn_ws_run(int port, const struct conn_handlers *h, void *arg, int timeout_ms,
+                char *err, size_t errlen);
+
+/* Queues a message (a JSON text) for the daemon. */
+void conn_send(struct conn *c, const char *json);
+/* Closes the connection normally (code 1000) and makes conn_ws_run return CONN_OK. */
+void conn_finish(struct conn *c);
+/* Async-signal-safe: ends the running session as conn_finish() does. */
+void conn_interrupt(void);
+bool conn_interrupted(void);
+
+#endif

@@ -1,0 +1,309 @@
+/* dictabridge doctor: every check that stands between a radiologist and dictation, one
+ * line each (OK / WARN / FAIL / SKIP), with how to fix each failure. */
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/conn.h"
+#include "cli/hidraw.h"
+#include "cli/status.h"
+#include "daemon/config.h"
+#include "devices/driver.h"
+
+#define RULE_FILE "70-dictabridge.rules"
+#define RULE_DIRS "/etc/udev/rules.d:/lib/udev/rules.d:/usr/lib/udev/rules.d:" \
+                  "/usr/local/lib/udev/rules.d"
+
+enum verdict { V_OK, V_WARN, V_FAIL, V_SKIP };
+static const char *const verdict_names[] = { "OK", "WARN", "FAIL", "SKIP" };
+
+struct report {
+	const struct cli_opts *o;
+	cJSON *checks;                 /* --json */
+	int counts[4];
+};
+
+static void check(struct report *r, enum verdict v, const char *name, const char *fix,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void check(struct report *r, enum verdict v, const char *name, const char *fix,
+                  const char *fmt, ...)
+{
+	char detail[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	r->counts[v]++;
+	if (r->o->json) {
+		cJSON *c = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(c, "check", name);
+		cJSON_AddStringToObject(c, "verdict", verdict_names[v]);
+		cJSON_AddStringToObject(c, "detail", detail);
+		if (fix)
+			cJSON_AddStringToObject(c, "fix", fix);
+		else
+			cJSON_AddNullToObject(c, "fix");
+		cJSON_AddItemToArray(r->checks, c);
+		return;
+	}
+	printf("%-4s  %-8s %s\n", verdict_names[v], name, detail);
+	if (fix && (v == V_FAIL || v == V_WARN))
+		printf("      %-8s fix: %s\n", "", fix);
+}
+
+/* ---- the daemon and its port -------------------------------------------------------- */
+
+static void check_daemon(struct report *r)
+{
+	int port = r->o->port;
+	char err[256], fix[512];
+	cJSON *st = NULL;
+	int rc = conn_get_status(port, &st, err, sizeof err);
+	bool ours = rc == CONN_OK && strcmp(status_str(st, "name", ""), "dictabridged") == 0;
+
+	if (ours) {
+		const cJSON *devs = cJSON_GetObjectItemCaseSensitive(st, "devices");
+
+		check(r, V_OK, "daemon", NULL,
+		      "dictabridged %s answers on 127.0.0.1:%d (%d device%s, %d client%s)",
+		      status_str(st, "version", "?"), port, cJSON_GetArraySize(devs),
+		      cJSON_GetArraySize(devs) == 1 ? "" : "s", status_int(st, "clients", 0),
+		      status_int(st, "clients", 0) == 1 ? "" : "s");
+		check(r, V_OK, "port", NULL, "127.0.0.1:%d is held by dictabridged", port);
+	} else if (rc == CONN_DOWN) {
+		check(r, V_FAIL, "daemon",
+		      "start it with `systemctl --user start dictabridge` (or run `dictabridged`); "
+		      "if it stopped, `journalctl --user -u dictabridge` says why",
+		      "dictabridged is not running on 127.0.0.1:%d", port);
+		check(r, V_OK, "port", NULL, "127.0.0.1:%d is free for dictabridged", port);
+	} else {
+		check(r, V_FAIL, "daemon",
+		      "see the port check below",
+		      "dictabridged does not answer on 127.0.0.1:%d", port);
+		snprintf(fix, sizeof fix,
+		         "stop that program (`ss -ltnp 'sport = :%d'` names it) or move "
+		         "dictabridged to another port (\"port\" in its configuration, and "
+		         "--port here)", port);
+		check(r, V_FAIL, "port", fix,
+		      "127.0.0.1:%d is held by another program, not dictabridged (%s)", port, err);
+	}
+	cJSON_Delete(st);
+}
+
+/* ---- the udev rule ------------------------------------------------------------------- */
+
+static char *read_file(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = malloc(max + 1);
+	if (!buf) {
+		fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, max, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The VID:PIDs of the table the rule text does not grant, as "vvvv:pppp ..." in out. */
+static int missing_units(const char *rules, char *out, size_t cap)
+{
+	int missing = 0;
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < db_row_count; i++) {
+		char needle[96];
+		bool seen = false;
+
+		for (size_t j = 0; j < i; j++)
+			if (db_rows[j].vendor_id == db_rows[i].vendor_id &&
+			    db_rows[j].product_id == db_rows[i].product_id)
+				seen = true;
+		if (seen)
+			continue;
+		snprintf(needle, sizeof needle, "ATTRS{idVendor}==\"%04x\", ATTRS{idProduct}==\"%04x\"",
+		         db_rows[i].vendor_id, db_rows[i].product_id);
+		if (strstr(rules, needle))
+			continue;
+		missing++;
+		if (used < cap)
+			used += (size_t)snprintf(out + used, cap - used, "%s%04x:%04x",
+			                         used ? " " : "", db_rows[i].vendor_id,
+			                         db_rows[i].product_id);
+	}
+	return missing;
+}
+
+static void check_udev_rule(struct report *r)
+{
+	static const char fix[] =
+		"install the dictabridge package, or copy " RULE_FILE " (generated into "
+		"build/udev/) to /etc/udev/rules.d/, run `sudo udevadm control --reload` and "
+		"replug the device";
+	const char *env = getenv("DICTABRIDGE_UDEV_RULES_DIRS");
+	char *dirs = strdup(env && *env ? env : RULE_DIRS), *save = NULL, *dir;
+	char found[1024] = "";
+
+	if (!dirs)
+		return;
+	for (dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(found, sizeof found, "%s/%s", dir, RULE_FILE);
+		if (access(found, F_OK) == 0)
+			break;
+		found[0] = '\0';
+	}
+	if (!found[0]) {
+		check(r, V_FAIL, "udev", fix,
+		      "%s is not installed (looked in %s): the devices' nodes are root's only "
+		      "after a replug or reboot", RULE_FILE, env && *env ? env : RULE_DIRS);
+	} else {
+		char *text = read_file(found, 1024 * 1024), missing[256];
+		int n;
+
+		if (!text) {
+			check(r, V_FAIL, "udev", fix, "%s cannot be read: %s", found, strerror(errno));
+		} else if ((n = missing_units(text, missing, sizeof missing)) > 0) {
+			check(r, V_WARN, "udev", fix,
+			      "%s does not cover %d supported unit%s (%s): an older version?", found,
+			      n, n == 1 ? "" : "s", missing);
+		} else {
+			check(r, V_OK, "udev", NULL, "%s is installed and covers every supported unit",
+			      found);
+		}
+		free(text);
+	}
+	free(dirs);
+}
+
+/* ---- device nodes ------------------------------------------------------------------ */
+
+static void check_nodes(struct report *r)
+{
+	struct hidraw_node nodes[HIDRAW_MAX_NODES];
+	size_t n = hidraw_supported_nodes(nodes, HIDRAW_MAX_NODES);
+	struct passwd *pw = getpwuid(geteuid());
+	const char *user = pw && pw->pw_name ? pw->pw_name : "this user";
+
+	if (n == 0) {
+		check(r, V_WARN, "device",
+		      "plug the dictation device in (`lsusb` should list it); a unit in a "
+		      "mode this version does not know is not shown either",
+		      "no supported dictation device is plugged in");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct hidraw_node *d = &nodes[i];
+		char fix[512];
+
+		if (access(d->devnode, R_OK | W_OK) == 0) {
+			check(r, V_OK, "device", NULL, "%s (%04x:%04x %s) is readable and writable by %s",
+			      d->devnode, d->vendor_id, d->product_id, d->row->model, user);
+			continue;
+		}
+		int e = errno;
+
+		snprintf(fix, sizeof fix,
+		         "install the udev rule (see the udev check) and replug the device; for a "
+		         "quick try: sudo chmod a+rw %s", d->devnode);
+		check(r, V_FAIL, "device", fix, "%s (%04x:%04x %s) is not readable and writable by %s: %s",
+		      d->devnode, d->vendor_id, d->product_id, d->row->model, user, strerror(e));
+	}
+}
+
+/* ---- configuration ---------------------------------------------------------------- */
+
+static void check_config(struct report *r)
+{
+	static const char fix[] =
+		"correct the file, check it with `dictabridged --check-config`, then reload "
+		"the daemon (`systemctl --user reload dictabridge`, or SIGHUP)";
+	struct config c;
+	char err[512];
+
+	if (config_load(r->o->config, &c, err, sizeof err) < 0) {
+		check(r, V_FAIL, "config", fix, "%s", err);
+		check(r, V_SKIP, "origins", NULL, "(the configuration does not load)");
+		return;
+	}
+	if (c.source)
+		check(r, V_OK, "config", NULL, "%s is valid (port %d)", c.source, c.port);
+	else
+		check(r, V_OK, "config", NULL, "no configuration file: built-in defaults (port %d)",
+		      c.port);
+	if (c.n_origins == 0) {
+		char fix_origins[512];
+
+		snprintf(fix_origins, sizeof fix_origins,
+		         "add the reporting application's origin to \"allowed_origins\" in %s "
+		         "(e.g. [\"https://ris.example.org\"]) or start dictabridged with "
+		         "--allow-origin", c.source ? c.source : "$XDG_CONFIG_HOME/dictabridge/config.json");
+		check(r, V_WARN, "origins", fix_origins,
+		      "only the defaults are allowed (http://127.0.0.1:* and http://localhost:*): "
+		      "a web page served from elsewhere is refused");
+	} else {
+		char list[512];
+		size_t used = 0;
+
+		list[0] = '\0';
+		for (size_t i = 0; i < c.n_origins && used < sizeof list; i++)
+			used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+			                         i ? ", " : "", c.origins[i]);
+		check(r, V_OK, "origins", NULL, "%zu allowed besides the defaults: %s",
+		      c.n_origins, list);
+	}
+	config_free(&c);
+}
+
+/* ---- the whole report ------------------------------------------------------------- */
+
+int cmd_doctor(const struct cli_opts *o)
+{
+	struct report r;
+	int failed;
+
+	if (o->argc > 0)
+		return cli_fail(o, EXIT_USAGE, "usage", "doctor takes no arguments");
+	memset(&r, 0, sizeof r);
+	r.o = o;
+	if (o->json)
+		r.checks = cJSON_CreateArray();
+
+	check_daemon(&r);
+	check_udev_rule(&r);
+	check_nodes(&r);
+	check_config(&r);
+	check(&r, V_SKIP, "audio", NULL, "paired audio card: audio is not supported yet");
+
+	failed = r.counts[V_FAIL];
+	if (o->json) {
+		cJSON *j = cJSON_CreateObject();
+		char *text;
+
+		cJSON_AddBoolToObject(j, "ok", failed == 0);
+		cJSON_AddItemToObject(j, "checks", r.checks);
+		text = cJSON_PrintUnformatted(j);
+		if (text)
+			printf("%s\n", text);
+		free(text);
+		cJSON_Delete(j);
+	} else {
+		printf("%s: %d OK, %d WARN, %d FAIL, %d SKIP\n",
+		       failed ? "dictation is blocked" : "ready to dictate",
+		       r.counts[V_OK], r.counts[V_WARN], failed, r.counts[V_SKIP]);
+	}
+	return failed ? EXIT_FAILED : EXIT_OK;
+}

@@ -1,0 +1,204 @@
+/* dictabridge: global options, the port lookup, and dispatch to the commands. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli/cli.h"
+#include "daemon/config.h"
+#include "dictabridge-version.h"
+
+struct command {
+	const char *name;
+	int (*run)(const struct cli_opts *o);
+	const char *args;
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "status", cmd_status, "", "is the daemon running? version, clients, devices" },
+	{ "devices", cmd_devices, "", "the connected dictation devices" },
+	{ "monitor", cmd_monitor, "", "print device events as they happen (Ctrl-C stops)" },
+	{ "led", cmd_led, "DEVICE LED COLOR [MODE]", "set one LED of one device" },
+	{ "record", cmd_record, "...", "record audio (not available in this version)" },
+	{ "doctor", cmd_doctor, "", "check everything dictation needs, with fixes" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: dictabridge [--port N] [--json] COMMAND [ARG]...\n"
+	        "The command-line client of dictabridged, the dictation device daemon.\n\n"
+	        "Commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		char left[64];
+
+		snprintf(left, sizeof left, "%s %s", commands[i].name, commands[i].args);
+		fprintf(out, "  %-32s %s\n", left, commands[i].help);
+	}
+	fprintf(out,
+	        "\nOptions (before or after the command):\n"
+	        "  --port N       the daemon's port (default: the configured port, %d)\n"
+	        "  --json         machine-readable output (one JSON document; monitor: one\n"
+	        "                 JSON message a line)\n"
+	        "  --config FILE  the daemon's configuration file (doctor checks it; default:\n"
+	        "                 the daemon's search order)\n"
+	        "  --version      print the version and exit\n"
+	        "  --help         print this help and exit\n\n"
+	        "led: LED is record, instruction, ins_ovr or f1-f4; COLOR red, green or off;\n"
+	        "MODE on (default), blink_slow or blink_fast. DEVICE is a device id (see\n"
+	        "`dictabridge devices`) or a unique serial number.\n\n"
+	        "Exit status: 0 success, 1 the daemon refused or a check failed, 2 usage or\n"
+	        "not available, 3 dictabridged is not running, 4 something else holds the port.\n",
+	        CLI_DEFAULT_PORT);
+}
+
+static void json_line(cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o);
+
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	cJSON_Delete(o);
+}
+
+int cli_fail(const struct cli_opts *o, int code_exit, const char *code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "dictabridge: %s\n", msg);
+	if (o && o->json) {
+		cJSON *j = cJSON_CreateObject();
+
+		cJSON_AddFalseToObject(j, "ok");
+		cJSON_AddStringToObject(j, "error", code);
+		cJSON_AddStringToObject(j, "message", msg);
+		json_line(j);
+	}
+	return code_exit;
+}
+
+int cli_not_running(const struct cli_opts *o)
+{
+	return cli_fail(o, EXIT_NOT_RUNNING, "not_running",
+	                "dictabridged is not running on 127.0.0.1:%d (start it with "
+	                "`systemctl --user start dictabridge` or `dictabridged`, or check "
+	                "`journalctl --user -u dictabridge`)", o->port);
+}
+
+static int parse_port(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *s == '\0' || *end != '\0' || v < 1 || v > 65535)
+		return -1;
+	return (int)v;
+}
+
+/* Without --port: the port the daemon would use, from its configuration; the default
+ * when there is none or it does not load (doctor reports why). */
+static int configured_port(const char *config_path)
+{
+	struct config c;
+	char err[512];
+	int port = CLI_DEFAULT_PORT;
+
+	if (config_load(config_path, &c, err, sizeof err) == 0) {
+		port = c.port;
+		config_free(&c);
+	}
+	return port;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_opts o;
+	const struct command *cmd = NULL;
+	char **rest;
+	int n_rest = 0;
+
+	memset(&o, 0, sizeof o);
+	rest = calloc((size_t)argc + 1, sizeof *rest);
+	if (!rest)
+		return EXIT_FAILED;
+	/* Options may come before or after the command; everything else is positional. */
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			while (++i < argc)
+				rest[n_rest++] = argv[i];
+			break;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			free(rest);
+			return EXIT_OK;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("dictabridge %s (protocol %d)\n", DICTABRIDGE_VERSION,
+			       DICTABRIDGE_PROTOCOL);
+			free(rest);
+			return EXIT_OK;
+		} else if (strcmp(a, "--json") == 0) {
+			o.json = true;
+		} else if (strcmp(a, "--port") == 0 || strncmp(a, "--port=", 7) == 0) {
+			const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : "");
+
+			o.port = parse_port(v);
+			o.port_given = true;
+			if (o.port < 0) {
+				fprintf(stderr, "dictabridge: --port: '%s' is not a port number "
+				                "(1-65535)\n", v);
+				free(rest);
+				return EXIT_USAGE;
+			}
+		} else if (strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {
+			o.config = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!o.config || !*o.config) {
+				fprintf(stderr, "dictabridge: --config needs a file name\n");
+				free(rest);
+				return EXIT_USAGE;
+			}
+		} else if (a[0] == '-' && a[1] == '-' && n_rest > 0 &&
+		           strcmp(rest[0], "record") == 0) {
+			rest[n_rest++] = argv[i];   /* record's own options: it refuses anyway */
+		} else if (a[0] == '-' && a[1] != '\0') {
+			fprintf(stderr, "dictabridge: unknown option '%s' (see --help)\n", a);
+			free(rest);
+			return EXIT_USAGE;
+		} else {
+			rest[n_rest++] = argv[i];
+		}
+	}
+	if (n_rest == 0) {
+		usage(stderr);
+		free(rest);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(rest[0], commands[i].name) == 0)
+			cmd = &commands[i];
+	if (!cmd) {
+		fprintf(stderr, "dictabridge: unknown command '%s' (see --help)\n", rest[0]);
+		free(rest);
+		return EXIT_USAGE;
+	}
+	if (!o.port_given)
+		o.port = configured_port(o.config);
+	o.argc = n_rest - 1;
+	o.argv = rest + 1;
+	int rc = cmd->run(&o);
+
+	free(rest);
+	return rc;
+}
