@@ -334,25 +334,37 @@ static void stop(struct conn *c)
 	c->rx = c->body = NULL;
 }
 
-int conn_get_status(int port, cJSON **out, char *err, size_t errlen)
+/* Probes the port, then starts an HTTP (/status) or WebSocket connection on *c. */
+static int open_conn(struct conn *c, int port, bool websocket, const struct conn_handlers *h,
+                     void *arg, char *err, size_t errlen)
 {
-	struct conn c;
-	int rc;
-
-	*out = NULL;
 	if (err && errlen)
 		err[0] = '\0';
 	if (conn_probe(port) != CONN_OK) {
 		snprintf(err, errlen, "nothing listens on 127.0.0.1:%d", port);
 		return CONN_DOWN;
 	}
-	memset(&c, 0, sizeof c);
-	c.err = err;
-	c.errlen = errlen;
-	if (start(&c, port, false) != CONN_OK) {
-		stop(&c);
+	memset(c, 0, sizeof *c);
+	c->err = err;
+	c->errlen = errlen;
+	c->h = h;
+	c->arg = arg;
+	if (start(c, port, websocket) != CONN_OK) {
+		stop(c);
 		return CONN_ERROR;
 	}
+	return CONN_OK;
+}
+
+int conn_get_status(int port, cJSON **out, char *err, size_t errlen)
+{
+	struct conn c;
+	int rc;
+
+	*out = NULL;
+	rc = open_conn(&c, port, false, NULL, NULL, err, errlen);
+	if (rc != CONN_OK)
+		return rc;
 	lws_sul_schedule(c.ctx, 0, &c.deadline, on_deadline, STATUS_TIMEOUT_US);
 	service(&c);
 	lws_sul_cancel(&c.deadline);
@@ -379,21 +391,9 @@ int conn_ws_run(int port, const struct conn_handlers *h, void *arg, int timeout_
 	struct conn c;
 	int rc;
 
-	if (err && errlen)
-		err[0] = '\0';
-	if (conn_probe(port) != CONN_OK) {
-		snprintf(err, errlen, "nothing listens on 127.0.0.1:%d", port);
-		return CONN_DOWN;
-	}
-	memset(&c, 0, sizeof c);
-	c.err = err;
-	c.errlen = errlen;
-	c.h = h;
-	c.arg = arg;
-	if (start(&c, port, true) != CONN_OK) {
-		stop(&c);
-		return CONN_ERROR;
-	}
+	rc = open_conn(&c, port, true, h, arg, err, errlen);
+	if (rc != CONN_OK)
+		return rc;
 	if (timeout_ms > 0)
 		lws_sul_schedule(c.ctx, 0, &c.deadline, on_deadline,
 		                 (lws_usec_t)timeout_ms * LWS_US_PER_MS);

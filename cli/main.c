@@ -94,18 +94,6 @@ int cli_not_running(const struct cli_opts *o)
 	                "`journalctl --user -u dictabridge`)", o->port);
 }
 
-static int parse_port(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < 1 || v > 65535)
-		return -1;
-	return (int)v;
-}
-
 /* Without --port: the port the daemon would use, from its configuration; the default
  * when there is none or it does not load (doctor reports why). */
 static int configured_port(const char *config_path)
@@ -154,7 +142,7 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--port") == 0 || strncmp(a, "--port=", 7) == 0) {
 			const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : "");
 
-			o.port = parse_port(v);
+			o.port = config_parse_port(v);
 			o.port_given = true;
 			if (o.port < 0) {
 				fprintf(stderr, "dictabridge: --port: '%s' is not a port number "

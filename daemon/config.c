@@ -620,3 +620,18 @@ int config_add_origin(struct config *c, const char *origin, char *err, size_t er
 	}
 	return 0;
 }
+
+int config_parse_port(const char *s)
+{
+	char *end;
+	long v;
+
+	/* strtol alone would also take leading blanks and a sign. */
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end != '\0' || v < 1 || v > 65535)
+		return -1;
+	return (int)v;
+}

@@ -57,6 +57,10 @@ int config_parse(const char *text, size_t len, const char *name, struct config *
  * missing file in the search path is not. */
 int config_load(const char *explicit_path, struct config *c, char *err, size_t errlen);
 
+/* A --port argument: the port (1..65535), or -1 when it is not exactly a number in range.
+ * Shared by the daemon and the CLI so both accept the same spellings. */
+int config_parse_port(const char *s);
+
 /* Appends an --allow-origin value; -1 with a message when invalid or too many. */
 int config_add_origin(struct config *c, const char *origin, char *err, size_t errlen);
 

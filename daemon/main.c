@@ -52,18 +52,6 @@ static void usage(FILE *out)
 	        CONFIG_DEFAULT_PORT);
 }
 
-static int parse_port(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < 1 || v > 65535)
-		return -1;
-	return (int)v;
-}
-
 /* Returns -1 to continue, else the exit status. */
 static int parse_args(int argc, char **argv)
 {
@@ -84,7 +72,7 @@ static int parse_args(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PORT:
-			opts.port = parse_port(optarg);
+			opts.port = config_parse_port(optarg);
 			if (opts.port < 0) {
 				fprintf(stderr, "dictabridged: --port: '%s' is not a port number "
 				                "(1-65535)\n", optarg);

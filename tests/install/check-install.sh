@@ -18,20 +18,7 @@ fi
 builddir=$1
 gen=$2
 here=$(cd "$(dirname "$0")" && pwd)
-passed=0
-failed=0
-
-check() {
-	# check DESCRIPTION COMMAND...
-	desc=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL: $desc" >&2
-	fi
-}
+. "$(dirname "$0")/../checks.sh"
 
 dest=$(mktemp -d) || exit 1
 trap 'rm -rf "$dest"' EXIT
@@ -154,5 +141,4 @@ fi
 check "the installed udev rule covers exactly the device table" \
       sh "$here/../unit/check-udev-rules.sh" "$rules" "$gen"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+verdict

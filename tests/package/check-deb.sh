@@ -15,23 +15,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 src=$(pwd)
-passed=0
-failed=0
-
-check() {
-	# check DESCRIPTION COMMAND...
-	desc=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL: $desc" >&2
-	fi
-}
+. "$src/tests/checks.sh"
 finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	verdict
 	exit
 }
 say() { echo "check-deb: $*" >&2; }

@@ -12,20 +12,7 @@ if [ $# -ne 2 ]; then
 fi
 rules=$1
 gen=$2
-passed=0
-failed=0
-
-check() {
-	# check DESCRIPTION COMMAND...
-	desc=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL: $desc" >&2
-	fi
-}
+. "$(dirname "$0")/../checks.sh"
 
 pairs=
 listed() {
@@ -66,5 +53,4 @@ while IFS= read -r line; do
 	      'ENV{SYSTEMD_USER_WANTS}+="dictabridge.service"'
 done <"$tmp"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+verdict

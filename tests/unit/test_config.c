@@ -265,8 +265,18 @@ static void test_load(void)
 	rmdir(dir);
 }
 
+static void test_parse_port(void)
+{
+	CHECK(config_parse_port("27415") == 27415, "plain port");
+	CHECK(config_parse_port("1") == 1 && config_parse_port("65535") == 65535, "bounds");
+	static const char *const bad[] = { "", "0", "65536", "-1", "80x", " 80", "99999999999999999999" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(config_parse_port(bad[i]) == -1, "\"%s\" accepted", bad[i]);
+}
+
 int main(void)
 {
+	test_parse_port();
 	test_defaults();
 	test_full();
 	test_errors();
