@@ -430,6 +430,49 @@ static int syntax_error(struct parser *p, const char *text, size_t len, size_t p
 	return -1;
 }
 
+/* Comments (// to the end of the line, and block comments) are blanked with spaces,
+ * newlines kept, so an administrator's notes can stay in the file and every position in
+ * an error message still points into the file as written. Returns the offset of an
+ * unterminated block comment, or len when there is none. */
+static size_t blank_comments(char *t, size_t len)
+{
+	bool in_string = false, escaped = false;
+	for (size_t i = 0; i < len; i++) {
+		if (in_string) {
+			if (escaped)
+				escaped = false;
+			else if (t[i] == '\\')
+				escaped = true;
+			else if (t[i] == '"')
+				in_string = false;
+			continue;
+		}
+		if (t[i] == '"') {
+			in_string = true;
+			continue;
+		}
+		if (t[i] != '/' || i + 1 >= len || (t[i + 1] != '/' && t[i + 1] != '*'))
+			continue;
+		bool block = t[i + 1] == '*';
+		size_t end = i + 2;
+		if (block) {
+			while (end + 1 < len && !(t[end] == '*' && t[end + 1] == '/'))
+				end++;
+			if (end + 1 >= len)
+				return i;
+			end += 2;
+		} else {
+			while (end < len && t[end] != '\n')
+				end++;
+		}
+		for (; i < end; i++)
+			if (t[i] != '\n')
+				t[i] = ' ';
+		i--;
+	}
+	return len;
+}
+
 static cJSON *parse_json(struct parser *p, const char *text, size_t len)
 {
 	const char *end = text;
@@ -486,7 +529,25 @@ int config_parse(const char *text, size_t len, const char *name, struct config *
 	if (len > CONFIG_MAX_FILE_BYTES)
 		return report(&p, "larger than %d bytes", CONFIG_MAX_FILE_BYTES);
 
-	cJSON *root = parse_json(&p, text != NULL ? text : "", len);
+	char *plain = malloc(len + 1);
+	if (plain == NULL)
+		return report(&p, "out of memory");
+	if (len)
+		memcpy(plain, text, len);
+	plain[len] = '\0';
+	size_t open_comment = blank_comments(plain, len);
+	if (open_comment < len) {
+		rc = syntax_error(&p, text, len, open_comment);
+		free(plain);
+		size_t used = err != NULL ? strnlen(err, errlen) : errlen;
+		if (used < errlen)
+			snprintf(err + used, errlen - used, " (unterminated comment)");
+		config_free(c);
+		config_defaults(c);
+		return rc;
+	}
+	cJSON *root = parse_json(&p, plain, len);
+	free(plain);
 	if (root == NULL)
 		return -1;
 	if (!cJSON_IsObject(root))

@@ -1,5 +1,7 @@
 /* The daemon's configuration: a JSON file (cJSON) merged with command-line flags.
  *
+ * JSON with line (//) and block comments (blanked before parsing, so positions stay true).
+ *
  * Search order: --config FILE, else $XDG_CONFIG_HOME/dictabridge/config.json ($HOME/.config
  * when XDG_CONFIG_HOME is unset), else /etc/dictabridge/config.json, else built-in
  * defaults. Every key is type- and range-checked and unknown keys are errors, so a typo

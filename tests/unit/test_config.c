@@ -274,8 +274,41 @@ static void test_parse_port(void)
 		CHECK(config_parse_port(bad[i]) == -1, "\"%s\" accepted", bad[i]);
 }
 
+static void test_comments(void)
+{
+	struct config c;
+	const char *text =
+		"// dictabridge configuration\n"
+		"{\n"
+		"  /* the reporting site */\n"
+		"  \"allowed_origins\": [\"https://ris.example.org\"], // the RIS\n"
+		"  \"port\": 28000 /* no\n comment */\n"
+		"}\n// end";
+	CHECK(parse(text, &c) == 0, "commented config: %s", err);
+	CHECK(c.port == 28000 && c.n_origins == 1, "values around comments");
+	config_free(&c);
+
+	/* Comment markers inside strings are text. */
+	CHECK(parse("{ \"allowed_origins\": [\"https://a//b\"] }", &c) == -1, "string kept");
+	CHECK(strstr(err, "https://a//b") != NULL, "the string reached the checker: %s", err);
+	config_free(&c);
+	CHECK(parse("{ \"log_level\": \"/*\" }", &c) == -1 && strstr(err, "log_level") != NULL,
+	      "block marker in a string: %s", err);
+	config_free(&c);
+
+	/* Positions still count the comments. */
+	CHECK(parse("// one\n/* two\n */ { \"port\" 1 }", &c) == -1, "syntax error");
+	CHECK(strstr(err, "test.json:3:") != NULL, "line after comments: %s", err);
+	config_free(&c);
+	CHECK(parse("{ \"port\": 1 /* open", &c) == -1, "unterminated comment accepted");
+	CHECK(strstr(err, "test.json:1:13:") != NULL && strstr(err, "unterminated comment") != NULL,
+	      "unterminated comment: %s", err);
+	config_free(&c);
+}
+
 int main(void)
 {
+	test_comments();
 	test_parse_port();
 	test_defaults();
 	test_full();
