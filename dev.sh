@@ -1,6 +1,7 @@
 #!/bin/sh
 # Developer entry point (the README's quick start):
 #   ./dev.sh run [DAEMON OPTIONS]   install what is missing, build, run dictabridged
+#                                   serving this tree's web/ (the demo page: /demo/)
 #   ./dev.sh test                   install what is missing, build, run every test,
 #                                   then again under AddressSanitizer + UBSan
 set -eu
@@ -8,7 +9,10 @@ cd "$(dirname "$0")"
 
 BUILD_DEPS="meson ninja-build pkg-config gcc libhidapi-dev libwebsockets-dev libcjson-dev libudev-dev"
 TEST_DEPS="umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi python3-pytest python3-websockets iproute2
-           systemd udev man-db git dpkg-dev debhelper lintian fakeroot"
+           systemd udev man-db git dpkg-dev debhelper lintian fakeroot chromium"
+# For the tests of web/ (see npm_ci). Installed only when npm is missing: NodeSource's
+# nodejs package carries npm and conflicts with Debian's npm package.
+NODE_DEPS="nodejs npm"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -28,6 +32,14 @@ need() {
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 }
 
+# Installs the npm packages of package-lock.json (TypeScript for the type check of web/)
+# when node_modules is missing or was installed from another lock file.
+npm_ci() {
+	cmp -s package-lock.json node_modules/.dev-sh-lock.json && return 0
+	npm ci --no-audit --no-fund
+	cp package-lock.json node_modules/.dev-sh-lock.json
+}
+
 build() { # build DIR [MESON OPTIONS]
 	dir=$1; shift
 	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$@"
@@ -39,11 +51,16 @@ run)
 	shift
 	need $BUILD_DEPS
 	build build
-	echo "dev.sh: dictabridged is starting; the status page is http://127.0.0.1:27415/status" >&2
-	exec ./build/daemon/dictabridged "$@"
+	echo "dev.sh: dictabridged is starting; open http://127.0.0.1:27415/demo/ (the demo page;" \
+	     "the status is http://127.0.0.1:27415/status)" >&2
+	# The source tree's web/, not the install location compiled into the program: edits
+	# show up on reload. A --web-root among the arguments comes later and wins.
+	exec ./build/daemon/dictabridged --web-root "$PWD/web" "$@"
 	;;
 test)
 	need $BUILD_DEPS $TEST_DEPS
+	command -v npm >/dev/null 2>&1 || need $NODE_DEPS
+	npm_ci
 	build build
 	meson test -C build --print-errorlogs
 	# The daemon runs under umockdev's preload, which must come after ASan's runtime.

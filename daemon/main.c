@@ -15,6 +15,7 @@
 #include "daemon/log.h"
 #include "daemon/queue.h"
 #include "daemon/server.h"
+#include "daemon/webroot.h"
 #include "dictabridge-version.h"
 
 struct options {
@@ -24,6 +25,7 @@ struct options {
 	size_t n_origins;
 	int verbose;
 	int check_config;              /* --check-config: validate, report, exit */
+	const char *web_root;          /* --web-root, else DICTABRIDGE_WEB_ROOT */
 };
 
 static struct config active;       /* the configuration in force */
@@ -42,6 +44,8 @@ static void usage(FILE *out)
 	        "  --config FILE          read FILE instead of searching\n"
 	        "                         $XDG_CONFIG_HOME/dictabridge/config.json, then\n"
 	        "                         /etc/dictabridge/config.json\n"
+	        "  --web-root DIR         serve DIR read-only under /demo/ and /web/\n"
+	        "                         (default %s)\n"
 	        "  --verbose              log debug messages\n"
 	        "  --check-config         check the configuration (with the options above)\n"
 	        "                         and exit: 0 when valid, 1 with the error\n"
@@ -49,14 +53,14 @@ static void usage(FILE *out)
 	        "  --help                 print this help and exit\n\n"
 	        "Signals: SIGHUP reloads the configuration; SIGTERM/SIGINT turn the LEDs off\n"
 	        "and exit.\n",
-	        CONFIG_DEFAULT_PORT);
+	        CONFIG_DEFAULT_PORT, DICTABRIDGE_WEB_ROOT);
 }
 
 /* Returns -1 to continue, else the exit status. */
 static int parse_args(int argc, char **argv)
 {
 	enum { OPT_PORT = 1, OPT_ORIGIN, OPT_CONFIG, OPT_VERBOSE, OPT_VERSION, OPT_HELP,
-	       OPT_CHECK_CONFIG };
+	       OPT_CHECK_CONFIG, OPT_WEB_ROOT };
 	static const struct option longopts[] = {
 		{"port", required_argument, NULL, OPT_PORT},
 		{"allow-origin", required_argument, NULL, OPT_ORIGIN},
@@ -65,6 +69,7 @@ static int parse_args(int argc, char **argv)
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+		{"web-root", required_argument, NULL, OPT_WEB_ROOT},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -89,6 +94,13 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_CONFIG:
 			opts.config_path = optarg;
+			break;
+		case OPT_WEB_ROOT:
+			if (!*optarg) {
+				fprintf(stderr, "dictabridged: --web-root: empty directory name\n");
+				return 2;
+			}
+			opts.web_root = optarg;
 			break;
 		case OPT_VERBOSE:
 			opts.verbose = 1;
@@ -164,6 +176,24 @@ static void reload(void)
 	active = next;
 	apply_config();
 	log_info("configuration reloaded from %s", active.source ? active.source : "defaults");
+}
+
+/* The web root is not part of the configuration file: it is where the program's own
+ * files are (installed, or the source tree for ./dev.sh run), not a workstation setting.
+ * Missing is fine (a package without the demo, a build run outside dev.sh): the daemon
+ * works without it and says so once. Looked up again on every request, so a directory
+ * created later is served without a restart. */
+static void announce_web_root(void)
+{
+	const char *root = opts.web_root ? opts.web_root : DICTABRIDGE_WEB_ROOT;
+
+	server_set_web_root(root);
+	if (webroot_exists(root))
+		log_info("serving %s read-only: the demo page is http://127.0.0.1:%d/demo/", root,
+		         active.port);
+	else
+		log_info("no web root at %s: the demo page is not available (see --web-root)",
+		         root);
 }
 
 static void on_signal(void *arg)
@@ -243,6 +273,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	apply_config();
+	announce_web_root();
 	udev_fd = hotplug_open(&hotplug_handlers);
 	if (udev_fd < 0 || server_watch_fd(udev_fd, on_hotplug, NULL) < 0 ||
 	    server_watch_fd(signal_fd, on_signal, NULL) < 0) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daemon/log.h"
+#include "daemon/webroot.h"
 #include "protocol/origin.h"
 
 #define HDR_MAX 256
@@ -40,9 +41,14 @@ struct client {
 	const char *close_reason;
 };
 
+/* One HTTP connection: the answer being sent, either the /status document or a file of
+ * the web root streamed in chunks (lws zero-fills the session: has_file guards fd). */
 struct http_session {
 	char *body;
 	size_t len;
+	bool has_file;
+	int fd;
+	off_t remaining;
 };
 
 struct fd_watch {
@@ -54,6 +60,7 @@ static struct lws_context *ctx;
 static struct lws_vhost *vhost;
 static const struct server_handlers *handlers;
 static int listen_port;
+static const char *web_root;      /* NULL: no web root */
 static char **origins;
 static size_t n_origins;
 static struct client *clients;
@@ -382,7 +389,8 @@ static bool offers_subprotocol(struct lws *wsi)
  * WebSocket clients reject as malformed. */
 static int refuse(struct lws *wsi, int status, const char *why)
 {
-	unsigned char buf[LWS_PRE + 512];
+	/* room for the head and the longest reason (one naming a web-root file) */
+	unsigned char buf[LWS_PRE + 256 + WEBROOT_MAX_REL + 64];
 	const char *text = status == HTTP_STATUS_FORBIDDEN     ? "Forbidden"
 	                 : status == HTTP_STATUS_NOT_FOUND     ? "Not Found"
 	                 : status == HTTP_STATUS_BAD_REQUEST   ? "Bad Request"
@@ -416,46 +424,184 @@ static int confirm_upgrade(struct lws *wsi)
 
 /* ---- HTTP ------------------------------------------------------------------------ */
 
-static int http_respond(struct lws *wsi, struct http_session *s, const char *path)
+#define FILE_CHUNK 16384 /* bytes of a static file sent per writable callback */
+
+static int add_header(struct lws *wsi, const char *name, const char *value,
+                      unsigned char **p, unsigned char *end)
+{
+	return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+	                                   (const unsigned char *)value, (int)strlen(value), p,
+	                                   end);
+}
+
+/* The gate already checked the Origin: an allowed page may read the answer (and import a
+ * script of the web root as a module, which is a CORS request). */
+static int add_cors(struct lws *wsi, unsigned char **p, unsigned char *end)
+{
+	char origin[HDR_MAX];
+
+	if (!header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin))
+		return 0;
+	return add_header(wsi, "access-control-allow-origin:", origin, p, end) ||
+	       add_header(wsi, "vary:", "Origin", p, end);
+}
+
+static void session_close_file(struct http_session *s)
+{
+	if (s->has_file)
+		close(s->fd);
+	s->has_file = false;
+	s->fd = -1;
+	s->remaining = 0;
+}
+
+/* Headers only (a redirect, an empty file, HEAD): the transaction ends here. */
+static int finish_headers_only(struct lws *wsi, unsigned char *start, unsigned char **p,
+                               unsigned char *end)
+{
+	if (lws_finalize_write_http_header(wsi, start, p, end))
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int web_respond(struct lws *wsi, struct http_session *s, enum webroot_route route,
+                       const char *rel)
 {
 	unsigned char head[LWS_PRE + 1024], *start = head + LWS_PRE, *p = start,
 	                                    *end = head + sizeof head - 1;
-	char origin[HDR_MAX];
-	const char *why = NULL;
-	int status = gate(wsi, &why);
+	bool is_head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
+	enum webroot_open_result r;
+	char why[WEBROOT_MAX_REL + 64];
+	off_t size;
+	int fd;
 
-	if (!status && !lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) {
-		status = HTTP_STATUS_METHOD_NOT_ALLOWED;
-		why = "only GET is served";
-	} else if (!status && strcmp(path, "/status") != 0) {
-		status = HTTP_STATUS_NOT_FOUND;
-		why = "not found";
+	if (!is_head && !lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+		return refuse(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "only GET and HEAD are served");
+	if (route == WEBROOT_BAD_PATH)
+		return refuse(wsi, HTTP_STATUS_BAD_REQUEST, "path not allowed");
+	if (route == WEBROOT_REDIRECT) {
+		if (lws_add_http_common_headers(wsi, HTTP_STATUS_MOVED_PERMANENTLY, "text/plain", 0,
+		                                &p, end) ||
+		    add_header(wsi, "location:", rel, &p, end))
+			return -1;
+		return finish_headers_only(wsi, start, &p, end);
 	}
-	if (status) {
-		refuse(wsi, status, why);
+
+	r = webroot_open(web_root, rel, &fd, &size);
+	switch (r) {
+	case WEBROOT_OPENED:
+		break;
+	case WEBROOT_NO_ROOT:
+		return refuse(wsi, HTTP_STATUS_NOT_FOUND,
+		              "no web root: the demo page is not installed");
+	case WEBROOT_ESCAPES:
+		log_info("refused /%s: it leads outside the web root %s", rel, web_root);
+		return refuse(wsi, HTTP_STATUS_NOT_FOUND, "not found");
+	case WEBROOT_TOO_BIG:
+		snprintf(why, sizeof why, "/%s is larger than %d MiB", rel,
+		         WEBROOT_MAX_FILE_BYTES / (1024 * 1024));
+		return refuse(wsi, HTTP_STATUS_FORBIDDEN, why);
+	case WEBROOT_NOT_FOUND:
+	default:
+		return refuse(wsi, HTTP_STATUS_NOT_FOUND, "not found");
+	}
+
+	/* no-cache: the browser revalidates, so a page edited in the source tree shows up on
+	 * reload. nosniff: a file is only ever what its extension says. frame-ancestors:
+	 * the demo may frame its own pages, no other site may frame it (clickjacking the
+	 * device controls). */
+	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, webroot_content_type(rel),
+	                                (lws_filepos_t)size, &p, end) ||
+	    add_header(wsi, "cache-control:", "no-cache", &p, end) ||
+	    add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
+	    add_header(wsi, "content-security-policy:", "frame-ancestors 'self'", &p, end) ||
+	    add_cors(wsi, &p, end)) {
+		close(fd);
 		return -1;
 	}
+	log_debug("serving /%s (%lld bytes)", rel, (long long)size);
+	if (is_head || size == 0) {
+		close(fd);
+		return finish_headers_only(wsi, start, &p, end);
+	}
+	if (lws_finalize_write_http_header(wsi, start, &p, end)) {
+		close(fd);
+		return -1;
+	}
+	s->fd = fd;
+	s->has_file = true;
+	s->remaining = size;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int status_respond(struct lws *wsi, struct http_session *s, const char *path)
+{
+	unsigned char head[LWS_PRE + 1024], *start = head + LWS_PRE, *p = start,
+	                                    *end = head + sizeof head - 1;
+
+	if (!lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+		return refuse(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "only GET is served");
+	if (strcmp(path, "/status") != 0)
+		return refuse(wsi, HTTP_STATUS_NOT_FOUND, "not found");
 
 	s->body = handlers->status(n_clients);
 	if (!s->body)
 		return -1;
 	s->len = strlen(s->body);
 	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", s->len, &p, end) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-	                                (const unsigned char *)"no-store", 8, &p, end))
-		return -1;
-	/* The gate already checked the Origin: an allowed page may read the answer. */
-	if (header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin) &&
-	    (lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
-	                                 (const unsigned char *)origin, (int)strlen(origin), &p,
-	                                 end) ||
-	     lws_add_http_header_by_name(wsi, (const unsigned char *)"vary:",
-	                                 (const unsigned char *)"Origin", 6, &p, end)))
-		return -1;
-	if (lws_finalize_write_http_header(wsi, start, &p, end))
+	    add_header(wsi, "cache-control:", "no-store", &p, end) || add_cors(wsi, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	lws_callback_on_writable(wsi);
 	return 0;
+}
+
+/* Every request passes the gate first, whatever it asks for. */
+static int http_respond(struct lws *wsi, struct http_session *s, const char *path, size_t len)
+{
+	char rel[WEBROOT_MAX_REL + 1];
+	const char *why = NULL;
+	int status = gate(wsi, &why);
+	enum webroot_route route;
+
+	/* A keep-alive connection reuses the session: nothing of the last request remains. */
+	free(s->body);
+	s->body = NULL;
+	session_close_file(s);
+	if (status)
+		return refuse(wsi, status, why);
+	route = webroot_route(path, len, rel, sizeof rel);
+	if (route != WEBROOT_NONE)
+		return web_respond(wsi, s, route, rel);
+	return status_respond(wsi, s, path);
+}
+
+static int http_write_file(struct lws *wsi, struct http_session *s)
+{
+	unsigned char buf[LWS_PRE + FILE_CHUNK];
+	size_t want = s->remaining < FILE_CHUNK ? (size_t)s->remaining : FILE_CHUNK;
+	ssize_t n = read(s->fd, buf + LWS_PRE, want);
+
+	/* The file shrank since it was opened: the promised length cannot be kept, so the
+	 * connection is dropped rather than ending the response short. */
+	if (n <= 0) {
+		log_warn("a web-root file changed while it was sent");
+		session_close_file(s);
+		return -1;
+	}
+	s->remaining -= n;
+	if (lws_write(wsi, buf + LWS_PRE, (size_t)n,
+	              s->remaining ? LWS_WRITE_HTTP : LWS_WRITE_HTTP_FINAL) < (int)n) {
+		session_close_file(s);
+		return -1;
+	}
+	if (s->remaining) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	session_close_file(s);
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 static int http_write_body(struct lws *wsi, struct http_session *s)
@@ -463,6 +609,8 @@ static int http_write_body(struct lws *wsi, struct http_session *s)
 	unsigned char *buf;
 	int n;
 
+	if (s->has_file)
+		return http_write_file(wsi, s);
 	if (!s->body)
 		return -1;
 	buf = malloc(LWS_PRE + s->len);
@@ -487,7 +635,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return confirm_upgrade(wsi);
 	case LWS_CALLBACK_HTTP:
-		return http_respond(wsi, s, in);
+		return http_respond(wsi, s, in, len);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return http_write_body(wsi, s);
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
@@ -495,6 +643,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		if (s) {
 			free(s->body);
 			s->body = NULL;
+			session_close_file(s);
 		}
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
@@ -720,6 +869,11 @@ void server_set_origins(const char *const *list, size_t n)
 	free(origins);
 	origins = copy;
 	n_origins = n;
+}
+
+void server_set_web_root(const char *dir)
+{
+	web_root = dir;
 }
 
 void server_run(void)

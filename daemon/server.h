@@ -1,5 +1,6 @@
 /* The libwebsockets side: listening on 127.0.0.1 and ::1, the Host / Origin / client-cap
- * gate on every HTTP request and upgrade, GET /status, WebSocket clients with bounded
+ * gate on every HTTP request and upgrade, GET /status, the read-only web root (/demo/,
+ * /web/; which file a URL names is webroot.c's business), WebSocket clients with bounded
  * per-client write queues, the claim stack, and the event loop itself (other modules'
  * descriptors join it through server_watch_fd).
  *
@@ -35,6 +36,9 @@ struct server_handlers {
 int server_init(int port, const struct server_handlers *h);
 /* The allow-list in force (copied). Called at start and on reload. */
 void server_set_origins(const char *const *origins, size_t n);
+/* The directory served under /demo/ and /web/ (kept, not copied: it must outlive the
+ * server). NULL or a missing directory: those URLs answer 404. */
+void server_set_web_root(const char *dir);
 
 /* Runs the loop until server_stop_loop. */
 void server_run(void);

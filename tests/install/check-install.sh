@@ -8,7 +8,9 @@
 # and the udev rule covers exactly the device table (GEN is dictabridge-udev-gen).
 #
 # The install paths come from the environment, set by tests/install/meson.build:
-# DB_PREFIX, DB_BINDIR, DB_SYSCONFDIR, DB_MANDIR (absolute).
+# DB_PREFIX, DB_BINDIR, DB_SYSCONFDIR, DB_MANDIR, DB_DATADIR (absolute), and
+# DB_SOURCE_ROOT, the source tree whose web/ (the demo page and the host-page library)
+# must be installed file for file under DB_DATADIR/dictabridge/web.
 set -u
 
 if [ $# -ne 2 ]; then
@@ -40,11 +42,21 @@ unit=$root$DB_PREFIX/lib/systemd/user/dictabridge.service
 example=$root$DB_SYSCONFDIR/dictabridge/config.json.example
 man_daemon=$root$DB_MANDIR/man1/dictabridged.1
 man_cli=$root$DB_MANDIR/man1/dictabridge.1
+web=$root$DB_DATADIR/dictabridge/web
+# web/ is JavaScript written alongside the C code: its file list comes from the source
+# tree, not from this script, so a new file there needs no change here.
+web_files=$(cd "$DB_SOURCE_ROOT" && [ -d web ] && find web -type f | sed 's|^web/||' | sort)
 
 for f in "$rules" "$unit" "$example" "$man_daemon"; do
 	check "installed: ${f#"$root"}" test -f "$f"
 done
 check "installed and executable: ${bin#"$root"}" test -x "$bin"
+same_web_file() { # same_web_file REL: installed with the source tree's content
+	cmp -s "$DB_SOURCE_ROOT/web/$1" "$web/$1"
+}
+for f in $web_files; do
+	check "installed: ${web#"$root"}/$f (same as web/$f)" same_web_file "$f"
+done
 # The command-line client and its manual page come together or not at all.
 if [ -e "$cli" ] || [ -e "$man_cli" ]; then
 	check "installed and executable: ${cli#"$root"}" test -x "$cli"
@@ -53,10 +65,14 @@ fi
 
 # Nothing else: a file installed by mistake shows up here.
 unexpected() {
-	find "$root" -type f | sed "s|^$root||" | grep -v -x -F \
-		-e "${bin#"$root"}" -e "${cli#"$root"}" -e "${rules#"$root"}" \
-		-e "${unit#"$root"}" -e "${example#"$root"}" -e "${man_daemon#"$root"}" \
-		-e "${man_cli#"$root"}"
+	{
+		printf '%s\n' "${bin#"$root"}" "${cli#"$root"}" "${rules#"$root"}" \
+			"${unit#"$root"}" "${example#"$root"}" "${man_daemon#"$root"}" \
+			"${man_cli#"$root"}"
+		for f in $web_files; do printf '%s\n' "${web#"$root"}/$f"; done
+	} >"$dest.expected"
+	find "$root" -type f | sed "s|^$root||" | grep -v -x -F -f "$dest.expected"
+	rm -f "$dest.expected"
 }
 check "no unexpected file installed: $(unexpected | tr '\n' ' ')" test -z "$(unexpected)"
 
@@ -98,6 +114,9 @@ fi
 
 # --- The programs and the configuration example --------------------------------------
 check "installed dictabridged --version runs" sh -c "'$bin' --version | grep -q 'dictabridged '"
+# The daemon's compiled-in web root is where web/ was installed.
+check "dictabridged --help names the installed web root ($DB_DATADIR/dictabridge/web)" \
+      sh -c "'$bin' --help | grep -q -F '(default $DB_DATADIR/dictabridge/web)'"
 valid_example() {
 	out=$("$bin" --config "$example" --check-config 2>&1)
 	rc=$?

@@ -74,7 +74,15 @@ expected="./usr/bin/dictabridged
 ./usr/share/man/man1/dictabridged.1.gz
 ./usr/share/man/man1/dictabridge.1.gz
 ./usr/share/doc/dictabridge/copyright
-./usr/share/doc/dictabridge/changelog.Debian.gz"
+./usr/share/doc/dictabridge/changelog.Debian.gz
+./usr/share/lintian/overrides/dictabridge"
+# The web root (the demo page and the host-page library): whatever web/ of the packaged
+# tree holds, file for file, so a new file there needs no change here.
+web_files=$(cd "$work/src" && [ -d web ] && find web -type f | sort)
+for f in $web_files; do
+	expected="$expected
+./usr/share/dictabridge/$f"
+done
 dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | sort >"$work/files"
 for f in $expected; do
 	check "package holds $f" grep -q -x -F -e "$f" "$work/files"
@@ -123,6 +131,12 @@ dpkg -L dictabridge >"$work/listed"
 
 for f in $expected; do
 	check "installed: ${f#.}" test -f "${f#.}"
+done
+same_web_file() { # same_web_file REL: installed with the packaged tree's content
+	cmp -s "$work/src/$1" "/usr/share/dictabridge/$1"
+}
+for f in $web_files; do
+	check "installed /usr/share/dictabridge/$f is web/${f#web/} of the tree" same_web_file "$f"
 done
 check "dictabridged --version runs" sh -c "dictabridged --version | grep -q 'dictabridged ${version%-*}'"
 check "dictabridge --version runs" sh -c "dictabridge --version >/dev/null"

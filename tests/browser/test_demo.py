@@ -1,0 +1,322 @@
+"""The demo host page (web/demo/, served by dictabridged) in real headless Chromium, with the
+real daemon and emulated devices: the page's DictabridgeClient and RADPAIR relay drive the
+reporting-iframe simulator, and the record LED is checked byte for byte on the devices."""
+
+import time
+
+import emu as E
+from conftest import ARTIFACTS
+
+SM_RECORD, SM_EOL = 0x0100, 0x2000
+LED_OFF, LED_GREEN, LED_RED = E.sm_leds(), E.sm_leds(0x03), E.sm_leds(0x0C)
+HOLD_S = 0.45   # the daemon's test configuration has hold_ms 300
+
+MOCK = 'mock'   # the reporting iframe (simulator)
+
+
+def units():
+    return E.speechmike(serial='E2ESM1'), E.powermic4(serial='E2EPM4')
+
+
+def demo_url(d):
+    return 'http://127.0.0.1:%d/demo/' % d.port
+
+
+def press(node, word, hold=0.05):
+    node.send(E.sm_report(word))
+    time.sleep(hold)
+    node.send(E.sm_report(0))
+
+
+def led_write(node, since, want, timeout=5.0):
+    """Waits for the next LED write after `since` and checks it is exactly `want`."""
+    got = node.wait_output(lambda o: node.is_led_write(o), since=since, timeout=timeout)
+    assert got == want, 'LED report %s, expected %s' % (got.hex(' '), want.hex(' '))
+
+
+def open_demo(b, d, page='main'):
+    b.open(page, demo_url(d))
+    b.wait(page, "document.querySelector('#conn').dataset.status === 'open'",
+           what='connected to the daemon')
+    b.wait(page, "document.querySelectorAll('#devices li[data-device-id]').length === 2",
+           what='both devices listed')
+    b.wait(page, "document.querySelector('#signin').dataset.state === 'signed_in'", frame=MOCK,
+           what='the iframe signed in (app_ready → token → sign_in_successful)')
+    assert b.eval(page, "document.querySelector('#banner').hidden") is True
+
+
+def open_report(b, page, accessions, mrn='MRN-1001', site='MAIN'):
+    b.call('fill', page=page, selector='#open-form [name=mrn]', value=mrn)
+    b.call('fill', page=page, selector='#open-form [name=acc]', value=','.join(accessions))
+    b.call('fill', page=page, selector='#open-form [name=site]', value=site)
+    b.call('click', page=page, selector='#open-btn')
+    b.wait(page, "(() => { const r = document.querySelector('#report');"
+                 " return r.dataset.state === 'open' && r.dataset.accessions === %r })()"
+           % ','.join(accessions), frame=MOCK, what='report %s open in the iframe' % accessions)
+
+
+def recording(b, page):
+    return b.eval(page, "document.querySelector('#recording').dataset.recording", frame=MOCK)
+
+
+def mock_events(b, page, type_):
+    return b.eval(page, "[...document.querySelectorAll('#log li[data-dir=out][data-type=\"%s\"]')]"
+                        ".map(li => li.dataset.accession)" % type_, frame=MOCK)
+
+
+def state_count(b, page):
+    return int(b.eval(page, "document.querySelector('#led-state').dataset.count"))
+
+
+# ---- scenarios ---------------------------------------------------------------------------
+
+
+def test_record_and_sign_drive_iframe_and_leds(spawn, emu, browser):
+    sm, pm = units()
+    d = spawn(sm, pm)
+    n, p = emu.node(sm), emu.node(pm)
+    open_demo(browser, d)
+    names = browser.eval('main', "[...document.querySelectorAll('#devices li .id')]"
+                                 ".map(e => e.textContent).sort()")
+    assert names == ['0554-0064-E2EPM4', '0911-0c1c-E2ESM1'], names
+    label = browser.eval('main', "document.querySelector('#sim-label').textContent", frame=MOCK)
+    assert 'simulator, not RADPAIR' in label, label
+    assert 'audio not streamed by this daemon version' in browser.eval(
+        'main', "document.querySelector('#audio-note').textContent")
+
+    # opening a report: the iframe says report.opened (draft) → the record LED is green
+    mn, mp = n.mark(), p.mark()
+    open_report(browser, 'main', ['ACC-5001'])
+    assert browser.eval('main', "document.querySelector('#status').textContent", frame=MOCK) == 'draft'
+    led_write(n, mn, LED_GREEN)
+    led_write(p, mp, LED_GREEN)
+
+    # Record on the SpeechMike: record.toggle → the iframe dictates, the LED turns red
+    mn, mp = n.mark(), p.mark()
+    press(n, SM_RECORD)
+    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'true'",
+                 frame=MOCK, what='the iframe recording')
+    led_write(n, mn, LED_RED)
+    led_write(p, mp, LED_RED)
+    assert browser.eval('main', "!!document.querySelector('#log li[data-command=\"record.toggle\"]')")
+    assert browser.eval('main', "document.querySelector('#led-state').dataset.led") == 'red'
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = browser.call('screenshot', page='main', path=str(ARTIFACTS / 'demo.png'))
+    print('\nscreenshot of the demo page: %s' % shot)
+
+    # a short EOL press does not sign
+    press(n, SM_EOL, hold=0.05)
+    time.sleep(0.6)
+    assert mock_events(browser, 'main', 'report.signed') == []
+    assert recording(browser, 'main') == 'true'
+
+    # a long EOL press signs: report.signed → recording over, report finished → LED off
+    mn, mp = n.mark(), p.mark()
+    press(n, SM_EOL, hold=HOLD_S)
+    browser.wait('main', "document.querySelector('#status').textContent === 'signed'",
+                 frame=MOCK, what='the report signed in the iframe')
+    sign = browser.eval('main', "document.querySelector('#log li[data-dir=out][data-type=\"report.signed\"]')"
+                                ".textContent", frame=MOCK)
+    assert '"sign_type":"sign"' in sign and '"accession_number":"ACC-5001"' in sign, sign
+    assert recording(browser, 'main') == 'false'
+    led_write(n, mn, LED_OFF)
+    led_write(p, mp, LED_OFF)
+    time.sleep(0.5)
+    assert n.led_writes(mn) == [LED_OFF], n.outputs[mn:]
+
+
+def test_linked_group_signs_once(spawn, emu, browser):
+    sm, pm = units()
+    d = spawn(sm, pm)
+    n = emu.node(sm)
+    open_demo(browser, d)
+    mn = n.mark()
+    group = ['ACC-7001', 'ACC-7002', 'ACC-7003']
+    open_report(browser, 'main', group, mrn='MRN-2002')
+    led_write(n, mn, LED_GREEN)
+    assert browser.eval('main', "document.querySelectorAll('#linked li').length", frame=MOCK) == 3
+
+    mn, before = n.mark(), state_count(browser, 'main')
+    press(n, SM_EOL, hold=HOLD_S)
+    browser.wait('main', "document.querySelectorAll('#log li[data-dir=out][data-type=\"report.signed\"]')"
+                         ".length === 3", frame=MOCK, what='three report.signed')
+    assert mock_events(browser, 'main', 'report.signed') == group
+    led_write(n, mn, LED_OFF)
+    time.sleep(0.6)
+    assert n.led_writes(mn) == [LED_OFF], [o.hex(' ') for o in n.outputs[mn:]]
+    assert state_count(browser, 'main') == before + 1, 'one state for the whole group'
+    assert browser.eval('main', "document.querySelector('#led-state').dataset.led") == 'off'
+
+
+def test_only_the_focused_tab_acts(spawn, emu, browser):
+    sm, pm = units()
+    d = spawn(sm, pm)
+    n = emu.node(sm)
+    open_demo(browser, d, 'a')
+    open_report(browser, 'a', ['ACC-A'])
+    open_demo(browser, d, 'b')          # opened last: in front, focused
+    open_report(browser, 'b', ['ACC-B'])
+    owner = "document.querySelector('#owner').dataset.owner"
+    browser.wait('b', owner + " === 'true'", what='tab b owns the commands')
+    browser.wait('a', owner + " === 'false'", what='tab a does not')
+
+    press(n, SM_RECORD)
+    browser.wait('b', "document.querySelector('#recording').dataset.recording === 'true'",
+                 frame=MOCK, what='tab b recording')
+    time.sleep(0.5)
+    assert recording(browser, 'a') == 'false'
+    assert browser.eval('a', "document.querySelectorAll('#log li[data-command]').length") == 0
+
+    browser.call('front', page='a')
+    browser.wait('a', owner + " === 'true'", what='tab a owns the commands')
+    browser.wait('b', owner + " === 'false'", what='tab b no longer')
+    mn = n.mark()
+    press(n, SM_RECORD)
+    browser.wait('a', "document.querySelector('#recording').dataset.recording === 'true'",
+                 frame=MOCK, what='tab a recording')
+    time.sleep(0.5)
+    assert recording(browser, 'b') == 'true'   # untouched: the second press went to tab a only
+    assert browser.eval('b', "document.querySelectorAll('#log li[data-command]').length") == 1
+    led_write(n, mn, LED_RED)
+
+
+def test_daemon_restart_page_reconnects(spawn, emu, browser):
+    sm, pm = units()
+    d = spawn(sm, pm)
+    n = emu.node(sm)
+    open_demo(browser, d)
+    mn = n.mark()
+    open_report(browser, 'main', ['ACC-R1'])
+    led_write(n, mn, LED_GREEN)
+
+    d.stop()
+    browser.wait('main', "!document.querySelector('#banner').hidden && "
+                         "document.querySelector('#banner').dataset.kind === 'not_running'",
+                 timeout=10, what='the not-running banner')
+    assert 'dictabridged is not running' in browser.eval(
+        'main', "document.querySelector('#banner').textContent")
+    assert browser.eval('main', "document.querySelectorAll('#devices li[data-device-id]').length") == 0
+    browser.call('screenshot', page='main', path=str(ARTIFACTS / 'demo-not-running.png'))
+
+    mn = n.mark()
+    d.start()
+    browser.wait('main', "document.querySelector('#banner').hidden && "
+                         "document.querySelector('#conn').dataset.status === 'open'",
+                 timeout=25, what='reconnected, banner gone')
+    browser.wait('main', "document.querySelectorAll('#devices li[data-device-id]').length === 2",
+                 what='devices back')
+    # the new daemon starts with the LEDs off; the page sends its state again: green
+    n.wait_output(LED_GREEN, since=mn, timeout=5)
+    assert n.led_writes(mn)[-1] == LED_GREEN, [o.hex(' ') for o in n.led_writes(mn)]
+    # and the commands reach the page again
+    press(n, SM_RECORD)
+    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'true'",
+                 frame=MOCK, what='recording after the restart')
+
+
+def test_foreign_origin_refused(spawn, emu, browser, foreign_server):
+    sm, pm = units()
+    d = spawn(sm, pm)
+    url = '%s/demo/?port=%d' % (foreign_server, d.port)
+    mark = d.log_mark()
+    browser.open('main', url)
+    browser.wait('main', "!document.querySelector('#banner').hidden && "
+                         "document.querySelector('#banner').dataset.kind === 'refused'",
+                 timeout=10, what='the refusal banner')
+    text = browser.eval('main', "document.querySelector('#banner').textContent")
+    assert "refused this page's origin (%s)" % foreign_server in text, text
+    d.wait_log(r'refused a connection: Origin not allowed', since=mark)
+    assert browser.eval('main', "document.querySelectorAll('#devices li[data-device-id]').length") == 0
+    browser.call('screenshot', page='main', path=str(ARTIFACTS / 'demo-refused.png'))
+
+
+def test_foreign_origin_allowed_when_configured(spawn, emu, browser, foreign_server):
+    """The control of the test above: the same page, its origin allowed, connects."""
+    sm, pm = units()
+    d = spawn(sm, pm, args=['--allow-origin', foreign_server])
+    browser.open('main', '%s/demo/?port=%d' % (foreign_server, d.port))
+    browser.wait('main', "document.querySelector('#conn').dataset.status === 'open'",
+                 timeout=10, what='connected')
+    browser.wait('main', "document.querySelectorAll('#devices li[data-device-id]').length === 2")
+    assert browser.eval('main', "document.querySelector('#banner').hidden") is True
+
+
+def test_recall_reopens_the_report(spawn, emu, browser):
+    """Report recall in the simulator: report.signed, then the radiologist recalls it inside
+    the iframe (report.opened, status draft): the LED is green again and dictation works."""
+    sm, pm = units()
+    d = spawn(sm, pm)
+    n = emu.node(sm)
+    open_demo(browser, d)
+    mn = n.mark()
+    open_report(browser, 'main', ['ACC-9001'])
+    led_write(n, mn, LED_GREEN)
+    browser.call('click', page='main', frame=MOCK, selector='#chk-recall')
+    mn = n.mark()
+    press(n, SM_EOL, hold=HOLD_S)
+    browser.wait('main', "document.querySelector('#status').textContent === 'signed'",
+                 frame=MOCK, what='signed')
+    led_write(n, mn, LED_OFF)
+    mn = n.mark()
+    browser.call('click', page='main', frame=MOCK, selector='#btn-recall')
+    browser.wait('main', "document.querySelector('#status').textContent === 'draft'",
+                 frame=MOCK, what='recalled to draft')
+    led_write(n, mn, LED_GREEN)
+    assert mock_events(browser, 'main', 'report.opened') == ['ACC-9001', 'ACC-9001']
+    # the tab still owns the commands with the focus inside its iframe
+    mn = n.mark()
+    press(n, SM_RECORD)
+    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'true'",
+                 frame=MOCK, what='recording after the recall')
+    led_write(n, mn, LED_RED)
+
+
+SM_F1, SM_F2, SM_F3, SM_F4, SM_INS_OVR = 0x0002, 0x0004, 0x0008, 0x0010, 0x4000
+
+
+def test_other_commands_reach_the_simulator(spawn, emu, browser):
+    """The default keymap's other report commands, each through the relay's default
+    message to the simulator and back as the documented event."""
+    sm, pm = units()
+    d = spawn(sm, pm)
+    n = emu.node(sm)
+    open_demo(browser, d)
+    mn = n.mark()
+    open_report(browser, 'main', ['ACC-3001'])
+    led_write(n, mn, LED_GREEN)
+
+    def handled(msg, count=1):
+        browser.wait('main', "document.querySelectorAll('#log li[data-dir=in][data-type=\"%s\"]')"
+                             ".length === %d" % (msg, count), frame=MOCK, what='%s handled' % msg)
+
+    press(n, SM_INS_OVR)                      # report.process
+    handled('process_report')
+    press(n, SM_F1)                           # report.save → report.saved
+    handled('save_report')
+    assert mock_events(browser, 'main', 'report.saved') == ['ACC-3001']
+    press(n, SM_F2, hold=HOLD_S)              # report.sign_prelim (hold)
+    browser.wait('main', "document.querySelector('#status').textContent === 'prelim_signed'",
+                 frame=MOCK, what='prelim signed')
+    sign = browser.eval('main', "document.querySelector('#log li[data-dir=out][data-type=\"report.signed\"]')"
+                                ".textContent", frame=MOCK)
+    assert '"sign_type":"sign_prelim"' in sign and '"report_status":"prelim_signed"' in sign, sign
+    mn = n.mark()
+    press(n, SM_F3)                           # report.close → report.closed: LED off
+    handled('close_report')
+    assert mock_events(browser, 'main', 'report.closed') == ['ACC-3001']
+    led_write(n, mn, LED_OFF)
+
+    mn = n.mark()
+    open_report(browser, 'main', ['ACC-3002'])
+    led_write(n, mn, LED_GREEN)
+    mn = n.mark()
+    press(n, SM_F4, hold=HOLD_S)              # report.discard (hold) → discarded_completely
+    handled('discard_report')
+    assert mock_events(browser, 'main', 'report.discarded_completely') == ['ACC-3002']
+    led_write(n, mn, LED_OFF)
+    # with no report open, a command is refused by the relay with a notice, nothing posted
+    press(n, SM_RECORD)
+    browser.wait('main', "!!document.querySelector('#log li[data-kind=notice][data-command=\"record.toggle\"]')",
+                 what='the relay notice')
+    assert browser.eval('main', "document.querySelectorAll('#log li[data-dir=in][data-type=\"toggle_recording\"]').length",
+                        frame=MOCK) == 0

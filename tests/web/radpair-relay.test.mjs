@@ -1,0 +1,332 @@
+import { fakeIframe, postFrom, FakeBridge, settle } from './fakes.mjs';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRadpairRelay, DEFAULT_MESSAGES, DEFAULT_EVENTS } from '../../web/radpair-relay.js';
+
+const ORIGIN = 'https://reader.example.org';
+const OFF = { recording: false, report_open: false };
+const GREEN = { recording: false, report_open: true };
+const RED = { recording: true, report_open: true };
+
+/** A relay on fakes, with helpers to play the iframe. */
+function setup(options = {}) {
+  const iframe = fakeIframe();
+  const bridge = new FakeBridge();
+  const notices = [];
+  const states = [];
+  let tokens = 0;
+  const relay = createRadpairRelay({
+    iframe, iframeOrigin: ORIGIN, bridge,
+    getToken: async () => `token-${++tokens}`,
+    onNotice: (n) => notices.push(n),
+    ...options,
+  });
+  relay.addEventListener('state', (ev) => states.push(ev.detail));
+  const posted = iframe.contentWindow.posted;
+  return {
+    relay, iframe, bridge, notices, states, posted,
+    /** The iframe posts an event. */
+    send: (type, data) => postFrom(iframe, data === undefined ? type : { type, data },
+                                   { origin: ORIGIN }),
+    /** Messages posted to the iframe since the last call. */
+    takePosted: () => posted.splice(0).map((p) => p.message),
+  };
+}
+
+/** Signs in and opens `request` as `status`; returns the helpers. */
+async function withOpenReport(request, status = 'draft', options = {}) {
+  const t = setup(options);
+  t.relay.openReport(request);
+  t.send('app_ready');
+  await settle();
+  t.send('sign_in_successful');
+  const first = request.accession_numbers?.[0] ?? request.accession_number;
+  t.send('report.opened', { mrn: request.mrn, accession_number: first, site_id: request.site_id,
+                            report_status: status });
+  t.takePosted();
+  t.bridge.states.length = 0;
+  t.states.length = 0;
+  return t;
+}
+
+const ONE = { mrn: 'M1', accession_number: 'A1', site_id: 'S1' };
+const GROUP = { mrn: 'M1', accession_numbers: ['A1', 'A2', 'A3'], site_id: 'S1' };
+
+test('handshake: the token goes out after every app_ready, the report after sign-in', async () => {
+  const t = setup();
+  assert.deepEqual(t.bridge.states, [OFF], 'the LED starts off');
+  t.relay.openReport({ ...ONE, metadata: { modality: 'CT' } });
+  assert.deepEqual(t.takePosted(), [], 'nothing before sign-in');
+
+  t.send('app_ready');
+  await settle();
+  assert.deepEqual(t.takePosted(), [{ type: 'authenticate', token: 'token-1' }]);
+  t.send('sign_in_successful');
+  assert.equal(t.relay.state.signedIn, true);
+  assert.deepEqual(t.takePosted(), [{ type: 'open_report', mrn: 'M1', accession_number: 'A1',
+                                      site_id: 'S1', metadata: { modality: 'CT' } }]);
+
+  // The credentialless iframe reloads: a new app_ready, the token again, the report again.
+  t.send('app_ready');
+  assert.equal(t.relay.state.signedIn, false);
+  await settle();
+  assert.deepEqual(t.takePosted(), [{ type: 'authenticate', token: 'token-2' }]);
+  t.send('sign_in_successful');
+  assert.deepEqual(t.takePosted().map((m) => m.type), ['open_report']);
+
+  t.relay.openReport(GROUP);   // signed in: posted at once
+  assert.deepEqual(t.takePosted(), [{ type: 'open_report', ...GROUP }]);
+});
+
+test('messages from another origin or another window are ignored; posts name the origin', async () => {
+  const t = setup();
+  postFrom(t.iframe, 'app_ready', { origin: 'https://evil.example' });
+  postFrom(t.iframe, 'app_ready', { origin: ORIGIN, source: {} });
+  postFrom(t.iframe, 'sign_in_successful', { origin: ORIGIN, source: null });
+  await settle();
+  assert.deepEqual(t.posted, []);
+  assert.equal(t.relay.state.signedIn, false);
+
+  t.send('app_ready');
+  await settle();
+  t.send('sign_in_successful');
+  t.relay.openReport(ONE);
+  t.send('report.opened', { ...ONE, report_status: 'draft' });
+  t.bridge.command('report.save');
+  assert.equal(t.posted.length, 3);
+  assert.deepEqual(t.posted.map((p) => p.targetOrigin), [ORIGIN, ORIGIN, ORIGIN]);
+});
+
+test('event names come from strings, type or event fields; fields from data or the message', async () => {
+  const t = setup();
+  postFrom(t.iframe, { event: 'sign_in_successful' }, { origin: ORIGIN });
+  assert.equal(t.relay.state.signedIn, true);
+  postFrom(t.iframe, { type: 'report.opened', mrn: 'M9', accession_number: 'A9',
+                       report_status: 'unread' }, { origin: ORIGIN });
+  assert.deepEqual(t.relay.state.report, { mrn: 'M9', accessions: ['A9'], status: 'unread' });
+  postFrom(t.iframe, { type: 'report.saved', data: { mrn: 'M9', accession_number: 'A9',
+                                                     report_status: 'draft' } }, { origin: ORIGIN });
+  assert.equal(t.relay.state.report.status, 'draft');
+  postFrom(t.iframe, 42, { origin: ORIGIN });
+  postFrom(t.iframe, { type: 'report.unknown_event' }, { origin: ORIGIN });
+  assert.equal(t.relay.state.report.status, 'draft');
+});
+
+test('bridge commands post the table entries', async () => {
+  const t = await withOpenReport(ONE);
+  const cases = [
+    ['record.start', 'record_start'], ['record.stop', 'record_stop'],
+    ['record.toggle', 'record_toggle'], ['report.process', 'process'],
+    ['report.save', 'save'], ['report.sign_prelim', 'sign_prelim'],
+  ];
+  for (const [command, action] of cases) {
+    t.bridge.command(command);
+    assert.deepEqual(t.takePosted(), [DEFAULT_MESSAGES[action]], command);
+  }
+  t.bridge.command('report.sign');
+  assert.deepEqual(t.takePosted(), [{ type: 'sign_report', sign_type: 'sign' }]);
+  t.bridge.command('report.discard');
+  assert.deepEqual(t.takePosted(), [{ type: 'discard_report' }]);
+  t.bridge.command('report.close');
+  assert.deepEqual(t.takePosted(), [{ type: 'close_report' }]);
+  assert.deepEqual(t.notices, []);
+});
+
+test('messages overrides replace entries, objects or functions; events overrides rename', async () => {
+  const t = await withOpenReport(ONE, 'draft', {
+    messages: {
+      process: { action: 'vendor.process' },
+      authenticate: ({ token }) => ({ kind: 'auth', jwt: token }),
+      field_next: { action: 'vendor.next_field' },
+    },
+    events: { opened: 'reportOpened' },
+  });
+  assert.deepEqual(t.relay.state.report, null, 'report.opened is no longer the name');
+  t.send('reportOpened', { ...ONE, report_status: 'draft' });
+  assert.equal(t.relay.state.report.status, 'draft');
+  t.bridge.command('report.process');
+  t.bridge.command('field.next');
+  t.bridge.command('report.save');
+  assert.deepEqual(t.takePosted(), [{ action: 'vendor.process' }, { action: 'vendor.next_field' },
+                                    { type: 'save_report' }]);
+  t.send('app_ready');
+  await settle();
+  assert.deepEqual(t.takePosted(), [{ kind: 'auth', jwt: 'token-2' }]);
+  assert.equal(DEFAULT_MESSAGES.process.type, 'process_report', 'defaults untouched');
+  assert.equal(DEFAULT_EVENTS.opened, 'report.opened');
+});
+
+test('field.next / field.previous have no known message: a notice, nothing posted', async () => {
+  const t = await withOpenReport(ONE);
+  t.bridge.command('field.next');
+  t.bridge.command('field.previous');
+  assert.deepEqual(t.posted, []);
+  assert.deepEqual(t.notices.map((n) => n.command), ['field.next', 'field.previous']);
+  assert.match(t.notices[0].reason, /no known message for field\.next.*'field_next'/);
+});
+
+test('commands without an open report do nothing and raise a notice', async () => {
+  const t = setup();
+  const events = [];
+  t.relay.addEventListener('notice', (ev) => events.push(ev.detail));
+  t.send('app_ready');
+  await settle();
+  t.send('sign_in_successful');
+  t.takePosted();
+  for (const c of ['record.toggle', 'report.sign', 'report.discard', 'report.close']) {
+    assert.equal(t.relay.command(c), false);
+  }
+  assert.deepEqual(t.posted, []);
+  assert.equal(t.notices.length, 4);
+  assert.deepEqual(events, t.notices);
+  assert.deepEqual(t.notices[0], { command: 'record.toggle',
+                                   reason: 'no report is open: record.toggle ignored' });
+  assert.deepEqual(t.bridge.states, [OFF], 'the LED never left off');
+  t.relay.command('nonsense');
+  assert.match(t.notices.at(-1).reason, /unknown command/);
+});
+
+test('signing: refused once signed; final sign allowed from prelim_signed, prelim sign not', async () => {
+  const t = await withOpenReport(ONE, 'prelim_signed');
+  t.bridge.command('report.sign_prelim');
+  assert.deepEqual(t.posted, []);
+  assert.match(t.notices.at(-1).reason, /the report is prelim_signed: report.sign_prelim ignored/);
+  t.bridge.command('report.sign');
+  assert.deepEqual(t.takePosted(), [{ type: 'sign_report', sign_type: 'sign' }]);
+
+  t.send('report.signed', { ...ONE, report_status: 'signed', sign_context: { sign_type: 'sign' } });
+  assert.equal(t.relay.state.report.status, 'signed');
+  for (const c of ['report.sign', 'report.sign_prelim', 'record.toggle', 'report.discard']) {
+    t.bridge.command(c);
+  }
+  assert.deepEqual(t.posted, []);
+  assert.match(t.notices.at(-1).reason, /the report is signed: report.discard ignored/);
+  t.bridge.command('report.close');
+  assert.deepEqual(t.takePosted(), [{ type: 'close_report' }], 'a signed report can be closed');
+});
+
+test('a linked group: three report.signed are one state change and one setState', async () => {
+  const t = await withOpenReport(GROUP);
+  assert.deepEqual(t.relay.state.report, { mrn: 'M1', accessions: ['A1', 'A2', 'A3'],
+                                           status: 'draft' });
+  t.bridge.command('record.toggle');
+  assert.deepEqual(t.bridge.states, [RED]);
+  t.states.length = 0;
+  t.bridge.states.length = 0;
+  for (const a of GROUP.accession_numbers) {
+    t.send('report.signed', { mrn: 'M1', accession_number: a, site_id: 'S1',
+                              report_status: 'signed', sign_context: { sign_type: 'sign' } });
+  }
+  assert.equal(t.states.length, 1);
+  assert.deepEqual(t.states[0].report.accessions, ['A1', 'A2', 'A3']);
+  assert.equal(t.states[0].recording, false);
+  assert.deepEqual(t.bridge.states, [OFF]);
+});
+
+test('recall: signed, then opened again as draft, is an open report again', async () => {
+  const t = await withOpenReport(ONE);
+  t.send('report.signed', { ...ONE, report_status: 'signed', sign_context: { sign_type: 'sign' } });
+  assert.deepEqual(t.bridge.states, [OFF]);
+  t.send('report.opened', { ...ONE, report_status: 'draft' });
+  assert.equal(t.relay.state.report.status, 'draft');
+  assert.deepEqual(t.bridge.states, [OFF, GREEN]);
+  t.bridge.command('report.sign');
+  assert.deepEqual(t.takePosted(), [{ type: 'sign_report', sign_type: 'sign' }]);
+  // The window ends: report.signed again.
+  t.send('report.signed', { ...ONE, report_status: 'signed', sign_context: { sign_type: 'sign' } });
+  t.send('report.signed', { ...ONE, report_status: 'signed', sign_context: { sign_type: 'sign' } });
+  assert.deepEqual(t.bridge.states, [OFF, GREEN, OFF]);
+});
+
+test('setState follows recording, open report and none', async () => {
+  const t = await withOpenReport(ONE);
+  t.bridge.command('record.toggle');
+  t.bridge.command('record.toggle');
+  t.bridge.command('record.start');
+  t.bridge.command('record.start');   // already recording: no new state
+  t.send('report.saved', { ...ONE, report_status: 'draft' });
+  t.send('report.closed', { ...ONE });
+  assert.deepEqual(t.bridge.states, [RED, GREEN, RED, OFF]);
+  assert.equal(t.relay.state.report, null);
+  assert.equal(t.relay.state.recording, false);
+
+  // The iframe's own recording events, when it sends them.
+  t.send('report.opened', { mrn: 'M2', accession_number: 'B1', report_status: 'unread' });
+  t.send('recording.started', { mrn: 'M2', accession_number: 'B1' });
+  t.send('recording.stopped', { mrn: 'M2', accession_number: 'B1' });
+  t.send('recording.started', { mrn: 'M2', accession_number: 'B1' });
+  t.send('report.discarded_completely', { mrn: 'M2', accession_number: 'B1' });
+  assert.deepEqual(t.bridge.states.slice(4), [GREEN, RED, GREEN, RED, OFF]);
+});
+
+test('a close of another report changes nothing; a closed report is not reopened at sign-in', async () => {
+  const t = await withOpenReport(ONE);
+  t.send('report.closed', { mrn: 'M1', accession_number: 'OTHER' });
+  t.send('report.closed', { mrn: 'OTHER', accession_number: 'A1' });
+  assert.equal(t.relay.state.report.status, 'draft');
+  t.send('report.closed', { ...ONE });
+  t.send('app_ready');
+  await settle();
+  t.send('sign_in_successful');
+  assert.deepEqual(t.takePosted().map((m) => m.type), ['authenticate']);
+});
+
+test('sign_type decides the status after report.signed; a prelim-signed report stays open', async () => {
+  const t = await withOpenReport(ONE);
+  t.bridge.command('record.start');
+  t.send('report.signed', { ...ONE, report_status: 'preliminary',
+                            sign_context: { sign_type: 'sign_prelim' } });
+  assert.equal(t.relay.state.report.status, 'prelim_signed');
+  assert.equal(t.relay.state.recording, false);
+  t.bridge.states.splice(0, 1);   // the record.start
+  assert.deepEqual(t.bridge.states, [GREEN], 'still open: the LED goes back to green');
+  t.send('report.signed', { ...ONE, sign_context: { sign_type: 'sign_addendum' } });
+  assert.equal(t.relay.state.report.status, 'addendum_signed');
+  assert.deepEqual(t.bridge.states, [GREEN, OFF]);
+});
+
+test('recording without an open report never lights the LED red', async () => {
+  const t = setup();
+  t.send('recording.started');
+  assert.equal(t.relay.state.recording, true);
+  assert.deepEqual(t.bridge.states, [OFF]);
+});
+
+test('app_ready forgets the report and the recording', async () => {
+  const t = await withOpenReport(ONE);
+  t.bridge.command('record.start');
+  t.send('app_ready');
+  assert.deepEqual(t.relay.state, { signedIn: false, report: null, recording: false });
+  assert.deepEqual(t.bridge.states, [RED, OFF]);
+});
+
+test('a failing getToken raises a notice; openReport checks its request', async () => {
+  const t = setup({ getToken: () => Promise.reject(new Error('expired')) });
+  t.send('app_ready');
+  await settle();
+  assert.deepEqual(t.posted, []);
+  assert.deepEqual(t.notices, [{ command: null,
+    reason: "could not get the reporting app's access token: Error: expired" }]);
+  assert.throws(() => t.relay.openReport({ mrn: 'M1', site_id: 'S1' }), TypeError);
+  assert.throws(() => t.relay.openReport({ mrn: 'M1', accession_numbers: [], site_id: 'S1' }),
+                TypeError);
+  assert.throws(() => t.relay.openReport({ accession_number: 'A1', site_id: 'S1' }), TypeError);
+});
+
+test('a token that arrives after destroy() is not posted', async () => {
+  const t = setup();
+  t.send('app_ready');
+  t.relay.destroy();
+  await settle();
+  assert.deepEqual(t.posted, []);
+});
+
+test('destroy removes the listeners', async () => {
+  const t = await withOpenReport(ONE);
+  t.relay.destroy();
+  t.send('app_ready');
+  t.bridge.command('report.save');
+  await settle();
+  assert.deepEqual(t.posted, []);
+  assert.equal(t.relay.state.signedIn, true);
+});

@@ -1,0 +1,435 @@
+// Relay between dictabridged (through a DictabridgeClient) and the RADPAIR reporting iframe
+// embedded in the host page: the top-level page owns the WebSocket and talks to the iframe
+// by postMessage.
+//
+// What is public (RADPAIR's Basic Iframe Integration Guide): the handshake (the iframe posts
+// `app_ready`, the host posts the access token, the iframe posts `sign_in_successful`, the
+// host opens a report by mrn + accession number(s) + site id) and the events
+// report.opened / closed / saved / discarded_completely / signed.
+//
+// What is NOT public: the exact postMessage envelope and the names of the commands that
+// control recording, processing, signing, saving, discarding and closing (the vendor's
+// "Advanced Integration Guide"), and whether the iframe reports its recording state. The
+// outgoing messages are therefore a data table, DEFAULT_MESSAGES, of best-known guesses,
+// and so are the incoming event names, DEFAULT_EVENTS: pass `messages` / `events` to
+// createRadpairRelay to adapt them to the vendor's real names. That is the intended way.
+
+/**
+ * @typedef {'authenticate' | 'open_report' | 'record_start' | 'record_stop' |
+ *   'record_toggle' | 'process' | 'sign' | 'sign_prelim' | 'save' | 'discard' | 'close' |
+ *   'field_next' | 'field_previous'} RelayAction
+ */
+
+/**
+ * @typedef {object} OpenReportRequest What openReport() takes and the `open_report` entry
+ *   receives: `accession_number` for one report, `accession_numbers` for a linked group.
+ * @property {string} mrn
+ * @property {string} site_id
+ * @property {string} [accession_number]
+ * @property {string[]} [accession_numbers]
+ * @property {Record<string, unknown>} [metadata]
+ * @property {Record<string, Record<string, unknown>>} [metadata_by_accession]
+ */
+
+/**
+ * An entry of the message table: the object posted as is, a function building it from the
+ * action's arguments ({token} for authenticate, the OpenReportRequest for open_report,
+ * nothing for the others), or null when no message is known (the action then only raises
+ * a notice).
+ * @typedef {object | ((args: any) => object) | null} MessageSpec
+ */
+
+/** @typedef {Partial<Record<RelayAction, MessageSpec>>} MessageTable */
+
+/**
+ * @typedef {'app_ready' | 'sign_in_successful' | 'opened' | 'closed' | 'saved' |
+ *   'discarded' | 'signed' | 'recording_started' | 'recording_stopped'} IframeEventKey
+ */
+
+/**
+ * @typedef {object} ReportState
+ * @property {string | null} mrn
+ * @property {string[]} accessions every accession number of the (linked) report
+ * @property {string} status RADPAIR's report status: unread, draft, prelim_signed, signed, …
+ */
+
+/**
+ * @typedef {object} RelayState
+ * @property {boolean} signedIn
+ * @property {ReportState | null} report
+ * @property {boolean} recording as far as the relay knows (see createRadpairRelay)
+ */
+
+/**
+ * @typedef {object} Notice Detail of the 'notice' event: something the relay did not do.
+ * @property {string | null} command the dictabridge command, when one caused it
+ * @property {string} reason a sentence the page can show
+ */
+
+/**
+ * The part of a DictabridgeClient the relay uses.
+ * @typedef {object} Bridge
+ * @property {(state: {recording: boolean, report_open: boolean}) => unknown} setState
+ * @property {EventTarget['addEventListener']} addEventListener
+ * @property {EventTarget['removeEventListener']} removeEventListener
+ */
+
+/**
+ * @typedef {object} RelayOptions
+ * @property {HTMLIFrameElement} iframe the reporting iframe
+ * @property {string} iframeOrigin its origin, e.g. 'https://app.radpair.com'
+ * @property {Bridge} bridge a DictabridgeClient
+ * @property {MessageTable} [messages] overrides of DEFAULT_MESSAGES
+ * @property {Partial<Record<IframeEventKey, string>>} [events] overrides of DEFAULT_EVENTS
+ * @property {() => string | Promise<string>} getToken the access token, asked for on every
+ *   `app_ready`
+ * @property {(notice: Notice) => void} [onNotice] also raised as the 'notice' event
+ */
+
+/**
+ * Relay action → message posted to the iframe. Best-known guesses: the vendor's command
+ * names are not public. Override entries with the `messages` option.
+ * @type {Readonly<Record<RelayAction, MessageSpec>>}
+ */
+export const DEFAULT_MESSAGES = Object.freeze({
+  authenticate: (/** @type {{token: string}} */ { token }) => ({ type: 'authenticate', token }),
+  open_report: (/** @type {OpenReportRequest} */ request) => ({ type: 'open_report', ...request }),
+  record_start: { type: 'start_recording' },
+  record_stop: { type: 'stop_recording' },
+  record_toggle: { type: 'toggle_recording' },
+  process: { type: 'process_report' },
+  sign: { type: 'sign_report', sign_type: 'sign' },
+  sign_prelim: { type: 'sign_report', sign_type: 'sign_prelim' },
+  save: { type: 'save_report' },
+  discard: { type: 'discard_report' },
+  close: { type: 'close_report' },
+  field_next: null,
+  field_previous: null,
+});
+
+/**
+ * Relay event → name of the message the iframe posts. The handshake and report.* names are
+ * public; the recording events are guesses (the iframe may not send any). An event's name
+ * is read from a string message, or from the `type` or `event` field of an object message;
+ * its fields (mrn, accession_number, report_status, sign_context) from the object's `data`
+ * field when it is an object, else from the message itself.
+ * @type {Readonly<Record<IframeEventKey, string>>}
+ */
+export const DEFAULT_EVENTS = Object.freeze({
+  app_ready: 'app_ready',
+  sign_in_successful: 'sign_in_successful',
+  opened: 'report.opened',
+  closed: 'report.closed',
+  saved: 'report.saved',
+  discarded: 'report.discarded_completely',
+  signed: 'report.signed',
+  recording_started: 'recording.started',
+  recording_stopped: 'recording.stopped',
+});
+
+/**
+ * What a dictabridge command needs: 'report' any known report, 'open' a report that can
+ * still be worked on and signed (OPEN_STATUSES), 'unsigned' one not signed at all.
+ * @type {Readonly<Record<string, {action: RelayAction, needs: 'report' | 'open' | 'unsigned'}>>}
+ */
+const COMMANDS = Object.freeze({
+  'record.toggle': { action: 'record_toggle', needs: 'open' },
+  'record.start': { action: 'record_start', needs: 'open' },
+  'record.stop': { action: 'record_stop', needs: 'open' },
+  'report.process': { action: 'process', needs: 'open' },
+  'report.sign': { action: 'sign', needs: 'open' },
+  'report.sign_prelim': { action: 'sign_prelim', needs: 'unsigned' },
+  'report.save': { action: 'save', needs: 'open' },
+  'report.discard': { action: 'discard', needs: 'open' },
+  'report.close': { action: 'close', needs: 'report' },
+  'field.next': { action: 'field_next', needs: 'open' },
+  'field.previous': { action: 'field_previous', needs: 'open' },
+});
+
+/** Statuses of an open report: it can be dictated into and (finally) signed. */
+const OPEN_STATUSES = Object.freeze(['unread', 'draft', 'prelim_signed']);
+/** Statuses a preliminary signature may start from. */
+const UNSIGNED_STATUSES = Object.freeze(['unread', 'draft']);
+/** report.signed's sign_context.sign_type → the report's resulting status. */
+const SIGNED_STATUS = /** @type {Record<string, string>} */ ({
+  sign: 'signed',
+  sign_prelim: 'prelim_signed',
+  sign_addendum: 'addendum_signed',
+  sign_addendum_prelim: 'addendum_prelim_signed',
+});
+
+/**
+ * @param {unknown} data a message event's data
+ * @returns {{name: string, fields: Record<string, any>} | null}
+ */
+function readIframeEvent(data) {
+  if (typeof data === 'string') return { name: data, fields: {} };
+  if (!data || typeof data !== 'object') return null;
+  const message = /** @type {Record<string, any>} */ (data);
+  const name = message.type ?? message.event;
+  if (typeof name !== 'string') return null;
+  const fields = message.data && typeof message.data === 'object' ? message.data : message;
+  return { name, fields };
+}
+
+/**
+ * The relay. Events (CustomEvents): 'state' (detail: RelayState, after every change),
+ * 'notice' (detail: Notice), 'iframe' (detail {name, fields}: every accepted iframe event).
+ */
+export class RadpairRelay extends EventTarget {
+  /** @param {RelayOptions} options */
+  constructor({ iframe, iframeOrigin, bridge, messages = {}, events = {}, getToken, onNotice }) {
+    super();
+    this._iframe = iframe;
+    this._origin = iframeOrigin;
+    this._bridge = bridge;
+    /** @type {Record<RelayAction, MessageSpec>} */
+    this._messages = { ...DEFAULT_MESSAGES, ...messages };
+    /** @type {Map<string, IframeEventKey>} iframe event name → relay event */
+    this._events = new Map();
+    const names = { ...DEFAULT_EVENTS, ...events };
+    for (const key of /** @type {IframeEventKey[]} */ (Object.keys(names))) {
+      this._events.set(names[key], key);
+    }
+    this._getToken = getToken;
+    this._onNotice = onNotice;
+    /** @type {Readonly<RelayState>} */
+    this.state = Object.freeze({ signedIn: false, report: null, recording: false });
+    /** @type {{request: OpenReportRequest, accessions: string[]} | null} */
+    this._wanted = null;
+    this._destroyed = false;
+
+    this._onMessage = (/** @type {MessageEvent} */ ev) => this._handleMessage(ev);
+    this._onCommand = (/** @type {Event} */ ev) =>
+      this.command(/** @type {CustomEvent} */ (ev).detail?.command);
+    this._window = iframe.ownerDocument.defaultView;
+    this._window?.addEventListener('message', this._onMessage);
+    bridge.addEventListener('command', this._onCommand);
+    this._sentLed = this._ledState();
+    bridge.setState(this._sentLed);
+  }
+
+  /**
+   * Opens a report in the iframe now when signed in, else right after sign-in; it is opened
+   * again after every new sign-in (the iframe reloads without storage) until it is closed
+   * or discarded.
+   * @param {OpenReportRequest} request
+   */
+  openReport(request) {
+    const accessions = request.accession_numbers ??
+      (request.accession_number === undefined ? [] : [request.accession_number]);
+    if (typeof request.mrn !== 'string' || typeof request.site_id !== 'string' ||
+        accessions.length === 0) {
+      throw new TypeError('openReport needs mrn, site_id and accession_number or accession_numbers');
+    }
+    this._wanted = { request, accessions: [...accessions] };
+    if (this.state.signedIn) this._post('open_report', request, null);
+  }
+
+  /**
+   * Carries out a dictabridge command (what the bridge's 'command' events do; a page may
+   * call it from its own buttons). Raises a notice instead when the report's state does not
+   * allow it or no message is known for it.
+   * @param {string} name e.g. 'report.sign'
+   * @returns {boolean} whether a message was posted
+   */
+  command(name) {
+    const spec = COMMANDS[name];
+    if (!spec) return this._notice(name, `unknown command ${String(name)}`);
+    const report = this.state.report;
+    if (!report) return this._notice(name, `no report is open: ${name} ignored`);
+    if ((spec.needs === 'open' && !OPEN_STATUSES.includes(report.status)) ||
+        (spec.needs === 'unsigned' && !UNSIGNED_STATUSES.includes(report.status))) {
+      return this._notice(name, `the report is ${report.status}: ${name} ignored`);
+    }
+    if (!this._post(spec.action, undefined, name)) return false;
+    if (spec.action === 'record_start') this._update({ recording: true });
+    else if (spec.action === 'record_stop') this._update({ recording: false });
+    else if (spec.action === 'record_toggle') this._update({ recording: !this.state.recording });
+    return true;
+  }
+
+  /** Stops listening to the iframe and the bridge. */
+  destroy() {
+    this._destroyed = true;
+    this._window?.removeEventListener('message', this._onMessage);
+    this._bridge.removeEventListener('command', this._onCommand);
+  }
+
+  // --- iframe → relay -----------------------------------------------------------------
+
+  /** @param {MessageEvent} ev */
+  _handleMessage(ev) {
+    if (ev.origin !== this._origin || ev.source !== this._iframe.contentWindow) return;
+    const event = readIframeEvent(ev.data);
+    const key = event && this._events.get(event.name);
+    if (!event || !key) return;
+    this.dispatchEvent(new CustomEvent('iframe', { detail: event }));
+    const f = event.fields;
+    switch (key) {
+    case 'app_ready':
+      // A (re)loaded credentialless iframe has no session and no report.
+      this._update({ signedIn: false, report: null, recording: false });
+      this._authenticate();
+      break;
+    case 'sign_in_successful':
+      this._update({ signedIn: true });
+      if (this._wanted) this._post('open_report', this._wanted.request, null);
+      break;
+    case 'opened':
+      this._upsertReport(f, typeof f.report_status === 'string' ? f.report_status : 'draft',
+                         false);
+      break;
+    case 'saved':
+      this._upsertReport(f, typeof f.report_status === 'string' ? f.report_status : null,
+                         false);
+      break;
+    case 'signed':
+      this._upsertReport(f, SIGNED_STATUS[f.sign_context?.sign_type] ?? f.report_status ??
+                            'signed', true);
+      break;
+    case 'closed':
+    case 'discarded':
+      if (this._belongs(f)) {
+        if (this._wanted?.accessions.some((a) => this.state.report?.accessions.includes(a))) {
+          this._wanted = null;
+        }
+        this._update({ report: null, recording: false });
+      }
+      break;
+    case 'recording_started':
+    case 'recording_stopped':
+      this._update({ recording: key === 'recording_started' });
+      break;
+    }
+  }
+
+  async _authenticate() {
+    let token;
+    try {
+      token = await this._getToken();
+    } catch (e) {
+      this._notice(null, `could not get the reporting app's access token: ${String(e)}`);
+      return;
+    }
+    if (!this._destroyed) this._post('authenticate', { token }, null);
+  }
+
+  /** Whether an event's fields name the current report. @param {Record<string, any>} f */
+  _belongs(f) {
+    const report = this.state.report;
+    if (!report) return false;
+    if (typeof f.mrn === 'string' && report.mrn !== null && f.mrn !== report.mrn) return false;
+    return typeof f.accession_number !== 'string' ||
+      report.accessions.includes(f.accession_number);
+  }
+
+  /**
+   * Sets the status of the report an event names (one of a linked group counts as the
+   * group); an event for another report makes that one current, not recording. A status
+   * equal to the current one changes nothing: the N report.signed of a linked group are
+   * one change.
+   * @param {Record<string, any>} f the event's fields
+   * @param {string | null} status null: keep the current status
+   * @param {boolean} stopsRecording whether the event ends a recording of the report
+   */
+  _upsertReport(f, status, stopsRecording) {
+    const current = this.state.report;
+    if (current && this._belongs(f)) {
+      const next = status ?? current.status;
+      this._update({
+        report: next === current.status ? current : { ...current, status: next },
+        recording: stopsRecording ? false : this.state.recording,
+      });
+      return;
+    }
+    const accession = typeof f.accession_number === 'string' ? f.accession_number : null;
+    const group = this._wanted && accession !== null && this._wanted.accessions.includes(accession)
+      ? this._wanted.accessions : accession === null ? [] : [accession];
+    this._update({
+      report: { mrn: typeof f.mrn === 'string' ? f.mrn : null, accessions: [...group],
+                status: status ?? 'draft' },
+      recording: false,
+    });
+  }
+
+  // --- relay → iframe, page, daemon ---------------------------------------------------
+
+  /**
+   * Posts an action's message to the iframe, to the iframe's origin only.
+   * @param {RelayAction} action
+   * @param {unknown} args
+   * @param {string | null} command the command that asked for it (for notices)
+   * @returns {boolean} whether it was posted
+   */
+  _post(action, args, command) {
+    const spec = this._messages[action];
+    if (spec === null || spec === undefined) {
+      return this._notice(command, `the reporting app has no known message for ` +
+        `${command ?? action}; add a '${action}' entry to the relay's messages`);
+    }
+    const target = this._iframe.contentWindow;
+    if (!target) return this._notice(command, 'the reporting iframe is not loaded');
+    target.postMessage(typeof spec === 'function' ? spec(args) : spec, this._origin);
+    return true;
+  }
+
+  /**
+   * @param {string | null} command
+   * @param {string} reason
+   * @returns {false}
+   */
+  _notice(command, reason) {
+    const notice = { command, reason };
+    this._onNotice?.(notice);
+    this.dispatchEvent(new CustomEvent('notice', { detail: notice }));
+    return false;
+  }
+
+  /** @param {Partial<RelayState>} patch */
+  _update(patch) {
+    const next = { ...this.state, ...patch };
+    if (next.signedIn === this.state.signedIn && next.report === this.state.report &&
+        next.recording === this.state.recording) return;
+    this.state = Object.freeze(next);
+    this.dispatchEvent(new CustomEvent('state', { detail: this.state }));
+    const led = this._ledState();
+    if (led.recording !== this._sentLed.recording || led.report_open !== this._sentLed.report_open) {
+      this._sentLed = led;
+      this._bridge.setState(led);
+    }
+  }
+
+  /** What the record LED should show: red recording, green open report, else off. */
+  _ledState() {
+    const report = this.state.report;
+    const open = report !== null && OPEN_STATUSES.includes(report.status);
+    return { recording: open && this.state.recording, report_open: open };
+  }
+}
+
+/**
+ * Creates the relay between `bridge` (a DictabridgeClient) and the RADPAIR iframe.
+ *
+ * - Posts only to `iframeOrigin`, and accepts only messages whose origin is `iframeOrigin`
+ *   and whose source is the iframe's window.
+ * - Handshake: on every `app_ready` posts the token from getToken() (the credentialless
+ *   iframe forgets its session on each load); on `sign_in_successful` opens the report asked
+ *   for with openReport().
+ * - Tracks the report from the iframe's events into `relay.state`; a linked group's several
+ *   report.signed are one change, and a recall (report.opened as draft after report.signed)
+ *   opens it again.
+ * - Turns the bridge's `command` events into messages from the table, refusing (with a
+ *   'notice') what the report's state does not allow: nothing without an open report, sign
+ *   only from unread / draft / prelim_signed, prelim sign only from unread / draft.
+ * - After every change calls bridge.setState({recording, report_open}) so that the record
+ *   LED tells the truth. Recording is tracked from the relay's own record posts (the
+ *   iframe's recording events are not public) and from `recording.started` /
+ *   `recording.stopped` events if the iframe sends them; it resets on close, sign, discard
+ *   and reload.
+ * @param {RelayOptions} options
+ * @returns {RadpairRelay}
+ */
+export function createRadpairRelay(options) {
+  return new RadpairRelay(options);
+}
