@@ -7,7 +7,6 @@ import http.server
 import json
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
@@ -153,18 +152,7 @@ def spawn(request, emu, tmp_path):
 
     yield _spawn
 
-    problems = []
-    for d in started:
-        if d.proc is None:
-            continue
-        was_running = d.running()
-        rc = d.stop(signal.SIGTERM)
-        if d.killed:
-            problems.append('%s did not exit within 5 s of SIGTERM' % d.name)
-        elif rc is not None and rc < 0 and (was_running or rc != -signal.SIGKILL):
-            problems.append('%s died of signal %d' % (d.name, -rc))
-        if d.sanitizer_report():
-            problems.append('%s: sanitizer report in its log' % d.name)
+    problems = daemon_mod.stop_and_check(started)
     if problems:
         pytest.fail('; '.join(problems), pytrace=False)
 

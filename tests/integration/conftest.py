@@ -3,7 +3,6 @@
 import asyncio
 import inspect
 import os
-import signal
 import sys
 
 import pytest
@@ -67,19 +66,6 @@ def spawn(request, emu, tmp_path):
 
     yield _spawn
 
-    problems = []
-    for d in started:
-        if d.proc is None:
-            continue
-        was_running = d.running()
-        rc = d.stop(signal.SIGTERM)
-        if d.killed:
-            problems.append('%s did not exit within 5 s of SIGTERM' % d.name)
-        elif rc is not None and rc < 0 and rc != -signal.SIGKILL and was_running:
-            problems.append('%s died of signal %d' % (d.name, -rc))
-        elif rc is not None and rc < 0 and not was_running and rc != -signal.SIGKILL:
-            problems.append('%s crashed (signal %d)' % (d.name, -rc))
-        if d.sanitizer_report():
-            problems.append('%s: sanitizer report in its log' % d.name)
+    problems = daemon_mod.stop_and_check(started)
     if problems:
         pytest.fail('; '.join(problems), pytrace=False)

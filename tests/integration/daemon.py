@@ -347,3 +347,22 @@ class Daemon:
             if m in text:
                 return text
         return None
+
+
+def stop_and_check(daemons):
+    """Stops every started daemon with SIGTERM and returns the problems: one that ignored
+    SIGTERM, died of a signal or crashed, or left a sanitizer report in its log."""
+    problems = []
+    for d in daemons:
+        if d.proc is None:
+            continue
+        was_running = d.running()
+        rc = d.stop(signal.SIGTERM)
+        if d.killed:
+            problems.append('%s did not exit within 5 s of SIGTERM' % d.name)
+        elif rc is not None and rc < 0 and rc != -signal.SIGKILL:
+            problems.append('%s %s (signal %d)' % (
+                d.name, 'died of a signal' if was_running else 'crashed', -rc))
+        if d.sanitizer_report():
+            problems.append('%s: sanitizer report in its log' % d.name)
+    return problems
