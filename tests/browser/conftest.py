@@ -18,8 +18,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / 'tests' / 'integration'))
 
-import daemon as daemon_mod  # noqa: E402
-import emu as emu_mod  # noqa: E402
+import fixtures  # noqa: E402
+from fixtures import emu, spawn  # noqa: E402,F401 (the daemon and device fixtures)
 
 WEB_ROOT = REPO / 'web'
 ARTIFACTS = Path(os.environ.get('DICTABRIDGE_ARTIFACTS') or REPO / 'build' / 'test-artifacts')
@@ -114,13 +114,6 @@ class Browser:
 
 
 @pytest.fixture
-def emu():
-    e = emu_mod.Emulator()
-    yield e
-    e.close()
-
-
-@pytest.fixture
 def browser(tmp_path, request):
     b = Browser(tmp_path)
     request.node._browser = b
@@ -133,28 +126,9 @@ def browser(tmp_path, request):
 
 
 @pytest.fixture
-def spawn(request, emu, tmp_path):
-    """spawn(*units, args=(), name=..., port=None): plugs the units, starts a daemon that
-    serves web/ (--web-root) and waits until /status lists every unit. Teardown stops it and
-    fails the test on a crash or a sanitizer report."""
-    started = []
-    request.node._daemons = started
-
-    def _spawn(*units, args=(), name=None, port=None, devices=None):
-        for u in units:
-            emu.plug(u)
-        d = daemon_mod.Daemon(tmp_path, extra_args=['--web-root', str(WEB_ROOT)] + list(args),
-                              port=port, name=name or 'daemon%d' % len(started))
-        started.append(d)
-        d.start()
-        d.wait_devices(len(units) if devices is None else devices)
-        return d
-
-    yield _spawn
-
-    problems = daemon_mod.stop_and_check(started)
-    if problems:
-        pytest.fail('; '.join(problems), pytrace=False)
+def daemon_args():
+    """Every daemon of these tests serves this tree's web/ (the demo page)."""
+    return ['--web-root', str(WEB_ROOT)]
 
 
 @pytest.fixture
@@ -185,8 +159,7 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     if rep.failed:
-        for d in getattr(item, '_daemons', []):
-            rep.sections.append(('%s log' % d.name, d.log()[-20000:] or '(empty)'))
+        rep.sections.extend(fixtures.daemon_log_sections(item, call))
         b = getattr(item, '_browser', None)
         if b is not None:
             rep.sections.append(('browser log', b.log()[-20000:] or '(empty)'))
