@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include <cjson/cJSON.h>
+
 /* Exit codes, the same for every command. */
 enum {
 	EXIT_OK = 0,
@@ -32,6 +34,10 @@ int cmd_monitor(const struct cli_opts *o);
 int cmd_led(const struct cli_opts *o);
 int cmd_record(const struct cli_opts *o);
 int cmd_doctor(const struct cli_opts *o);
+
+/* Prints o as one line of JSON on stdout and flushes it (a reader may be a pipe waiting
+ * line by line). The caller keeps ownership of o. */
+void cli_print_json(const cJSON *o);
 
 /* "dictabridged is not running on 127.0.0.1:PORT (...)" on stderr (and as a JSON object
  * on stdout with --json); returns EXIT_NOT_RUNNING. */

@@ -135,17 +135,13 @@ int cmd_led(const struct cli_opts *o)
 	}
 	if (o->json) {
 		cJSON *r = cJSON_CreateObject();
-		char *text;
 
 		cJSON_AddTrueToObject(r, "ok");
 		cJSON_AddStringToObject(r, "device_id", j.device_id);
 		cJSON_AddStringToObject(r, "led", j.led);
 		cJSON_AddStringToObject(r, "color", j.color);
 		cJSON_AddStringToObject(r, "mode", j.mode ? j.mode : "on");
-		text = cJSON_PrintUnformatted(r);
-		if (text)
-			printf("%s\n", text);
-		free(text);
+		cli_print_json(r);
 		cJSON_Delete(r);
 	} else {
 		printf("%s: LED %s set to %s%s%s\n", j.device_id, j.led, j.color,

@@ -104,14 +104,9 @@ static void on_message(struct conn *c, const cJSON *msg, const char *text, size_
 
 	(void)c;
 	if (m->o->json) {
-		char *line = cJSON_PrintUnformatted(msg);
-
 		(void)text;
 		(void)len;
-		if (line)
-			printf("%s\n", line);
-		free(line);
-		fflush(stdout);
+		cli_print_json(msg);
 	} else {
 		print_text(msg);
 	}

@@ -42,15 +42,6 @@ int status_fetch(const struct cli_opts *o, cJSON **out)
 	return EXIT_OK;
 }
 
-static void print_json(cJSON *o)
-{
-	char *text = cJSON_PrintUnformatted(o);
-
-	if (text)
-		printf("%s\n", text);
-	free(text);
-}
-
 static int device_count(const cJSON *st)
 {
 	const cJSON *devs = cJSON_GetObjectItemCaseSensitive(st, "devices");
@@ -79,7 +70,7 @@ int cmd_status(const struct cli_opts *o)
 		cJSON_AddNumberToObject(j, "protocol", status_int(st, "protocol", 0));
 		cJSON_AddNumberToObject(j, "clients", status_int(st, "clients", 0));
 		cJSON_AddNumberToObject(j, "devices", device_count(st));
-		print_json(j);
+		cli_print_json(j);
 		cJSON_Delete(j);
 	} else {
 		int n = device_count(st);
@@ -197,7 +188,7 @@ int cmd_devices(const struct cli_opts *o)
 				cJSON_AddNullToObject(dev, "audio");
 		cJSON_DetachItemViaPointer(st, devs);
 		cJSON_AddItemToObject(j, "devices", devs);
-		print_json(j);
+		cli_print_json(j);
 		cJSON_Delete(j);
 	} else if (cJSON_GetArraySize(devs) == 0) {
 		printf("no dictation device connected (see `dictabridge doctor` if one is "

@@ -291,14 +291,10 @@ int cmd_doctor(const struct cli_opts *o)
 	failed = r.counts[V_FAIL];
 	if (o->json) {
 		cJSON *j = cJSON_CreateObject();
-		char *text;
 
 		cJSON_AddBoolToObject(j, "ok", failed == 0);
 		cJSON_AddItemToObject(j, "checks", r.checks);
-		text = cJSON_PrintUnformatted(j);
-		if (text)
-			printf("%s\n", text);
-		free(text);
+		cli_print_json(j);
 		cJSON_Delete(j);
 	} else {
 		printf("%s: %d OK, %d WARN, %d FAIL, %d SKIP\n",

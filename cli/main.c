@@ -56,14 +56,14 @@ static void usage(FILE *out)
 	        CLI_DEFAULT_PORT);
 }
 
-static void json_line(cJSON *o)
+void cli_print_json(const cJSON *o)
 {
 	char *text = cJSON_PrintUnformatted(o);
 
 	if (text)
 		printf("%s\n", text);
 	free(text);
-	cJSON_Delete(o);
+	fflush(stdout);
 }
 
 int cli_fail(const struct cli_opts *o, int code_exit, const char *code, const char *fmt, ...)
@@ -81,7 +81,8 @@ int cli_fail(const struct cli_opts *o, int code_exit, const char *code, const ch
 		cJSON_AddFalseToObject(j, "ok");
 		cJSON_AddStringToObject(j, "error", code);
 		cJSON_AddStringToObject(j, "message", msg);
-		json_line(j);
+		cli_print_json(j);
+		cJSON_Delete(j);
 	}
 	return code_exit;
 }

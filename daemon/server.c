@@ -455,6 +455,14 @@ static void session_close_file(struct http_session *s)
 	s->remaining = 0;
 }
 
+/* Frees what the last answer held: a keep-alive connection reuses its session. */
+static void session_reset(struct http_session *s)
+{
+	free(s->body);
+	s->body = NULL;
+	session_close_file(s);
+}
+
 /* Headers only (a redirect, an empty file, HEAD): the transaction ends here. */
 static int finish_headers_only(struct lws *wsi, unsigned char *start, unsigned char **p,
                                unsigned char *end)
@@ -565,10 +573,7 @@ static int http_respond(struct lws *wsi, struct http_session *s, const char *pat
 	int status = gate(wsi, &why);
 	enum webroot_route route;
 
-	/* A keep-alive connection reuses the session: nothing of the last request remains. */
-	free(s->body);
-	s->body = NULL;
-	session_close_file(s);
+	session_reset(s);
 	if (status)
 		return refuse(wsi, status, why);
 	route = webroot_route(path, len, rel, sizeof rel);
@@ -640,11 +645,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		return http_write_body(wsi, s);
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 	case LWS_CALLBACK_CLOSED_HTTP:
-		if (s) {
-			free(s->body);
-			s->body = NULL;
-			session_close_file(s);
-		}
+		if (s)
+			session_reset(s);
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		if (wsi && lws_get_vhost(wsi) == vhost && handlers)
