@@ -51,8 +51,7 @@ run)
 	shift
 	need $BUILD_DEPS
 	build build
-	echo "dev.sh: dictabridged is starting; open http://127.0.0.1:27415/demo/ (the demo page;" \
-	     "the status is http://127.0.0.1:27415/status)" >&2
+	# The daemon logs the demo page's address, with the port actually in use.
 	# The source tree's web/, not the install location compiled into the program: edits
 	# show up on reload. A --web-root among the arguments comes later and wins.
 	exec ./build/daemon/dictabridged --web-root "$PWD/web" "$@"
