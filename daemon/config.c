@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "protocol/audio_frame.h"
 #include "protocol/origin.h"
 
 #define SYSTEM_CONFIG_PATH "/etc/dictabridge/config.json"
@@ -367,6 +368,58 @@ static int parse_allow_destructive(struct parser *p, const cJSON *v, struct conf
 	return get_bool(p, v, &c->keymap.allow_short_press_destructive);
 }
 
+/* ---- audio -------------------------------------------------------------------- */
+
+enum { AUDIO_DEVICE, AUDIO_ALLOW_DEFAULT, AUDIO_CAPTURE_RATE, AUDIO_KEY_COUNT };
+static const char *const audio_keys[] = { "device", "allow_system_default", "capture_rate" };
+static const char *audio_key_name(int i) { return audio_keys[i]; }
+static const struct name_set audio_key_set = { "key", audio_key_name, AUDIO_KEY_COUNT };
+
+/* NULL when `name` can name a capture device, otherwise why not. */
+static const char *audio_device_problem(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > CONFIG_AUDIO_DEVICE_MAX)
+		return "must be 1 to " STRINGIFY(CONFIG_AUDIO_DEVICE_MAX) " characters";
+	for (const unsigned char *s = (const unsigned char *)name; *s; s++)
+		if (*s < 0x20 || *s == 0x7f)
+			return "must not contain control characters";
+	return NULL;
+}
+
+static int on_audio_key(struct parser *p, const cJSON *v, int key, void *arg)
+{
+	struct config *c = arg;
+	const char *why;
+	long rate = 0;
+	switch (key) {
+	case AUDIO_DEVICE:
+		if (!cJSON_IsString(v))
+			return report(p, "must be a string (a PortAudio capture device name or part "
+			                 "of one)");
+		if ((why = audio_device_problem(v->valuestring)) != NULL)
+			return report(p, "%s", why);
+		free(c->audio_device);
+		c->audio_device = strdup(v->valuestring);
+		return c->audio_device ? 0 : report(p, "out of memory");
+	case AUDIO_ALLOW_DEFAULT:
+		return get_bool(p, v, &c->audio_allow_system_default);
+	default:
+		if (get_int(p, v, 8000, 48000, &rate) || !pm_audio_rate_ok((uint32_t)rate))
+			return report(p, "must be one of 8000, 16000, 22050, 44100, 48000");
+		c->audio_capture_rate = (uint32_t)rate;
+		return 0;
+	}
+}
+
+static int parse_audio(struct parser *p, const cJSON *v, struct config *c)
+{
+	if (require_object(p, v, "with \"device\", \"allow_system_default\" and/or "
+	                         "\"capture_rate\""))
+		return -1;
+	return walk_object(p, v, &audio_key_set, on_audio_key, c);
+}
+
 static int parse_keymap(struct parser *p, const cJSON *v, struct config *c)
 {
 	if (require_object(p, v, "mapping device families to their bindings"))
@@ -385,6 +438,7 @@ static const struct top_rule {
 	{ "log_level", parse_log_level },
 	{ "allow_short_press_destructive", parse_allow_destructive },
 	{ "keymap", parse_keymap },
+	{ "audio", parse_audio },
 };
 
 static const char *top_key_name(int i) { return top_rules[i].name; }
@@ -512,6 +566,8 @@ void config_free(struct config *c)
 		c->origins[i] = NULL;
 	}
 	c->n_origins = 0;
+	free(c->audio_device);
+	c->audio_device = NULL;
 	free(c->source);
 	c->source = NULL;
 }
@@ -695,4 +751,23 @@ int config_parse_port(const char *s)
 	if (errno || *end != '\0' || v < 1 || v > 65535)
 		return -1;
 	return (int)v;
+}
+
+int config_set_audio_device(struct config *c, const char *name, char *err, size_t errlen)
+{
+	const char *why = audio_device_problem(name);
+	char *copy;
+
+	if (why) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	copy = strdup(name);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	free(c->audio_device);
+	c->audio_device = copy;
+	return 0;
 }

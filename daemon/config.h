@@ -15,6 +15,12 @@
  *   identify_timeout_ms           model-identification answer timeout, 50..10000, default 1000
  *   log_level                     "error" | "warning" | "info" | "debug", default "info"
  *   allow_short_press_destructive boolean, default false
+ *   audio                         { "device": NAME, "allow_system_default": BOOL,
+ *                                   "capture_rate": RATE } (see PROTOCOL.md "Audio"):
+ *                                 device: PortAudio device name or substring for units
+ *                                 without a paired sound card (1..127 characters);
+ *                                 allow_system_default: default false; capture_rate:
+ *                                 8000 | 16000 | 22050 | 44100 | 48000, default automatic
  *   keymap                        { FAMILY: { "record_mode": "toggle" | "push_to_talk",
  *                                             "buttons": { BUTTON: { "press"|"release"|"hold":
  *                                                                    COMMAND | null } } } }
@@ -23,6 +29,7 @@
 #ifndef DICTABRIDGE_DAEMON_CONFIG_H
 #define DICTABRIDGE_DAEMON_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +38,7 @@
 #define CONFIG_DEFAULT_PORT 27415
 #define CONFIG_MAX_ORIGINS 64
 #define CONFIG_MAX_FILE_BYTES (1024 * 1024)
+#define CONFIG_AUDIO_DEVICE_MAX 127
 
 enum log_level { LOG_ERROR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
@@ -41,6 +49,9 @@ struct config {
 	uint32_t identify_timeout_ms;
 	enum log_level log_level;
 	struct keymap keymap;
+	char *audio_device;                  /* owned; NULL: none configured */
+	bool audio_allow_system_default;
+	uint32_t audio_capture_rate;         /* 0: automatic */
 	char *source;                        /* file it came from, NULL for built-in defaults */
 };
 
@@ -62,6 +73,9 @@ int config_load(const char *explicit_path, struct config *c, char *err, size_t e
 /* A --port argument: the port (1..65535), or -1 when it is not exactly a number in range.
  * Shared by the daemon and the CLI so both accept the same spellings. */
 int config_parse_port(const char *s);
+
+/* Sets the audio device (--audio-device); -1 with a message when invalid. */
+int config_set_audio_device(struct config *c, const char *name, char *err, size_t errlen);
 
 /* Appends an --allow-origin value; -1 with a message when invalid or too many. */
 int config_add_origin(struct config *c, const char *origin, char *err, size_t errlen);

@@ -43,6 +43,7 @@ int hotplug_open(const struct hotplug_ops *o)
 		return -1;
 	monitor = udev_monitor_new_from_netlink(udev, "udev");
 	if (!monitor || udev_monitor_filter_add_match_subsystem_devtype(monitor, "hidraw", NULL) < 0 ||
+	    udev_monitor_filter_add_match_subsystem_devtype(monitor, "sound", NULL) < 0 ||
 	    udev_monitor_enable_receiving(monitor) < 0) {
 		hotplug_close();
 		return -1;
@@ -76,8 +77,12 @@ void hotplug_dispatch(void)
 
 	while ((dev = udev_monitor_receive_device(monitor)) != NULL) {
 		const char *action = udev_device_get_action(dev);
+		const char *subsystem = udev_device_get_subsystem(dev);
 
-		if (action && strcmp(action, "add") == 0)
+		if (subsystem && strcmp(subsystem, "sound") == 0) {
+			if (action && (strcmp(action, "add") == 0 || strcmp(action, "remove") == 0))
+				ops->sound_changed(udev_device_get_syspath(dev));
+		} else if (action && strcmp(action, "add") == 0)
 			report_added(dev);
 		else if (action && strcmp(action, "remove") == 0)
 			ops->removed(udev_device_get_syspath(dev));

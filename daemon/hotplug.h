@@ -1,6 +1,6 @@
-/* Device arrival and removal from a libudev monitor on the "hidraw" subsystem: the
- * monitor's descriptor joins the event loop (no polling, no periodic enumeration), and
- * the nodes already present are reported once at start.
+/* Device arrival and removal from a libudev monitor on the "hidraw" and "sound"
+ * subsystems: the monitor's descriptor joins the event loop (no polling, no periodic
+ * enumeration), and the hidraw nodes already present are reported once at start.
  *
  * libudev rather than libusb's hotplug API: a hidraw node is what gets opened, and it
  * appears only after the kernel binds usbhid to the interface, i.e. after libusb's
@@ -23,6 +23,9 @@ struct hotplug_node {
 struct hotplug_ops {
 	void (*added)(const struct hotplug_node *node);
 	void (*removed)(const char *syspath);
+	/* A sound card appeared or went (syspath of the card): a unit's microphone may have
+	 * come or gone independently of its HID interface. */
+	void (*sound_changed)(const char *syspath);
 };
 
 /* Opens the monitor and returns its descriptor for the loop to watch (-1 on failure). */

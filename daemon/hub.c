@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/audio.h"
+#include "daemon/audio_pair.h"
 #include "daemon/hid.h"
 #include "daemon/log.h"
 #include "daemon/queue.h"
@@ -51,6 +53,8 @@ struct unit {
 	enum db_motion motion;
 	struct km_tracker km;
 	struct db_led_state leds;
+	struct capture_source mic; /* valid when has_mic */
+	bool has_mic;
 	lws_sorted_usec_list_t hold_timer;
 	struct unit *next;
 };
@@ -64,11 +68,17 @@ static bool state_recording, state_report_open;
 void hub_init(const struct config *cfg)
 {
 	config = cfg;
+	audio_set_capture_rate(cfg->audio_capture_rate);
 }
+
+static void audio_changed(struct unit *u);
 
 void hub_set_config(const struct config *cfg)
 {
 	config = cfg;
+	audio_set_capture_rate(cfg->audio_capture_rate);
+	for (struct unit *u = units; u; u = u->next)
+		audio_changed(u);
 }
 
 /* ---- lookups ----------------------------------------------------------------------- */
@@ -124,6 +134,39 @@ static const struct db_wire *led_wire(const struct unit *u)
 
 /* ---- protocol views ------------------------------------------------------------------- */
 
+/* The unit's microphone: its own sound card (found in sysfs), else the configured device,
+ * else (only when the config allows it) the system default. Never a guess: the wrong
+ * microphone would record the wrong room. Units without a microphone (pedals) get none.
+ * Returns whether it changed. */
+static bool refresh_mic(struct unit *u)
+{
+	struct capture_source src;
+	struct audio_card card;
+	bool has = true;
+
+	memset(&src, 0, sizeof src); /* compared whole, padding included */
+	if (!db_family_has_microphone(u->family)) {
+		has = false;
+	} else if (audio_pair_find(u->syspath, &card)) {
+		src.kind = CAPTURE_CARD;
+		src.card = card.number;
+		snprintf(src.name, sizeof src.name, "%s", card.id);
+	} else if (config->audio_device) {
+		src.kind = CAPTURE_NAMED;
+		snprintf(src.name, sizeof src.name, "%s", config->audio_device);
+	} else if (config->audio_allow_system_default) {
+		src.kind = CAPTURE_DEFAULT;
+		snprintf(src.name, sizeof src.name, "default");
+	} else {
+		has = false;
+	}
+	if (has == u->has_mic && (!has || memcmp(&src, &u->mic, sizeof src) == 0))
+		return false;
+	u->has_mic = has;
+	u->mic = src;
+	return true;
+}
+
 static void describe(const struct unit *u, struct pm_device *d)
 {
 	const struct db_wire *w = led_wire(u);
@@ -142,7 +185,15 @@ static void describe(const struct unit *u, struct pm_device *d)
 		d->leds = w->leds;
 		d->led_blink = w->led_blink;
 	}
+	if (u->has_mic) {
+		static const char *const sources[] = {"paired", "config", "default"};
+
+		d->audio_source = sources[u->mic.kind];
+		d->audio_card = u->mic.card;
+		d->audio_name = u->mic.name;
+	}
 }
+
 
 /* Fills a snapshot of the announced units; returns how many. */
 static size_t snapshot(struct pm_device **out)
@@ -245,8 +296,10 @@ static char *request_led(const struct pm_request *req)
 	return NULL;
 }
 
-char *hub_request(const struct pm_request *req)
+char *hub_request(struct client *c, const struct pm_request *req)
 {
+	if (req->type == PM_REQ_AUDIO_START || req->type == PM_REQ_AUDIO_STOP)
+		return audio_request(c, req);
 	if (req->type == PM_REQ_LED)
 		return request_led(req);
 	state_recording = req->recording;
@@ -429,8 +482,10 @@ static void announce(struct unit *u)
 	u->announced = true;
 	log_info("attached %s (serial %s) as %s", u->model->name,
 	         u->serial ? u->serial : "none", u->id);
+	refresh_mic(u);
 	describe(u, &d);
 	broadcast_owned(pm_device_added(&d));
+	audio_device_present(u->id, u->has_mic ? &u->mic : NULL);
 	leds_apply_state(u);
 	leds_write(u);
 	for (size_t k = 0; k < u->n_ifaces; k++) {
@@ -473,8 +528,31 @@ static void unit_removed(struct unit *u)
 		log_info("detached %s (serial %s) %s", u->model->name,
 		         u->serial ? u->serial : "none", u->id);
 		broadcast_owned(pm_device_removed(u->id));
+		audio_device_gone(u->id);
 	}
 	unit_free(u);
+}
+
+/* The unit's microphone may have changed (sound card, configuration): clients and the
+ * audio streams follow. */
+static void audio_changed(struct unit *u)
+{
+	struct pm_device d;
+
+	if (!u->announced || !refresh_mic(u))
+		return;
+	log_info("%s: microphone %s%s", u->id, u->has_mic ? "now " : "none",
+	         u->has_mic ? u->mic.name : "");
+	describe(u, &d);
+	broadcast_owned(pm_device_changed(&d));
+	audio_device_present(u->id, u->has_mic ? &u->mic : NULL);
+}
+
+void hub_sound_changed(const char *syspath)
+{
+	for (struct unit *u = units; u; u = u->next)
+		if (audio_pair_under(syspath, u->syspath))
+			audio_changed(u);
 }
 
 static void iface_remove(struct iface *i, const char *why)

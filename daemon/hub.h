@@ -1,6 +1,8 @@
 /* The hub routes everything: hidraw nodes → units (one per physical device, grouping
  * its collections) → decoded button / slider / motion changes → keymap → protocol
  * messages → server; and client led/state requests → LED state → encoder → device.
+ * It also pairs each unit with its microphone (audio_pair.c, the config's override) and
+ * tells the audio module which devices exist and what they capture from.
  * Runs on the loop thread only; device threads reach it through the event queue. */
 #ifndef DICTABRIDGE_DAEMON_HUB_H
 #define DICTABRIDGE_DAEMON_HUB_H
@@ -15,13 +17,17 @@ void hub_set_config(const struct config *cfg);
 
 void hub_node_added(const struct hotplug_node *node);
 void hub_node_removed(const char *syspath);
+/* A sound card came or went at `syspath`: re-pairs the unit it belongs to. */
+void hub_sound_changed(const char *syspath);
 /* Processes every event the device threads queued. */
 void hub_drain(void);
 
 char *hub_hello(void);
 char *hub_status(unsigned clients);
-/* led / state requests: NULL on success, else an error message JSON for the sender. */
-char *hub_request(const struct pm_request *req);
+/* led / state / audio requests of client c: NULL on success, else an error message JSON
+ * for the sender. */
+struct client;
+char *hub_request(struct client *c, const struct pm_request *req);
 
 /* Turns every LED off and stops every device (waits for the writes, bounded). */
 void hub_shutdown(void);

@@ -8,6 +8,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "daemon/audio.h"
+#include "daemon/audio_pair.h"
+#include "daemon/capture.h"
 #include "daemon/config.h"
 #include "daemon/hid.h"
 #include "daemon/hotplug.h"
@@ -26,6 +29,7 @@ struct options {
 	int verbose;
 	int check_config;              /* --check-config: validate, report, exit */
 	const char *web_root;          /* --web-root, else DICTABRIDGE_WEB_ROOT */
+	const char *audio_device;      /* --audio-device */
 };
 
 static struct config active;       /* the configuration in force */
@@ -46,6 +50,9 @@ static void usage(FILE *out)
 	        "                         /etc/dictabridge/config.json\n"
 	        "  --web-root DIR         serve DIR read-only under /demo/ and /web/\n"
 	        "                         (default %s)\n"
+	        "  --audio-device NAME    capture from the PortAudio device NAME (or the\n"
+	        "                         first whose name contains NAME) for devices\n"
+	        "                         without their own sound card\n"
 	        "  --verbose              log debug messages\n"
 	        "  --check-config         check the configuration (with the options above)\n"
 	        "                         and exit: 0 when valid, 1 with the error\n"
@@ -60,7 +67,7 @@ static void usage(FILE *out)
 static int parse_args(int argc, char **argv)
 {
 	enum { OPT_PORT = 1, OPT_ORIGIN, OPT_CONFIG, OPT_VERBOSE, OPT_VERSION, OPT_HELP,
-	       OPT_CHECK_CONFIG, OPT_WEB_ROOT };
+	       OPT_CHECK_CONFIG, OPT_WEB_ROOT, OPT_AUDIO_DEVICE };
 	static const struct option longopts[] = {
 		{"port", required_argument, NULL, OPT_PORT},
 		{"allow-origin", required_argument, NULL, OPT_ORIGIN},
@@ -70,6 +77,7 @@ static int parse_args(int argc, char **argv)
 		{"help", no_argument, NULL, OPT_HELP},
 		{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
 		{"web-root", required_argument, NULL, OPT_WEB_ROOT},
+		{"audio-device", required_argument, NULL, OPT_AUDIO_DEVICE},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -101,6 +109,9 @@ static int parse_args(int argc, char **argv)
 				return 2;
 			}
 			opts.web_root = optarg;
+			break;
+		case OPT_AUDIO_DEVICE:
+			opts.audio_device = optarg;
 			break;
 		case OPT_VERBOSE:
 			opts.verbose = 1;
@@ -142,6 +153,12 @@ static int load_config(struct config *c)
 			config_free(c);
 			return -1;
 		}
+	}
+	if (opts.audio_device &&
+	    config_set_audio_device(c, opts.audio_device, err, sizeof err) < 0) {
+		log_error("--audio-device: %s", err);
+		config_free(c);
+		return -1;
 	}
 	if (opts.port)
 		c->port = opts.port;
@@ -217,16 +234,26 @@ static void on_hotplug(void *arg)
 	hotplug_dispatch();
 }
 
+/* Device threads and microphones both wake the loop; each side takes what is its own. */
+static void on_wake(void)
+{
+	hub_drain();
+	audio_drain();
+}
+
 static const struct server_handlers handlers = {
 	.hello = hub_hello,
 	.status = hub_status,
 	.request = hub_request,
-	.woken = hub_drain,
+	.woken = on_wake,
+	.client_gone = audio_client_gone,
+	.next_frame = audio_next_frame,
 };
 
 static const struct hotplug_ops hotplug_handlers = {
 	.added = hub_node_added,
 	.removed = hub_node_removed,
+	.sound_changed = hub_sound_changed,
 };
 
 int main(int argc, char **argv)
@@ -267,6 +294,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	queue_init(server_wake);
+	if (capture_global_init(server_wake) < 0) {
+		log_error("cannot start the audio worker");
+		return 1;
+	}
 	hub_init(&active);
 	if (server_init(active.port, &handlers) < 0) {
 		config_free(&active);
@@ -289,6 +320,9 @@ int main(int argc, char **argv)
 	server_close_all(1001, "dictabridged is shutting down");
 	hub_shutdown();
 	hub_drain();
+	audio_shutdown();
+	capture_global_exit();
+	audio_pair_exit();
 	server_destroy();
 	queue_shutdown();
 	hotplug_close();

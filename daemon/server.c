@@ -11,6 +11,7 @@
 
 #include "daemon/log.h"
 #include "daemon/webroot.h"
+#include "protocol/audio_frame.h"
 #include "protocol/origin.h"
 
 #define HDR_MAX 256
@@ -128,7 +129,7 @@ static void client_enqueue(struct client *c, struct outbuf *b)
 	lws_callback_on_writable(c->wsi);
 }
 
-static void send_to(struct client *c, const char *json)
+void server_send_to(struct client *c, const char *json)
 {
 	struct outbuf *b;
 
@@ -141,7 +142,7 @@ static void send_to(struct client *c, const char *json)
 
 static void send_owned(struct client *c, char *json)
 {
-	send_to(c, json);
+	server_send_to(c, json);
 	free(json);
 }
 
@@ -160,7 +161,7 @@ void server_broadcast(const char *json)
 void server_send_command(const char *json)
 {
 	if (n_claims)
-		send_to(claims[n_claims - 1], json);
+		server_send_to(claims[n_claims - 1], json);
 	else
 		server_broadcast(json);
 }
@@ -183,12 +184,32 @@ static void client_drop_queue(struct client *c)
 	c->queued = c->queued_bytes = 0;
 }
 
+void server_audio_ready(struct client *c)
+{
+	if (!c->close_code)
+		lws_callback_on_writable(c->wsi);
+}
+
+/* One binary frame per writable callback, asking for the next one until none is left. */
+static int client_write_frame(struct client *c)
+{
+	unsigned char buf[LWS_PRE + PM_AUDIO_MAX_FRAME_BYTES];
+	size_t len = handlers->next_frame(c, buf + LWS_PRE, sizeof buf - LWS_PRE);
+
+	if (!len)
+		return 0;
+	if (lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_BINARY) < (int)len)
+		return -1;
+	lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
 static int client_write_one(struct client *c)
 {
 	struct outmsg *m = c->head;
 
 	if (!m)
-		return 0;
+		return client_write_frame(c);
 	if (lws_write(c->wsi, m->buf->data + LWS_PRE, m->buf->len, LWS_WRITE_TEXT) <
 	    (int)m->buf->len)
 		return -1;
@@ -199,8 +220,8 @@ static int client_write_one(struct client *c)
 	c->queued_bytes -= m->buf->len;
 	outbuf_unref(m->buf);
 	free(m);
-	if (c->head)
-		lws_callback_on_writable(c->wsi);
+	/* Also when the text queue is empty: frames may be waiting. */
+	lws_callback_on_writable(c->wsi);
 	return 0;
 }
 
@@ -298,8 +319,10 @@ static void handle_message(struct client *c, const char *text, size_t len)
 		client_release(c);
 		break;
 	case PM_REQ_LED:
-	case PM_REQ_STATE: {
-		char *reply = handlers->request(&req);
+	case PM_REQ_STATE:
+	case PM_REQ_AUDIO_START:
+	case PM_REQ_AUDIO_STOP: {
+		char *reply = handlers->request(c, &req);
 
 		if (reply)
 			send_owned(c, reply);
@@ -676,6 +699,7 @@ static void client_unlink(struct client *c)
 	client_drop_queue(c);
 	free(c->rx);
 	c->rx = NULL;
+	handlers->client_gone(c);
 }
 
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,

@@ -26,9 +26,12 @@ struct lws_context;
 struct server_handlers {
 	char *(*hello)(void);                          /* JSON for a new client */
 	char *(*status)(unsigned clients);             /* JSON for GET /status */
-	/* A validated led/state request; returns NULL or an error JSON to send back. */
-	char *(*request)(const struct pm_request *req);
+	/* A validated led/state/audio request of c; returns NULL or an error JSON for c. */
+	char *(*request)(struct client *c, const struct pm_request *req);
 	void (*woken)(void);                           /* server_wake was called */
+	void (*client_gone)(struct client *c);         /* c is closed: forget it */
+	/* Copies c's next binary (audio) frame into out; its length, or 0 for none. */
+	size_t (*next_frame)(struct client *c, unsigned char *out, size_t cap);
 };
 
 /* Creates the context and both listeners. -1 (reason logged) when the port is taken or
@@ -50,6 +53,11 @@ void server_wake(void);
 int server_watch_fd(int fd, void (*cb)(void *arg), void *arg);
 
 void server_broadcast(const char *json);
+/* Queues json for one client. */
+void server_send_to(struct client *c, const char *json);
+/* c has a binary frame waiting: handlers->next_frame runs when c can take it. Text
+ * messages go first, so a slow audio reader never delays button events. */
+void server_audio_ready(struct client *c);
 /* To the current claimant, or to every client when nobody claims. */
 void server_send_command(const char *json);
 unsigned server_client_count(void);

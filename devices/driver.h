@@ -96,6 +96,9 @@ enum db_family {
 const char *db_family_name(int family); /* "speechmike", "powermic4", "powermic3",
                                          * "foot_control", "vec_pedal" */
 int db_family_from_name(const char *name);
+/* Whether units of the family carry a microphone (hand-held microphones do, pedals do
+ * not): only those are offered a capture device. */
+bool db_family_has_microphone(enum db_family family);
 
 /* Index of `name` in names[0..n), -1 when absent or NULL: the lookup behind every
  * *_from_name of the wire vocabulary (the keymap's commands and gestures use it too). */

@@ -93,3 +93,16 @@ const struct db_model *db_model_lookup(enum db_family family, uint16_t code)
 		return &unknown_model;
 	return &generic_models[family];
 }
+
+static const bool family_microphone[DB_FAMILY_COUNT] = {
+	[DB_FAMILY_SPEECHMIKE] = true,
+	[DB_FAMILY_POWERMIC4] = true,
+	[DB_FAMILY_POWERMIC3] = true,
+	[DB_FAMILY_FOOT_CONTROL] = false,
+	[DB_FAMILY_VEC_PEDAL] = false,
+};
+
+bool db_family_has_microphone(enum db_family family)
+{
+	return (unsigned)family < DB_FAMILY_COUNT && family_microphone[family];
+}

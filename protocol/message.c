@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocol/audio_frame.h"
 #include "protocol/keymap.h"
 
 /* ---- encoding ------------------------------------------------------------------- */
@@ -41,6 +42,24 @@ static cJSON *names(uint32_t mask, int count, const char *(*name)(int))
 	return a;
 }
 
+static cJSON *audio_json(const struct pm_device *d)
+{
+	cJSON *o;
+
+	if (!d->audio_source)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	if (strcmp(d->audio_source, "paired") == 0)
+		cJSON_AddNumberToObject(o, "card", d->audio_card);
+	else
+		cJSON_AddNullToObject(o, "card");
+	cJSON_AddStringToObject(o, "name", d->audio_name ? d->audio_name : "");
+	cJSON_AddStringToObject(o, "source", d->audio_source);
+	return o;
+}
+
 static cJSON *device_json(const struct pm_device *d)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -64,6 +83,7 @@ static cJSON *device_json(const struct pm_device *d)
 	cJSON_AddItemToObject(o, "leds", names(d->leds, DB_LED_COUNT, db_led_name));
 	cJSON_AddItemToObject(o, "led_colors", names(colors, 3, db_color_name));
 	cJSON_AddItemToObject(o, "led_modes", names(modes, 3, db_mode_name));
+	cJSON_AddItemToObject(o, "audio", audio_json(d));
 	return o;
 }
 
@@ -102,6 +122,55 @@ char *pm_device_added(const struct pm_device *d)
 	cJSON *o = message("device.added");
 
 	return finish(o, o && cJSON_AddItemToObject(o, "device", device_json(d)));
+}
+
+char *pm_device_changed(const struct pm_device *d)
+{
+	cJSON *o = message("device.changed");
+
+	return finish(o, o && cJSON_AddItemToObject(o, "device", device_json(d)));
+}
+
+char *pm_audio_started(const char *device_id, uint32_t stream_id, uint32_t rate,
+                       uint32_t frame_ms, uint32_t capture_rate)
+{
+	cJSON *o = message("audio.started");
+
+	return finish(o, o && cJSON_AddStringToObject(o, "device_id", device_id) &&
+	                     cJSON_AddNumberToObject(o, "stream_id", stream_id) &&
+	                     cJSON_AddNumberToObject(o, "rate", rate) &&
+	                     cJSON_AddNumberToObject(o, "channels", 1) &&
+	                     cJSON_AddStringToObject(o, "format", "s16le") &&
+	                     cJSON_AddNumberToObject(o, "frame_ms", frame_ms) &&
+	                     cJSON_AddNumberToObject(o, "capture_rate", capture_rate));
+}
+
+char *pm_audio_level(const char *device_id, double rms_dbfs, double peak_dbfs)
+{
+	cJSON *o = message("audio.level");
+
+	return finish(o, o && cJSON_AddStringToObject(o, "device_id", device_id) &&
+	                     cJSON_AddNumberToObject(o, "rms_dbfs", rms_dbfs) &&
+	                     cJSON_AddNumberToObject(o, "peak_dbfs", peak_dbfs));
+}
+
+char *pm_audio_overrun(const char *device_id, uint64_t dropped_frames)
+{
+	cJSON *o = message("audio.overrun");
+
+	return finish(o, o && cJSON_AddStringToObject(o, "device_id", device_id) &&
+	                     cJSON_AddNumberToObject(o, "dropped_frames", (double)dropped_frames));
+}
+
+char *pm_audio_stopped(const char *device_id, const char *reason, const char *text)
+{
+	cJSON *o = message("audio.stopped");
+	bool ok = o && cJSON_AddStringToObject(o, "device_id", device_id) &&
+	          cJSON_AddStringToObject(o, "reason", reason);
+
+	if (ok && text)
+		ok = cJSON_AddStringToObject(o, "message", text) != NULL;
+	return finish(o, ok);
 }
 
 char *pm_device_removed(const char *device_id)
@@ -260,13 +329,20 @@ static int parse_ping(const cJSON *o, struct pm_request *req, struct pm_parse_er
 	return 0;
 }
 
-static int parse_led(const cJSON *o, struct pm_request *req, struct pm_parse_error *err)
+static int device_id_field(const cJSON *o, struct pm_request *req, struct pm_parse_error *err)
 {
 	const char *id = string_field(o, "device_id", PM_MAX_ID_CHARS, err);
 
 	if (!id)
 		return -1;
 	strcpy(req->device_id, id);
+	return 0;
+}
+
+static int parse_led(const cJSON *o, struct pm_request *req, struct pm_parse_error *err)
+{
+	if (device_id_field(o, req, err))
+		return -1;
 	if (name_field(o, "led", db_led_from_name, &req->led, err) ||
 	    name_field(o, "color", db_color_from_name, &req->color, err))
 		return -1;
@@ -277,12 +353,46 @@ static int parse_led(const cJSON *o, struct pm_request *req, struct pm_parse_err
 	return 0;
 }
 
+/* An optional whole-number field; *out keeps its default when the field is absent. */
+static int optional_uint(const cJSON *o, const char *key, uint32_t *out,
+                         struct pm_parse_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1e6) ||
+	    v->valuedouble != (double)(uint32_t)v->valuedouble)
+		return fail(err, PM_ERR_INVALID_FIELD, "field '%s' must be a whole number", key);
+	*out = (uint32_t)v->valuedouble;
+	return 0;
+}
+
+static int parse_audio_start(const cJSON *o, struct pm_request *req,
+                             struct pm_parse_error *err)
+{
+	req->rate = PM_AUDIO_DEFAULT_RATE;
+	req->frame_ms = PM_AUDIO_DEFAULT_FRAME_MS;
+	if (device_id_field(o, req, err) || optional_uint(o, "rate", &req->rate, err) ||
+	    optional_uint(o, "frame_ms", &req->frame_ms, err))
+		return -1;
+	if (!pm_audio_rate_ok(req->rate))
+		return fail(err, PM_ERR_INVALID_FIELD,
+		            "field 'rate' must be 8000, 16000, 22050, 44100 or 48000");
+	if (!pm_audio_frame_samples(req->rate, req->frame_ms))
+		return fail(err, PM_ERR_INVALID_FIELD,
+		            "field 'frame_ms' must be 10 to 100 and give whole samples at %u Hz",
+		            (unsigned)req->rate);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	enum pm_request_type type;
 } request_types[] = {
 	{"ping", PM_REQ_PING}, {"led", PM_REQ_LED}, {"state", PM_REQ_STATE},
 	{"claim", PM_REQ_CLAIM}, {"release", PM_REQ_RELEASE},
+	{"audio.start", PM_REQ_AUDIO_START}, {"audio.stop", PM_REQ_AUDIO_STOP},
 };
 
 static int parse_object(const cJSON *o, struct pm_request *req, struct pm_parse_error *err)
@@ -310,6 +420,10 @@ static int parse_object(const cJSON *o, struct pm_request *req, struct pm_parse_
 	case PM_REQ_STATE:
 		return bool_field(o, "recording", &req->recording, err) ||
 		       bool_field(o, "report_open", &req->report_open, err) ? -1 : 0;
+	case PM_REQ_AUDIO_START:
+		return parse_audio_start(o, req, err);
+	case PM_REQ_AUDIO_STOP:
+		return device_id_field(o, req, err);
 	case PM_REQ_CLAIM:
 	case PM_REQ_RELEASE:
 		return 0;

@@ -30,10 +30,16 @@ struct pm_device {
 	uint32_t slider;              /* DB_BTN_BIT mask of slider positions, 0 without */
 	uint32_t leds;                /* DB_LED bit mask */
 	bool led_blink;               /* false: LEDs are on/off only */
+	/* The microphone: audio_source NULL → "audio": null; else "paired" (audio_card is
+	 * the ALSA card number), "config" or "default" (card null). */
+	const char *audio_source;
+	int audio_card;
+	const char *audio_name;
 };
 
 char *pm_hello(const char *version, const struct pm_device *devices, size_t n);
 char *pm_device_added(const struct pm_device *d);
+char *pm_device_changed(const struct pm_device *d);
 char *pm_device_removed(const char *device_id);
 char *pm_button(const char *device_id, int button, bool pressed, int64_t time_ms);
 char *pm_slider(const char *device_id, int position, int64_t time_ms);
@@ -44,20 +50,30 @@ char *pm_claim(bool owner);
 char *pm_pong(const char *id_json);   /* id_json: the request id, already JSON-encoded */
 /* request_type may be NULL (unknown or unreadable request). */
 char *pm_error(const char *code, const char *message, const char *request_type);
+char *pm_audio_started(const char *device_id, uint32_t stream_id, uint32_t rate,
+                       uint32_t frame_ms, uint32_t capture_rate);
+char *pm_audio_level(const char *device_id, double rms_dbfs, double peak_dbfs);
+char *pm_audio_overrun(const char *device_id, uint64_t dropped_frames);
+/* reason: "client" | "device_removed" | "error"; message may be NULL. */
+char *pm_audio_stopped(const char *device_id, const char *reason, const char *message);
 /* GET /status body. */
 char *pm_status(const char *version, unsigned clients, const struct pm_device *devices,
                 size_t n);
 
 /* ---- client → server ------------------------------------------------------------ */
 
-enum pm_request_type { PM_REQ_PING, PM_REQ_LED, PM_REQ_STATE, PM_REQ_CLAIM, PM_REQ_RELEASE };
+enum pm_request_type {
+	PM_REQ_PING, PM_REQ_LED, PM_REQ_STATE, PM_REQ_CLAIM, PM_REQ_RELEASE,
+	PM_REQ_AUDIO_START, PM_REQ_AUDIO_STOP,
+};
 
 struct pm_request {
 	enum pm_request_type type;
 	char id_json[PM_MAX_ID_CHARS * 6 + 8];  /* ping: the id, JSON-encoded for echoing */
-	char device_id[PM_MAX_ID_CHARS + 1];    /* led */
+	char device_id[PM_MAX_ID_CHARS + 1];    /* led, audio.start, audio.stop */
 	int led, color, mode;                   /* led: enum db_led / db_led_color / db_led_mode */
 	bool recording, report_open;            /* state */
+	uint32_t rate, frame_ms;                /* audio.start (defaults filled in) */
 };
 
 /* Error codes (PROTOCOL.md "Errors"). */

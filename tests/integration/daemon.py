@@ -72,6 +72,12 @@ def base_env(home):
         pass
     asan = env.get('ASAN_OPTIONS', '')
     env['ASAN_OPTIONS'] = 'verify_asan_link_order=0' + (':' + asan if asan else '')
+    # The test-only shim that keeps ALSA's card probing away from umockdev (see
+    # tests/nosound-preload.c) comes first in the preload list.
+    shim = os.environ.get('DICTABRIDGE_NOSOUND_PRELOAD') or str(
+        REPO / 'build' / 'tests' / 'nosound-preload.so')
+    if os.path.exists(shim) and shim not in env.get('LD_PRELOAD', ''):
+        env['LD_PRELOAD'] = shim + (' ' + env['LD_PRELOAD'] if env.get('LD_PRELOAD') else '')
     env['HOME'] = str(home)
     env['XDG_CONFIG_HOME'] = str(Path(home) / '.config')
     env.pop('XDG_RUNTIME_DIR', None)
@@ -196,7 +202,7 @@ class Daemon:
     or None (no --config). `extra_args` follow --port and --config."""
 
     def __init__(self, workdir, config=TEST_CONFIG, extra_args=(), port=None, name='daemon',
-                 pass_port=True):
+                 pass_port=True, env=None):
         self.workdir = Path(workdir)
         self.home = self.workdir / 'home'
         (self.home / '.config').mkdir(parents=True, exist_ok=True)
@@ -208,6 +214,7 @@ class Daemon:
             self.write_config(config)
         self.extra_args = list(extra_args)
         self.pass_port = pass_port      # False: no --port (config file or default port)
+        self.env = dict(env or {})      # added to base_env (audio sources, for one)
         self.log_path = self.workdir / ('%s.log' % name)
         self.proc = None
         self.returncode = None
@@ -239,7 +246,9 @@ class Daemon:
 
     def start(self, wait=True, timeout=10.0):
         self._logf = open(self.log_path, 'ab')
-        self.proc = subprocess.Popen(self.argv(), env=base_env(self.home), stdin=subprocess.DEVNULL,
+        env = base_env(self.home)
+        env.update(self.env)
+        self.proc = subprocess.Popen(self.argv(), env=env, stdin=subprocess.DEVNULL,
                                      stdout=self._logf, stderr=subprocess.STDOUT,
                                      cwd=str(self.workdir))
         if wait:

@@ -163,6 +163,10 @@ class Unit:
         # True: every hidraw node of the unit refuses HIDIOCGRDESCSIZE, so hid_open_path
         # fails although enumeration (which reads the descriptor from sysfs) succeeds.
         self.fail_open = False
+        # ALSA card number of the unit's own sound card (its USB audio interface), None
+        # without one. Only sysfs is emulated: there is no /dev/snd behind it.
+        self.sound_card = None
+        self.sound_plugged = False
 
     @property
     def family_key(self):
@@ -476,6 +480,38 @@ class Emulator:
             ]
         return '\n'.join(lines) + '\n'
 
+    def _sound_paths(self, unit):
+        intf = '%s/1-%d/1-%d:1.1' % (USB_ROOT, unit.port, unit.port)
+        return intf, '%s/sound/card%d' % (intf, unit.sound_card)
+
+    def _sound_record(self, unit):
+        intf, card = self._sound_paths(unit)
+        return '\n'.join([
+            'P: %s' % intf[len('/sys'):],
+            'E: SUBSYSTEM=usb', 'E: DEVTYPE=usb_interface', 'E: DRIVER=snd-usb-audio',
+            'E: INTERFACE=1/1/0', 'E: PRODUCT=%x/%x/100' % (unit.vid, unit.pid),
+            'A: bInterfaceNumber=01', 'A: bInterfaceClass=01', '',
+            'P: %s' % card[len('/sys'):],
+            'E: SUBSYSTEM=sound',
+            'A: id=%s' % ('Mic%d' % unit.sound_card), 'A: number=%d' % unit.sound_card, '',
+        ]) + '\n'
+
+    def add_sound_card(self, unit, number):
+        """Gives a plugged unit its sound card now (the kernel registers a unit's audio
+        interface independently of its HID interface, sometimes later)."""
+        unit.sound_card = number
+        if not self.tb.add_from_string(self._sound_record(unit)):
+            raise RuntimeError('add_from_string failed')
+        unit.sound_plugged = True
+
+    def remove_sound_card(self, unit):
+        intf, card = self._sound_paths(unit)
+        self.tb.uevent(card, 'remove')
+        self.tb.uevent(intf, 'remove')
+        self.tb.remove_device(card)
+        self.tb.remove_device(intf)
+        unit.sound_plugged = False
+
     # --- plug / unplug ---
     def plug(self, unit):
         """Adds the unit's device tree. umockdev announces every new sysfs device with an
@@ -501,6 +537,8 @@ class Emulator:
             self.tb.attach_ioctl(n.devnode, n.handler)
         if not self.tb.add_from_string(self._record(unit, nodes)):
             raise RuntimeError('add_from_string failed')
+        if unit.sound_card is not None:
+            self.add_sound_card(unit, unit.sound_card)
         for n in nodes:
             n.fd = self.tb.get_dev_fd(n.devnode)
             assert n.fd >= 0, 'no device fd for %s' % n.devnode
@@ -531,6 +569,8 @@ class Emulator:
         for n in nodes:
             with n._wlock:
                 n.gone = True
+        if unit.sound_plugged:
+            self.remove_sound_card(unit)
         for n in nodes:
             self.tb.uevent(n.syspath, 'remove')
             self.tb.uevent(n.hid_syspath, 'remove')

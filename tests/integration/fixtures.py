@@ -28,7 +28,7 @@ def daemon_args():
 
 @pytest.fixture
 def spawn(request, emu, tmp_path, daemon_args):
-    """spawn(*units, config=TEST_CONFIG, args=(), wait=True, devices=None, name=...):
+    """spawn(*units, config=TEST_CONFIG, args=(), wait=True, devices=None, name=..., env=None):
     plugs `units`, starts a daemon and waits until /status answers and lists `devices`
     devices (default: one per unit). Teardown stops every daemon it started and fails the
     test on a crash, a sanitizer report, or a daemon that ignores SIGTERM."""
@@ -36,12 +36,12 @@ def spawn(request, emu, tmp_path, daemon_args):
     request.node._daemons = started
 
     def _spawn(*units, config=daemon_mod.TEST_CONFIG, args=(), wait=True, devices=None,
-               name=None, port=None, identified=False):
+               name=None, port=None, identified=False, env=None):
         for u in units:
             emu.plug(u)
         d = daemon_mod.Daemon(tmp_path, config=config, port=port,
                               extra_args=list(daemon_args) + list(args),
-                              name=name or 'daemon%d' % len(started))
+                              name=name or 'daemon%d' % len(started), env=env)
         started.append(d)
         d.start(wait=wait)
         if wait:

@@ -1,0 +1,47 @@
+/* Audio streams: each device's microphone (one capture, see capture.h) converted to the
+ * rate each client asked for (speexdsp), cut into frames, and queued per client and
+ * stream (one second at most, oldest dropped first and counted), with audio.started /
+ * level / overrun / stopped messages (PROTOCOL.md "Audio").
+ *
+ * The microphone is open only while some client streams from it. Streams that end because
+ * the unit went away or its microphone failed wait for the same device id and restart by
+ * themselves when it comes back.
+ *
+ * Loop thread only. The hub says which devices exist and what they capture from; the
+ * server forwards requests, pulls frames when a client can take one, and says when a
+ * client is gone. */
+#ifndef DICTABRIDGE_DAEMON_AUDIO_H
+#define DICTABRIDGE_DAEMON_AUDIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/capture.h"
+#include "protocol/message.h"
+
+struct client;
+
+/* capture_rate: the config's audio.capture_rate (0: automatic). */
+void audio_set_capture_rate(uint32_t capture_rate);
+
+/* Device `id` is connected; src is its microphone, NULL when it has none. Called again
+ * when its microphone changes: running streams then move to the new one. */
+void audio_device_present(const char *id, const struct capture_source *src);
+/* Device `id` is gone: its streams end with device_removed and wait for it. */
+void audio_device_gone(const char *id);
+
+/* audio.start / audio.stop from c: NULL, or an error JSON for c. */
+char *audio_request(struct client *c, const struct pm_request *req);
+void audio_client_gone(struct client *c);
+
+/* Copies c's next binary frame into out (cap bytes); returns its length, 0 when c has
+ * none queued. */
+size_t audio_next_frame(struct client *c, unsigned char *out, size_t cap);
+
+/* Takes what the captures delivered (the loop was woken). */
+void audio_drain(void);
+
+/* Ends every stream without messages and closes the microphones. */
+void audio_shutdown(void);
+
+#endif

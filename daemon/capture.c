@@ -1,0 +1,458 @@
+#include "daemon/capture.h"
+
+#include <alsa/asoundlib.h>
+#include <dlfcn.h>
+#include <math.h>
+#include <portaudio.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/log.h"
+
+/* 128 slots of 10 ms: the loop may fall 1.28 s behind before samples are lost. */
+#define RING_SLOTS 128u
+#define BLOCK_MS 10u
+
+enum cmd_op { CMD_OPEN, CMD_CLOSE };
+
+struct cmd {
+	struct capture *c;
+	enum cmd_op op;
+	struct cmd *next;
+};
+
+struct capture {
+	struct capture_source src;
+	uint32_t want_rate;
+	bool rate_fixed;
+
+	/* Written by the worker before it publishes `state` (release); read by the loop
+	 * after loading it (acquire). */
+	_Atomic int state;
+	uint32_t rate;
+	char why[160];
+
+	/* Worker only. */
+	PaStream *stream;
+	int channels;
+	struct capture *next_open;    /* the worker's list of open streams */
+	struct cmd open_cmd, close_cmd;
+
+	/* Callback thread → loop. */
+	atomic_bool closing;
+	_Atomic uint32_t head, tail;
+	_Atomic uint64_t dropped;
+	struct capture_block ring[RING_SLOTS];
+};
+
+static void (*wake_loop)(void);
+static pthread_t worker;
+static bool worker_started;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static struct cmd *cmd_head, *cmd_tail;
+static bool quitting;
+
+/* Worker-only state. */
+static bool pa_ready;
+static struct capture *open_list;
+
+/* ---- PortAudio's and its back ends' chatter --------------------------------------- */
+
+/* ALSA and JACK print to stderr on every PortAudio start-up (cards that do not exist, no
+ * JACK server): routed to the debug log so that the daemon's own lines stay readable. */
+__attribute__((format(printf, 5, 6)))
+static void alsa_said(const char *file, int line, const char *fn, int err, const char *fmt,
+                      ...)
+{
+	char text[256];
+	va_list ap;
+
+	(void)file;
+	(void)line;
+	(void)fn;
+	(void)err;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	log_debug("ALSA: %s", text);
+}
+
+static void jack_said(const char *text)
+{
+	log_debug("JACK: %s", text);
+}
+
+/* libjack comes with PortAudio's JACK back end when Debian builds it so; the daemon does
+ * not link it itself, hence the lookup. */
+static void quiet_backends(void)
+{
+	static const char *const setters[] = {"jack_set_error_function", "jack_set_info_function"};
+
+	snd_lib_error_set_handler((snd_lib_error_handler_t)alsa_said);
+	for (size_t i = 0; i < sizeof setters / sizeof setters[0]; i++) {
+		void (*set)(void (*)(const char *));
+
+		*(void **)&set = dlsym(RTLD_DEFAULT, setters[i]);
+		if (set)
+			set(jack_said);
+	}
+}
+
+/* ---- the callback thread ------------------------------------------------------------- */
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void copy_block(struct capture_block *b, const int16_t *in, uint32_t n, int channels)
+{
+	if (channels == 1) {
+		memcpy(b->s, in, n * sizeof *in);
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		b->s[i] = (int16_t)(((int32_t)in[2 * i] + in[2 * i + 1]) / 2);
+}
+
+/* Never blocks, never allocates: copies into the ring, counts what does not fit. */
+static int on_audio(const void *input, void *output, unsigned long frames,
+                    const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *arg)
+{
+	struct capture *c = arg;
+	const int16_t *in = input;
+	double age = (double)frames / c->rate;
+	uint64_t t;
+
+	(void)output;
+	(void)flags;
+	if (!in)
+		return paContinue;
+	/* The first sample's age: what the host API says when it says something sane, else
+	 * the buffer's duration (it was just filled). */
+	if (ti && ti->inputBufferAdcTime > 0 && ti->currentTime >= ti->inputBufferAdcTime &&
+	    ti->currentTime - ti->inputBufferAdcTime < 1.0)
+		age = ti->currentTime - ti->inputBufferAdcTime;
+	t = mono_us() - (uint64_t)(age * 1e6);
+	while (frames) {
+		uint32_t head = atomic_load_explicit(&c->head, memory_order_relaxed);
+		uint32_t tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+		uint32_t n = frames < CAPTURE_BLOCK_MAX ? (uint32_t)frames : CAPTURE_BLOCK_MAX;
+		struct capture_block *b;
+
+		if (head - tail == RING_SLOTS) {
+			atomic_fetch_add(&c->dropped, frames);
+			break;
+		}
+		b = &c->ring[head % RING_SLOTS];
+		copy_block(b, in, n, c->channels);
+		b->t_us = t;
+		b->n = n;
+		atomic_store_explicit(&c->head, head + 1, memory_order_release);
+		frames -= n;
+		in += (size_t)n * (size_t)c->channels;
+		t += (uint64_t)n * 1000000u / c->rate;
+	}
+	wake_loop();
+	return paContinue;
+}
+
+/* PortAudio ends a stream by itself only when the device failed or went away. */
+static void on_finished(void *arg)
+{
+	struct capture *c = arg;
+
+	if (atomic_load(&c->closing))
+		return;
+	snprintf(c->why, sizeof c->why, "the microphone stopped (unplugged or failed)");
+	atomic_store_explicit(&c->state, CAPTURE_FAILED, memory_order_release);
+	wake_loop();
+}
+
+/* ---- the worker ------------------------------------------------------------------------ */
+
+__attribute__((format(printf, 2, 3)))
+static void fail(struct capture *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof c->why, fmt, ap);
+	va_end(ap);
+	atomic_store_explicit(&c->state, CAPTURE_FAILED, memory_order_release);
+	wake_loop();
+}
+
+static bool can_capture(PaDeviceIndex i)
+{
+	const PaDeviceInfo *d = Pa_GetDeviceInfo(i);
+
+	return d && d->maxInputChannels > 0;
+}
+
+static PaDeviceIndex find_device(struct capture *c)
+{
+	const struct capture_source *s = &c->src;
+	PaDeviceIndex n = Pa_GetDeviceCount(), i;
+	char pattern[32];
+
+	switch (s->kind) {
+	case CAPTURE_DEFAULT:
+		i = Pa_GetDefaultInputDevice();
+		if (i == paNoDevice)
+			fail(c, "no default capture device");
+		return i;
+	case CAPTURE_CARD:
+		snprintf(pattern, sizeof pattern, "(hw:%d,", s->card);
+		for (i = 0; i < n; i++)
+			if (can_capture(i) && strstr(Pa_GetDeviceInfo(i)->name, pattern))
+				return i;
+		fail(c, "no capture device for ALSA card %d", s->card);
+		return paNoDevice;
+	case CAPTURE_NAMED:
+	default:
+		for (i = 0; i < n; i++)
+			if (can_capture(i) && strcmp(Pa_GetDeviceInfo(i)->name, s->name) == 0)
+				return i;
+		for (i = 0; i < n; i++)
+			if (can_capture(i) && strstr(Pa_GetDeviceInfo(i)->name, s->name))
+				return i;
+		fail(c, "no capture device named '%s'", s->name);
+		return paNoDevice;
+	}
+}
+
+/* PortAudio lists devices once per Pa_Initialize: re-listing while nothing is open is
+ * how a sound card plugged in after start-up becomes visible. */
+static bool refresh_devices(struct capture *c)
+{
+	PaError err;
+
+	if (open_list)
+		return true;
+	if (pa_ready)
+		Pa_Terminate();
+	pa_ready = false;
+	err = Pa_Initialize();
+	if (err != paNoError) {
+		fail(c, "PortAudio: %s", Pa_GetErrorText(err));
+		return false;
+	}
+	pa_ready = true;
+	return true;
+}
+
+/* Mono when the device takes it (else two channels averaged); the wanted rate when the
+ * device takes it (else, unless fixed, its default rate). */
+static bool pick_format(struct capture *c, PaStreamParameters *p, double *rate)
+{
+	const PaDeviceInfo *d = Pa_GetDeviceInfo(p->device);
+	double rates[2] = {c->want_rate, round(d->defaultSampleRate)};
+	size_t n_rates = c->rate_fixed || rates[1] == rates[0] ? 1 : 2;
+
+	for (int ch = 1; ch <= 2 && ch <= d->maxInputChannels; ch++) {
+		p->channelCount = ch;
+		for (size_t r = 0; r < n_rates; r++) {
+			if (rates[r] < 8000 || rates[r] > 192000)
+				continue;
+			if (Pa_IsFormatSupported(p, NULL, rates[r]) == paFormatIsSupported) {
+				*rate = rates[r];
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void do_open(struct capture *c)
+{
+	PaStreamParameters p = {0};
+	double rate = 0;
+	PaError err;
+
+	if (atomic_load(&c->closing) || !refresh_devices(c))
+		return;
+	p.device = find_device(c);
+	if (p.device == paNoDevice)
+		return;
+	p.sampleFormat = paInt16;
+	p.suggestedLatency = Pa_GetDeviceInfo(p.device)->defaultLowInputLatency;
+	if (!pick_format(c, &p, &rate)) {
+		fail(c, "'%s' cannot capture 16-bit audio at %u Hz%s", Pa_GetDeviceInfo(p.device)->name,
+		     (unsigned)c->want_rate, c->rate_fixed ? " (audio.capture_rate)" : "");
+		return;
+	}
+	c->rate = (uint32_t)rate;
+	c->channels = p.channelCount;
+	err = Pa_OpenStream(&c->stream, &p, NULL, rate,
+	                    c->rate / (1000 / BLOCK_MS) < CAPTURE_BLOCK_MAX
+	                            ? c->rate / (1000 / BLOCK_MS) : CAPTURE_BLOCK_MAX,
+	                    paClipOff, on_audio, c);
+	if (err == paNoError) {
+		Pa_SetStreamFinishedCallback(c->stream, on_finished);
+		err = Pa_StartStream(c->stream);
+		if (err != paNoError) {
+			Pa_CloseStream(c->stream);
+			c->stream = NULL;
+		}
+	} else {
+		c->stream = NULL;
+	}
+	if (err != paNoError) {
+		fail(c, "cannot open '%s': %s", Pa_GetDeviceInfo(p.device)->name, Pa_GetErrorText(err));
+		return;
+	}
+	c->next_open = open_list;
+	open_list = c;
+	log_info("capturing from '%s' at %u Hz, %d channel%s", Pa_GetDeviceInfo(p.device)->name,
+	         (unsigned)c->rate, c->channels, c->channels == 1 ? "" : "s (averaged)");
+	atomic_store_explicit(&c->state, CAPTURE_RUNNING, memory_order_release);
+	wake_loop();
+}
+
+static void do_close(struct capture *c)
+{
+	if (c->stream) {
+		struct capture **pp = &open_list;
+
+		Pa_AbortStream(c->stream);
+		Pa_CloseStream(c->stream);
+		while (*pp != c)
+			pp = &(*pp)->next_open;
+		*pp = c->next_open;
+		log_debug("capture closed");
+	}
+	free(c);
+}
+
+static void *worker_main(void *arg)
+{
+	(void)arg;
+	quiet_backends();
+	for (;;) {
+		struct cmd *cmd;
+
+		pthread_mutex_lock(&lock);
+		while (!cmd_head && !quitting)
+			pthread_cond_wait(&cond, &lock);
+		cmd = cmd_head;
+		if (cmd) {
+			cmd_head = cmd->next;
+			if (!cmd_head)
+				cmd_tail = NULL;
+		}
+		pthread_mutex_unlock(&lock);
+		if (!cmd)
+			break; /* quitting, and every command done */
+		if (cmd->op == CMD_OPEN)
+			do_open(cmd->c);
+		else
+			do_close(cmd->c);
+	}
+	while (open_list)
+		do_close(open_list);
+	if (pa_ready)
+		Pa_Terminate();
+	pa_ready = false;
+	return NULL;
+}
+
+static void submit(struct cmd *cmd)
+{
+	pthread_mutex_lock(&lock);
+	cmd->next = NULL;
+	if (cmd_tail)
+		cmd_tail->next = cmd;
+	else
+		cmd_head = cmd;
+	cmd_tail = cmd;
+	pthread_cond_signal(&cond);
+	pthread_mutex_unlock(&lock);
+}
+
+/* ---- the loop's side ------------------------------------------------------------------------ */
+
+int capture_global_init(void (*wake)(void))
+{
+	wake_loop = wake;
+	quitting = false;
+	if (pthread_create(&worker, NULL, worker_main, NULL) != 0)
+		return -1;
+	worker_started = true;
+	return 0;
+}
+
+void capture_global_exit(void)
+{
+	if (!worker_started)
+		return;
+	pthread_mutex_lock(&lock);
+	quitting = true;
+	pthread_cond_signal(&cond);
+	pthread_mutex_unlock(&lock);
+	pthread_join(worker, NULL);
+	worker_started = false;
+}
+
+struct capture *capture_open(const struct capture_source *src, uint32_t rate, bool rate_fixed)
+{
+	struct capture *c = calloc(1, sizeof *c);
+
+	if (!c)
+		return NULL;
+	c->src = *src;
+	c->want_rate = rate;
+	c->rate_fixed = rate_fixed;
+	atomic_init(&c->state, CAPTURE_OPENING);
+	c->open_cmd.c = c;
+	c->open_cmd.op = CMD_OPEN;
+	c->close_cmd.c = c;
+	c->close_cmd.op = CMD_CLOSE;
+	submit(&c->open_cmd);
+	return c;
+}
+
+enum capture_state capture_state(struct capture *c, uint32_t *rate, char *why, size_t len)
+{
+	enum capture_state s = atomic_load_explicit(&c->state, memory_order_acquire);
+
+	if (rate)
+		*rate = s == CAPTURE_RUNNING ? c->rate : 0;
+	if (why && len)
+		snprintf(why, len, "%s", s == CAPTURE_FAILED ? c->why : "");
+	return s;
+}
+
+const struct capture_block *capture_peek(struct capture *c)
+{
+	uint32_t tail = atomic_load_explicit(&c->tail, memory_order_relaxed);
+
+	if (atomic_load_explicit(&c->head, memory_order_acquire) == tail)
+		return NULL;
+	return &c->ring[tail % RING_SLOTS];
+}
+
+void capture_release(struct capture *c)
+{
+	atomic_fetch_add_explicit(&c->tail, 1, memory_order_release);
+}
+
+uint64_t capture_take_dropped(struct capture *c)
+{
+	return atomic_exchange(&c->dropped, 0);
+}
+
+void capture_close(struct capture *c)
+{
+	atomic_store(&c->closing, true);
+	submit(&c->close_cmd);
+}

@@ -1,0 +1,68 @@
+/* Microphone capture with PortAudio, one capture per device.
+ *
+ * Opening, starting, stopping and closing a PortAudio stream can take milliseconds to
+ * hundreds of milliseconds (ALSA probing, USB round trips), so they run on one worker
+ * thread, never on the event loop. PortAudio's own callback thread copies each buffer into
+ * a single-producer single-consumer ring (no lock, no allocation, no libwebsockets) and
+ * wakes the loop; the loop reads the ring.
+ *
+ * A capture is owned by the loop from capture_open to capture_close; after capture_close
+ * the worker finishes and frees it, so the loop must forget the pointer. */
+#ifndef DICTABRIDGE_DAEMON_CAPTURE_H
+#define DICTABRIDGE_DAEMON_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CAPTURE_BLOCK_MAX 1024    /* samples per ring slot */
+#define CAPTURE_NAME_MAX 128
+
+/* Which PortAudio device a capture opens. */
+enum capture_kind {
+	CAPTURE_CARD,     /* the device whose name contains "(hw:CARD," */
+	CAPTURE_NAMED,    /* exact name, else the first capture device containing name */
+	CAPTURE_DEFAULT,  /* PortAudio's default input device */
+};
+
+struct capture_source {
+	enum capture_kind kind;
+	int card;
+	char name[CAPTURE_NAME_MAX];
+};
+
+enum capture_state { CAPTURE_OPENING, CAPTURE_RUNNING, CAPTURE_FAILED };
+
+/* One ring slot: consecutive mono samples and the CLOCK_MONOTONIC time of the first. */
+struct capture_block {
+	uint64_t t_us;
+	uint32_t n;
+	int16_t s[CAPTURE_BLOCK_MAX];
+};
+
+struct capture;
+
+/* Starts the worker; `wake` is called (from any thread) whenever a capture has news:
+ * opened, failed, or samples in its ring. Returns 0 or -1. */
+int capture_global_init(void (*wake)(void));
+/* Closes every capture still open and stops the worker. */
+void capture_global_exit(void);
+
+/* Asks the worker to open `src` mono at `rate` (when `rate_fixed`, only at that rate;
+ * otherwise at that rate when the device takes it, else at its default rate). Returns at
+ * once with the capture in CAPTURE_OPENING; NULL only when out of memory. */
+struct capture *capture_open(const struct capture_source *src, uint32_t rate,
+                             bool rate_fixed);
+
+/* The state, the rate once running, and the reason once failed. Loop thread. */
+enum capture_state capture_state(struct capture *c, uint32_t *rate, char *why, size_t len);
+
+/* The oldest unread block, or NULL; capture_release consumes it. Loop thread. */
+const struct capture_block *capture_peek(struct capture *c);
+void capture_release(struct capture *c);
+/* Samples lost because the ring was full, since the last call. */
+uint64_t capture_take_dropped(struct capture *c);
+
+void capture_close(struct capture *c);
+
+#endif

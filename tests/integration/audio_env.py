@@ -1,0 +1,297 @@
+"""Emulated microphones for the integration tests, and the signal checks they need.
+
+Without a sound card the daemon's PortAudio (ALSA host API) captures from one of two
+user-space sources. ``alsa_file_source`` is sample-exact but unpaced (seconds of audio in
+a millisecond): for correctness. ``PulseMic`` is paced at wall-clock speed like a real
+microphone: for latency, pacing and overrun tests. Both return what the daemon needs (a
+device name, env additions) instead of touching os.environ: each daemon has its own.
+"""
+
+import ctypes
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+FRAME_HEADER = struct.Struct('<4sIIIQ')   # magic, stream_id, seq, n_samples, capture_us
+FRAME_MAGIC = b'DBA1'
+LEVEL_FLOOR_DB = -100.0
+
+
+# ---- signals --------------------------------------------------------------------------
+
+def tone(freq_hz, rate, seconds, amplitude=0.25):
+    """A sine as s16le mono; amplitude is a fraction of full scale, so that tests state
+    levels in dBFS rather than in sample values."""
+    t = np.arange(int(round(rate * seconds))) / float(rate)
+    s = np.round(amplitude * 32767.0 * np.sin(2.0 * np.pi * freq_hz * t))
+    return s.astype('<i2').tobytes()
+
+
+def _pattern_values(index):
+    # A counter-based hash (murmur3's 32-bit finaliser) rather than a seeded RNG: the
+    # sequence never depends on the NumPy version, and any stretch of it can be produced
+    # on its own, which is what a test needs to check a window of a long or looped stream.
+    h = (index.astype(np.uint32) * np.uint32(0x9E3779B1)) ^ np.uint32(0x0D1C7A7E)
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return (h & np.uint32(0xFFFF)).astype(np.uint16).view(np.int16)
+
+
+def pattern(n_samples, start=0):
+    """Samples start.. of a fixed non-periodic s16le sequence: compared sample for sample
+    it exposes any reordered, lost or repeated stretch, which a periodic tone hides.
+    Full-scale noise: not for level checks."""
+    return _pattern_values(np.arange(start, start + n_samples, dtype=np.uint64)).astype(
+        '<i2').tobytes()
+
+
+def pattern_offset(samples, limit=1 << 24):
+    """Index in pattern() where `samples` (at least 4) start, or None: a paced capture
+    starts wherever the microphone was, so a test finds its place before comparing."""
+    samples = np.asarray(samples, dtype=np.int16)
+    if len(samples) < 4:
+        raise ValueError('need at least 4 samples to locate them')
+    step = 1 << 20
+    for base in range(0, limit, step):
+        ref = _pattern_values(np.arange(base, base + step + 3, dtype=np.uint64))
+        hits = np.flatnonzero(ref[:step] == samples[0])
+        for i in hits:
+            if np.array_equal(ref[i:i + 4], samples[:4]):
+                return base + int(i)
+    return None
+
+
+def decode_frame(data):
+    """(stream_id, seq, n_samples, capture_us, samples) of one binary message; strict, so
+    that a framing bug fails here rather than later as garbled audio."""
+    if len(data) < FRAME_HEADER.size:
+        raise ValueError('audio frame of %d bytes is shorter than its header' % len(data))
+    magic, stream_id, seq, n, capture_us = FRAME_HEADER.unpack_from(data)
+    if magic != FRAME_MAGIC:
+        raise ValueError('bad audio frame magic %r' % magic)
+    if len(data) != FRAME_HEADER.size + 2 * n:
+        raise ValueError('audio frame says %d samples but carries %d bytes' % (
+            n, len(data) - FRAME_HEADER.size))
+    samples = np.frombuffer(data, dtype='<i2', offset=FRAME_HEADER.size).astype(np.int16)
+    return stream_id, seq, n, capture_us, samples
+
+
+def dominant_frequency(samples, rate):
+    """Frequency of the strongest component in Hz, to a small fraction of a bin (Hann
+    window, zero-padding, parabola through log magnitudes), so that a rate conversion
+    error of a fraction of a hertz shows."""
+    x = np.asarray(samples, dtype=np.float64)
+    if len(x) < 16:
+        raise ValueError('too few samples for a frequency estimate')
+    x = (x - x.mean()) * np.hanning(len(x))
+    nfft = 1 << int(np.ceil(np.log2(len(x) * 8)))
+    mag = np.abs(np.fft.rfft(x, nfft))
+    k = int(np.argmax(mag[1:-1])) + 1
+    a, b, c = np.log(mag[k - 1:k + 2] + 1e-12)
+    shift = 0.5 * (a - c) / (a - 2 * b + c) if a - 2 * b + c != 0 else 0.0
+    return (k + shift) * rate / nfft
+
+
+def level_dbfs(samples):
+    """(rms_dbfs, peak_dbfs) as audio.level defines them (full scale 32768, floor -100).
+    Unrounded: the daemon rounds to 0.1 dB, so compare with about that tolerance."""
+    x = np.asarray(samples, dtype=np.float64) / 32768.0
+    if len(x) == 0:
+        return LEVEL_FLOOR_DB, LEVEL_FLOOR_DB
+    rms, peak = np.sqrt(np.mean(x * x)), np.max(np.abs(x))
+
+    def db(v):
+        return max(LEVEL_FLOOR_DB, 20.0 * np.log10(v)) if v > 0 else LEVEL_FLOOR_DB
+    return db(rms), db(peak)
+
+
+# ---- unpaced, sample-exact: an ALSA file PCM -------------------------------------------
+
+def _alsa_string(s):
+    return '"%s"' % str(s).replace('\\', '\\\\').replace('"', '\\"')
+
+
+def alsa_file_source(home, samples_bytes, pcm_name='dictabridge_test',
+                     description='dictabridge test microphone', tail_silence=65536):
+    """Makes `samples_bytes` (s16le mono) the capture of an ALSA PCM in HOME/.asoundrc;
+    returns the PortAudio device name. Any rate is accepted and the bytes come back as
+    they are. At end of file ALSA replays its last buffer forever, hence `tail_silence`
+    zero samples after the data. Call again with another name for another microphone."""
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True)
+    raw = home / ('%s.raw' % pcm_name)
+    raw.write_bytes(bytes(samples_bytes) + b'\0\0' * tail_silence)
+    block = ('pcm.!%s {\n    type file\n    slave.pcm "null"\n    file "/dev/null"\n'
+             '    infile %s\n    format "raw"\n    hint {\n        show on\n'
+             '        description %s\n    }\n}\n') % (
+        pcm_name, _alsa_string(raw), _alsa_string(description))
+    with open(home / '.asoundrc', 'a') as f:
+        f.write(block)
+    return pcm_name
+
+
+# ---- paced, realistic: a private PulseAudio server -------------------------------------
+
+def _own_env(**extra):
+    # Not under the test's umockdev preload: the sound server is not what is emulated.
+    env = {k: v for k, v in os.environ.items()
+           if k != 'LD_PRELOAD' and not k.startswith('UMOCKDEV')}
+    env.update(extra)
+    return env
+
+
+def _die_with_parent():
+    # A killed test runs no __exit__: the server and pacat then go with it (with the
+    # thread that started them, strictly).
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+
+
+def _stop(proc, timeout=5.0):
+    if proc is not None and proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout)
+
+
+class PulseMic:
+    """A private PulseAudio server with a mono null sink ``mic``: what play() plays, the
+    daemon captures from PortAudio's device ``pulse`` given `env`. A context manager: the
+    server and its clients are stopped by PID on exit, also when the test fails."""
+
+    device = 'pulse'
+    source = 'mic.monitor'
+
+    def __init__(self, workdir, rate=48000, ready_timeout=10.0):
+        self.workdir = Path(workdir) / 'pulse'
+        self.rate = rate
+        self.ready_timeout = ready_timeout
+        self.server = self._keeper = self._player = self._feeder = None
+        self._rundir_tmp = None
+        self.log_path = self.workdir / 'pulseaudio.log'
+
+    def __enter__(self):
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _start(self):
+        home = self.workdir / 'home'
+        home.mkdir(parents=True, exist_ok=True)
+        run = self.workdir / 'run'
+        if len(str(run / 'native')) > 100:   # sun_path holds 108 bytes; pytest dirs are long
+            run = Path(self._rundir_tmp or tempfile.mkdtemp(prefix='dbpa-'))
+            self._rundir_tmp = run
+        run.mkdir(parents=True, exist_ok=True)
+        os.chmod(run, 0o700)
+        self.socket = run / 'native'
+        self.env = {'PULSE_SERVER': 'unix:%s' % self.socket, 'PULSE_SOURCE': self.source}
+        self._client_env = _own_env(HOME=str(home), **self.env)
+        argv = ['pulseaudio', '-n', '--daemonize=no', '--exit-idle-time=-1',
+                '--use-pid-file=no', '--high-priority=no', '--realtime=no',
+                '--load=module-native-protocol-unix auth-anonymous=1 socket=%s' % self.socket,
+                '--load=module-null-sink sink_name=mic rate=%d channels=1 format=s16le '
+                'sink_properties=device.description=dictabridge-test-mic' % self.rate]
+        self._log = open(self.log_path, 'ab')
+        self.server = subprocess.Popen(
+            argv, env=_own_env(HOME=str(home), XDG_RUNTIME_DIR=str(run)),
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent)
+        deadline = time.monotonic() + self.ready_timeout
+        while True:
+            if self.socket.exists() and self._pactl('info').returncode == 0:
+                break
+            self._wait(deadline, 'pulseaudio not ready')
+        # An idle null sink renders in 2 s blocks, so a capture opened then sees nothing
+        # for up to 2 s. A low-latency recorder kept on the monitor keeps blocks short;
+        # a suspend and resume once it is there ends the 2 s block the server began with.
+        self._keeper = subprocess.Popen(
+            ['parec', '-d', self.source, '--raw', '--format=s16le', '--rate=%d' % self.rate,
+             '--channels=1', '--latency-msec=10'], env=self._client_env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log,
+            preexec_fn=_die_with_parent)
+        while not self._pactl('list', 'short', 'source-outputs').stdout.strip():
+            self._wait(deadline, 'parec never connected')
+        self._pactl('suspend-sink', 'mic', '1')
+        self._pactl('suspend-sink', 'mic', '0')
+
+    def _pactl(self, *args):
+        return subprocess.run(['pactl'] + list(args), env=self._client_env, timeout=5,
+                              stdin=subprocess.DEVNULL, capture_output=True)
+
+    def _wait(self, deadline, what):
+        if self.server.poll() is not None:
+            raise RuntimeError('pulseaudio exited with %s:\n%s' % (
+                self.server.returncode, self.log_path.read_text(errors='replace')))
+        if time.monotonic() > deadline:
+            raise RuntimeError('%s within %.0f s' % (what, self.ready_timeout))
+        time.sleep(0.05)
+
+    def play(self, samples_bytes, rate, loop=False, latency_msec=20):
+        """Plays s16le mono into the mic in the background, replacing what plays (with
+        loop, until stop_playing()). The short pacat buffer makes sound reach the capture
+        40-60 ms after the call; its first 2-5 ms are lost, the rest is bit-exact at the
+        mic's rate (48 kHz by default)."""
+        self.stop_playing()
+        data = bytes(samples_bytes)
+        self._player = subprocess.Popen(
+            ['pacat', '--playback', '-d', 'mic', '--raw', '--format=s16le',
+             '--rate=%d' % rate, '--channels=1', '--latency-msec=%d' % latency_msec],
+            env=self._client_env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=self._log, preexec_fn=_die_with_parent)
+        player = self._player
+
+        def feed():
+            try:
+                player.stdin.write(data)
+                while loop:
+                    player.stdin.write(data)
+                player.stdin.close()
+            except (ValueError, OSError):   # pacat stopped
+                pass
+        self._feeder = threading.Thread(target=feed, daemon=True)
+        self._feeder.start()
+
+    def wait_played(self, timeout=30.0):
+        """Waits until a non-looping play() has reached the sink (pacat drains, then exits)."""
+        if self._player is not None:
+            self._player.wait(timeout)
+
+    def stop_playing(self):
+        _stop(self._player)
+        if self._feeder is not None:
+            self._feeder.join(5)
+            self._player.stdin.close()
+        self._player = self._feeder = None
+
+    def close(self):
+        self.stop_playing()
+        _stop(self._keeper)
+        _stop(self.server)
+        self._keeper = None
+        self.server = None
+        if getattr(self, '_log', None) is not None:
+            self._log.close()
+            self._log = None
+        if self._rundir_tmp is not None:
+            shutil.rmtree(self._rundir_tmp, ignore_errors=True)
+            self._rundir_tmp = None
