@@ -1,8 +1,8 @@
 """Emulated microphones for the integration tests, and the signal checks they need.
 
 Without a sound card the daemon's PortAudio (ALSA host API) captures from one of two
-user-space sources. ``alsa_file_source`` is sample-exact but unpaced (seconds of audio in
-a millisecond): for correctness. ``PulseMic`` is paced at wall-clock speed like a real
+user-space sources. ``FifoMic`` is sample-exact and as fast as the daemon reads, or paced
+by the test: for correctness. ``PulseMic`` is paced at wall-clock speed like a real
 microphone: for latency, pacing and overrun tests. Both return what the daemon needs (a
 device name, env additions) instead of touching os.environ: each daemon has its own.
 """
@@ -122,23 +122,60 @@ def _alsa_string(s):
     return '"%s"' % str(s).replace('\\', '\\\\').replace('"', '\\"')
 
 
-def alsa_file_source(home, samples_bytes, pcm_name='dictabridge_test',
-                     description='dictabridge test microphone', tail_silence=65536):
-    """Makes `samples_bytes` (s16le mono) the capture of an ALSA PCM in HOME/.asoundrc;
-    returns the PortAudio device name. Any rate is accepted and the bytes come back as
-    they are. At end of file ALSA replays its last buffer forever, hence `tail_silence`
-    zero samples after the data. Call again with another name for another microphone."""
-    home = Path(home)
-    home.mkdir(parents=True, exist_ok=True)
-    raw = home / ('%s.raw' % pcm_name)
-    raw.write_bytes(bytes(samples_bytes) + b'\0\0' * tail_silence)
-    block = ('pcm.!%s {\n    type file\n    slave.pcm "null"\n    file "/dev/null"\n'
-             '    infile %s\n    format "raw"\n    hint {\n        show on\n'
-             '        description %s\n    }\n}\n') % (
-        pcm_name, _alsa_string(raw), _alsa_string(description))
-    with open(home / '.asoundrc', 'a') as f:
-        f.write(block)
-    return pcm_name
+class FifoMic:
+    """An ALSA `type file` PCM in HOME/.asoundrc whose infile is a FIFO the test fills:
+    PortAudio lists it under `name` and captures exactly the bytes fed, as fast as the
+    daemon reads (no pacing), and blocks when nothing is fed. A plain file would not do:
+    it is read thousands of times faster than real time and, at its end, ALSA replays the
+    last buffer forever. Several microphones can share one HOME (one block each)."""
+
+    def __init__(self, home, name='dictabridge_test', description='dictabridge test microphone'):
+        home = Path(home)
+        home.mkdir(parents=True, exist_ok=True)
+        self.name = name
+        self.path = home / ('%s.fifo' % name)
+        os.mkfifo(self.path)
+        # Read-write, so that opening never blocks and the reader never sees end of file.
+        self.fd = os.open(self.path, os.O_RDWR)
+        self._thread = None
+        self._stop = threading.Event()
+        block = ('pcm.!%s {\n    type file\n    slave.pcm "null"\n    file "/dev/null"\n'
+                 '    infile %s\n    format "raw"\n    hint {\n        show on\n'
+                 '        description %s\n    }\n}\n') % (
+            name, _alsa_string(self.path), _alsa_string(description))
+        with open(home / '.asoundrc', 'a') as f:
+            f.write(block)
+
+    def feed(self, samples_bytes, rate=None, chunk_ms=10):
+        """Feeds s16le samples in the background: at `rate` samples per second in
+        chunk_ms chunks (paced), or as fast as the reader takes them (rate None)."""
+        self.wait_fed()
+        data = bytes(samples_bytes)
+        step = 2 * (rate * chunk_ms // 1000) if rate else 65536
+
+        def run():
+            t0 = time.monotonic()
+            for i, off in enumerate(range(0, len(data), step)):
+                if self._stop.is_set():
+                    return
+                os.write(self.fd, data[off:off + step])
+                if rate:
+                    delay = t0 + (i + 1) * chunk_ms / 1000 - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def wait_fed(self, timeout=60.0):
+        if self._thread:
+            self._thread.join(timeout)
+            assert not self._thread.is_alive(), 'the FIFO microphone was not read'
+            self._thread = None
+
+    def close(self):
+        self._stop.set()
+        os.close(self.fd)
+        self.fd = -1
 
 
 # ---- paced, realistic: a private PulseAudio server -------------------------------------

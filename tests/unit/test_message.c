@@ -46,6 +46,22 @@ static const struct parse_case cases[] = {
 	{"{\"type\":\"led\",\"device_id\":\"d\",\"led\":\"f1\",\"color\":\"red\",\"mode\":3}", PM_ERR_INVALID_FIELD, "led"},
 	{"{\"type\":\"led\",\"device_id\":\"0123456789012345678901234567890123456789012345678901234567890123456789\",\"led\":\"f1\",\"color\":\"red\"}",
 	 PM_ERR_INVALID_FIELD, "led"},
+	{"{\"type\":\"audio.start\",\"device_id\":\"d\"}", NULL, ""},
+	{"{\"type\":\"audio.start\",\"device_id\":\"d\",\"rate\":22050,\"frame_ms\":40}", NULL, ""},
+	{"{\"type\":\"audio.start\",\"device_id\":\"d\",\"rate\":48000,\"frame_ms\":10}", NULL, ""},
+	{"{\"type\":\"audio.stop\",\"device_id\":\"d\"}", NULL, ""},
+	{"{\"type\":\"audio.start\"}", PM_ERR_INVALID_FIELD, "audio.start"},
+	{"{\"type\":\"audio.start\",\"device_id\":\"d\",\"rate\":11025}", PM_ERR_INVALID_FIELD, "audio.start"},
+	{"{\"type\":\"audio.start\",\"device_id\":\"d\",\"rate\":\"16000\"}", PM_ERR_INVALID_FIELD, "audio.start"},
+	{"{\"type\":\"audio.start\",\"device_id\":\"d\",\"rate\":16000.5}", PM_ERR_INVALID_FIELD, "audio.start"},
+	{"{\"type\":\"audio.start\",\"device_id\":\"d\",\"rate\":-16000}", PM_ERR_INVALID_FIELD, "audio.start"},
+	{"{\"type\":\"audio.start\",\"device_id\":\"d\",\"rate\":1e300}", PM_ERR_INVALID_FIELD, "audio.start"},
+	{"{\"type\":\"audio.start\",\"device_id\":\"d\",\"frame_ms\":5}", PM_ERR_INVALID_FIELD, "audio.start"},
+	{"{\"type\":\"audio.start\",\"device_id\":\"d\",\"frame_ms\":101}", PM_ERR_INVALID_FIELD, "audio.start"},
+	{"{\"type\":\"audio.start\",\"device_id\":\"d\",\"rate\":22050,\"frame_ms\":10}", PM_ERR_INVALID_FIELD, "audio.start"},
+	{"{\"type\":\"audio.start\",\"device_id\":\"d\",\"frame_ms\":null}", PM_ERR_INVALID_FIELD, "audio.start"},
+	{"{\"type\":\"audio.stop\"}", PM_ERR_INVALID_FIELD, "audio.stop"},
+	{"{\"type\":\"audio.stop\",\"device_id\":[]}", PM_ERR_INVALID_FIELD, "audio.stop"},
 };
 
 static void test_parse(void)
@@ -89,6 +105,20 @@ static void test_parse_values(void)
 
 	CHECK(pm_parse_request(ping, strlen(ping), &req, &err) == 0, "ping: %s", err.message);
 	CHECK_STR(req.id_json, "\"a\\\"b\"");
+
+	{
+		const char *a = "{\"type\":\"audio.start\",\"device_id\":\"m\"}";
+		const char *b = "{\"type\":\"audio.start\",\"device_id\":\"m\",\"rate\":8000,"
+		                "\"frame_ms\":60}";
+
+		CHECK(pm_parse_request(a, strlen(a), &req, &err) == 0, "audio.start: %s", err.message);
+		CHECK(req.type == PM_REQ_AUDIO_START && req.rate == 16000 && req.frame_ms == 20,
+		      "defaults: rate %u frame %u", (unsigned)req.rate, (unsigned)req.frame_ms);
+		CHECK_STR(req.device_id, "m");
+		CHECK(pm_parse_request(b, strlen(b), &req, &err) == 0, "audio.start: %s", err.message);
+		CHECK(req.rate == 8000 && req.frame_ms == 60, "rate %u frame %u", (unsigned)req.rate,
+		      (unsigned)req.frame_ms);
+	}
 
 	/* not NUL-terminated: only len bytes count */
 	CHECK(pm_parse_request("{\"type\":\"claim\"}XYZ", 16, &req, &err) == 0, "length-bounded");
@@ -135,13 +165,51 @@ static void test_encode(void)
 	            "\"family\":\"vec_pedal\",\"model\":\"VEC pedal\",\"model_code\":0,"
 	            "\"vendor_id\":1523,\"product_id\":255,\"serial\":null,"
 	            "\"buttons\":[\"pedal_left\",\"pedal_right\"],\"slider\":[],\"leds\":[],"
-	            "\"led_colors\":[],\"led_modes\":[]}}");
+	            "\"led_colors\":[],\"led_modes\":[],\"audio\":null}}");
 	expect_json(pm_hello("1.2.3", &pm3, 1),
 	            "{\"type\":\"hello\",\"protocol\":1,\"version\":\"1.2.3\",\"devices\":[{\"id\":\"x\","
 	            "\"family\":\"powermic3\",\"model\":\"PowerMic II/III\",\"model_code\":0,"
 	            "\"vendor_id\":1364,\"product_id\":4097,\"serial\":\"S\","
 	            "\"buttons\":[\"record\"],\"slider\":[],\"leds\":[\"record\"],"
-	            "\"led_colors\":[\"off\",\"red\",\"green\"],\"led_modes\":[\"on\"]}]}");
+	            "\"led_colors\":[\"off\",\"red\",\"green\"],\"led_modes\":[\"on\"],"
+	            "\"audio\":null}]}");
+	{
+		struct pm_device mic = pm3;
+
+		mic.audio_source = "paired";
+		mic.audio_card = 2;
+		mic.audio_name = "SpeechMikeIII";
+		expect_json(pm_device_changed(&mic),
+		            "{\"type\":\"device.changed\",\"device\":{\"id\":\"x\","
+		            "\"family\":\"powermic3\",\"model\":\"PowerMic II/III\",\"model_code\":0,"
+		            "\"vendor_id\":1364,\"product_id\":4097,\"serial\":\"S\","
+		            "\"buttons\":[\"record\"],\"slider\":[],\"leds\":[\"record\"],"
+		            "\"led_colors\":[\"off\",\"red\",\"green\"],\"led_modes\":[\"on\"],"
+		            "\"audio\":{\"card\":2,\"name\":\"SpeechMikeIII\",\"source\":\"paired\"}}}");
+		mic.audio_source = "config";
+		mic.audio_name = "USB desk mic";
+		expect_json(pm_device_added(&mic),
+		            "{\"type\":\"device.added\",\"device\":{\"id\":\"x\","
+		            "\"family\":\"powermic3\",\"model\":\"PowerMic II/III\",\"model_code\":0,"
+		            "\"vendor_id\":1364,\"product_id\":4097,\"serial\":\"S\","
+		            "\"buttons\":[\"record\"],\"slider\":[],\"leds\":[\"record\"],"
+		            "\"led_colors\":[\"off\",\"red\",\"green\"],\"led_modes\":[\"on\"],"
+		            "\"audio\":{\"card\":null,\"name\":\"USB desk mic\",\"source\":\"config\"}}}");
+	}
+	expect_json(pm_audio_started("x", 7, 16000, 20, 48000),
+	            "{\"type\":\"audio.started\",\"device_id\":\"x\",\"stream_id\":7,"
+	            "\"rate\":16000,\"channels\":1,\"format\":\"s16le\",\"frame_ms\":20,"
+	            "\"capture_rate\":48000}");
+	expect_json(pm_audio_level("x", -31.4, -100),
+	            "{\"type\":\"audio.level\",\"device_id\":\"x\",\"rms_dbfs\":-31.4,"
+	            "\"peak_dbfs\":-100}");
+	expect_json(pm_audio_overrun("x", 12),
+	            "{\"type\":\"audio.overrun\",\"device_id\":\"x\",\"dropped_frames\":12}");
+	expect_json(pm_audio_stopped("x", "device_removed", NULL),
+	            "{\"type\":\"audio.stopped\",\"device_id\":\"x\",\"reason\":\"device_removed\"}");
+	expect_json(pm_audio_stopped("x", "error", "no capture device"),
+	            "{\"type\":\"audio.stopped\",\"device_id\":\"x\",\"reason\":\"error\","
+	            "\"message\":\"no capture device\"}");
 	expect_json(pm_status("1.2.3", 3, NULL, 0),
 	            "{\"name\":\"dictabridged\",\"version\":\"1.2.3\",\"protocol\":1,\"clients\":3,"
 	            "\"devices\":[]}");
