@@ -7,7 +7,12 @@ Rows:
     in the same run with the same emulated device and the same Python receiver;
   * idle cost: CPU seconds and wake-ups (context switches of all the daemon's threads) over
     a window with no device and no client, then with one device and one client connected;
-  * RSS of dictabridged and of the floor program.
+  * RSS of dictabridged and of the floor program;
+  * audio: a paced microphone (a private PulseAudio server's null sink playing a tone,
+    captured at 48 kHz) streamed to one client at 16 kHz for --audio-seconds: capture time
+    of a frame's last sample → the client holding the frame (p50 / p99 / max), and the
+    daemon's CPU per minute streamed, next to parec (PulseAudio's own capture client, no
+    conversion, no network) recording the same source in the same window.
 
 Run under umockdev-wrapper (bench/run.sh does it).
 """
@@ -26,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / 'tests' / 'integration'))
 
 import emu as E  # noqa: E402
+from audio_env import PulseMic, decode_frame, tone  # noqa: E402
 from client import Client  # noqa: E402
 from daemon import Daemon  # noqa: E402
 
@@ -109,6 +115,45 @@ def floor_latency(floor_bin, node, n):
     return samples, rss
 
 
+async def audio_stream(work, emu, seconds):
+    """(latencies in ms, daemon CPU s per minute, parec CPU s per minute, RSS KiB)."""
+    with PulseMic(work / 'pulse') as mic:
+        d = Daemon(work, config=dict(CONFIG, audio={'capture_rate': 48000}), name='audio',
+                   extra_args=['--audio-device', mic.device], env=mic.env)
+        d.start(wait=True)
+        sm = E.speechmike(serial='BENCHMIC')
+        emu.plug(sm)
+        d.wait_devices(1, timeout=10)
+        c = await Client.connect(d.port)
+        dev_id = c.hello['devices'][0]['id']
+        mic.play(tone(1000, 48000, 1.0, 0.25), 48000, loop=True)
+        await c.send({'type': 'audio.start', 'device_id': dev_id})
+        await c.expect('audio.started', timeout=10)
+        await c.wait_frames(25, timeout=10)          # past the start-up
+        floor = subprocess.Popen(['parec', '-d', mic.source, '--rate=48000', '--channels=1',
+                                  '--format=s16le', '--latency-msec=10'],
+                                 env=mic.env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        first = len(c.frames)
+        cpu0, fcpu0 = proc_cpu_s(d.proc.pid), proc_cpu_s(floor.pid)
+        await c.wait_frames(first + int(seconds * 50), timeout=seconds + 30)
+        cpu = proc_cpu_s(d.proc.pid) - cpu0
+        fcpu = proc_cpu_s(floor.pid) - fcpu0
+        rss = proc_rss_kib(d.proc.pid)
+        floor.terminate()
+        floor.wait(5)
+        lat = []
+        for recv_t, raw in c.frames[first:]:
+            _, _, n, cap_us, _ = decode_frame(raw)
+            lat.append((recv_t - cap_us / 1e6 - n / 16000) * 1e3)
+        await c.close()
+        d.stop()
+        emu.unplug(sm)
+    per_min = 60.0 / seconds
+    return lat, cpu * per_min, fcpu * per_min, rss
+
+
 def row(name, value, unit, note=''):
     print('| %-44s | %12s | %-6s | %s |' % (name, value, unit, note))
 
@@ -117,6 +162,7 @@ async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--reports', type=int, default=2000)
     ap.add_argument('--idle-seconds', type=float, default=10.0)
+    ap.add_argument('--audio-seconds', type=float, default=60.0)
     ap.add_argument('--floor', default=str(HERE.parent / 'build' / 'bench' /
                                            'dictabridge-bench-floor'))
     args = ap.parse_args()
@@ -150,6 +196,8 @@ async def main():
 
         # The floor reads the same emulated node.
         floor, rss_floor = floor_latency(args.floor, node, args.reports)
+
+        alat, acpu, afloor, arss = await audio_stream(work, emu, args.audio_seconds)
     finally:
         emu.close()
 
@@ -173,7 +221,15 @@ async def main():
         'floor %d KiB' % rss_floor)
     row('start-up to listening', '%.1f' % startup_ms, 'ms', '')
     row('hotplug add → device.added', '%.1f' % hotplug_ms, 'ms', 'incl. identification')
-    print('\n%d reports each; %d CPUs; %s' % (args.reports, os.cpu_count(),
+    ap50, ap99, amax = pct(alat)
+    row('audio capture → client frame, p50', '%.2f' % ap50, 'ms', '48 kHz mic, 16 kHz stream')
+    row('audio capture → client frame, p99', '%.2f' % ap99, 'ms', '')
+    row('audio capture → client frame, max', '%.2f' % amax, 'ms', '')
+    row('audio CPU per minute streamed', '%.2f' % acpu, 's/min',
+        'parec %.2f s/min, ratio %.2f' % (afloor, acpu / afloor if afloor else float('nan')))
+    row('RSS while streaming', '%d' % arss, 'KiB', '')
+    print('\n%d reports each; %.0f s of audio; %d CPUs; %s' % (args.reports, args.audio_seconds,
+                                                          os.cpu_count(),
                                             ' '.join(os.uname()[2:3])))
 
 

@@ -48,4 +48,10 @@ int cli_not_running(const struct cli_opts *o);
 int cli_fail(const struct cli_opts *o, int code_exit, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* cli_fail() for a command that has more to say with --json: the items of `extra` (an
+ * object, or NULL; the caller keeps it) follow "ok", "error" and "message" in the JSON
+ * object. The text output is cli_fail()'s. */
+int cli_fail_with(const struct cli_opts *o, int code_exit, const char *code, const cJSON *extra,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 #endif

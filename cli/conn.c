@@ -46,12 +46,16 @@ struct conn {
 	struct outmsg *head, *tail;
 	char *rx;
 	size_t rx_len;
+	bool rx_active;             /* a message has begun and is not complete yet */
+	bool rx_binary;             /* ... it is binary */
+	bool rx_skip;               /* ... and nobody wants it: not buffered */
+	bool interrupt_delivered;
 	int close_code;
 	char close_reason[124];
 	lws_sorted_usec_list_t deadline;
 };
 
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted;    /* conn_interrupt() calls, saturating */
 static struct lws_context *volatile running_ctx;
 
 static void set_err(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -120,10 +124,21 @@ static void deliver(struct conn *c)
 
 static int on_receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
 {
-	if (lws_frame_is_binary(wsi))
+	bool last = lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi);
+
+	if (!c->rx_active) {
+		c->rx_active = true;
+		c->rx_binary = lws_frame_is_binary(wsi);
+		c->rx_skip = c->rx_binary && !(c->h && c->h->binary);
+	}
+	if (last)
+		c->rx_active = false;
+	if (c->rx_skip)
 		return 0;
-	if (c->rx_len + len > MESSAGE_MAX) {
-		set_err(c, "a message from the daemon is larger than %u bytes", MESSAGE_MAX);
+	size_t max = c->rx_binary ? CONN_BINARY_MAX : MESSAGE_MAX;
+	if (c->rx_len + len > max) {
+		set_err(c, "a %s message from the daemon is larger than %zu bytes",
+		        c->rx_binary ? "binary" : "text", max);
 		end(c, CONN_ERROR);
 		return -1;
 	}
@@ -136,8 +151,14 @@ static int on_receive(struct conn *c, struct lws *wsi, const void *in, size_t le
 		memcpy(c->rx + c->rx_len, in, len);
 		c->rx_len += len;
 	}
-	if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi))
-		deliver(c);
+	if (last) {
+		if (c->rx_binary) {
+			c->h->binary(c, (const unsigned char *)c->rx, c->rx_len, c->arg);
+			c->rx_len = 0;
+		} else {
+			deliver(c);
+		}
+	}
 	return 0;
 }
 
@@ -316,8 +337,16 @@ static void service(struct conn *c)
 {
 	running_ctx = c->ctx;
 	while (!c->done) {
-		if (interrupted && !c->finishing)
-			conn_finish(c);
+		if (interrupted && !c->finishing) {
+			bool ask = c->h && c->h->interrupt;
+
+			if (ask && !c->interrupt_delivered) {
+				c->interrupt_delivered = true;
+				c->h->interrupt(c, c->arg);
+			} else if (!ask || interrupted > 1) {
+				conn_finish(c);
+			}
+		}
 		lws_service(c->ctx, 0);
 	}
 	running_ctx = NULL;
@@ -423,6 +452,15 @@ void conn_send(struct conn *c, const char *json)
 		lws_callback_on_writable(c->wsi);
 }
 
+void conn_deadline(struct conn *c, int timeout_ms)
+{
+	if (timeout_ms > 0)
+		lws_sul_schedule(c->ctx, 0, &c->deadline, on_deadline,
+		                 (lws_usec_t)timeout_ms * LWS_US_PER_MS);
+	else
+		lws_sul_cancel(&c->deadline);
+}
+
 void conn_finish(struct conn *c)
 {
 	if (c->finishing)
@@ -441,7 +479,8 @@ void conn_interrupt(void)
 {
 	struct lws_context *ctx = running_ctx;
 
-	interrupted = 1;
+	if (interrupted < 2)
+		interrupted++;
 	if (ctx)
 		lws_cancel_service(ctx);
 }

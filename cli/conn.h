@@ -30,7 +30,18 @@ struct conn_handlers {
 	 * the text received. */
 	void (*message)(struct conn *c, const cJSON *msg, const char *text, size_t len,
 	                void *arg);
+	/* Optional: every binary message, whole (at most CONN_BINARY_MAX bytes; a larger
+	 * one ends the session with CONN_ERROR). Without it binary messages are skipped
+	 * unbuffered. `data` is valid only during the call. */
+	void (*binary)(struct conn *c, const unsigned char *data, size_t len, void *arg);
+	/* Optional: called once, on the session's thread, after the first conn_interrupt().
+	 * With it the session goes on until the handler (or the daemon) ends it, so that a
+	 * command can close what it started; a second conn_interrupt() ends the session at
+	 * once. Without it the first conn_interrupt() ends the session. */
+	void (*interrupt)(struct conn *c, void *arg);
 };
+
+#define CONN_BINARY_MAX (1u * 1024 * 1024)
 
 /* Connects and runs the session until conn_finish(), conn_interrupt(), the daemon
  * closing the connection, or timeout_ms (0: none). Returns CONN_OK when ended by
@@ -41,9 +52,14 @@ int conn_ws_run(int port, const struct conn_handlers *h, void *arg, int timeout_
 
 /* Queues a message (a JSON text) for the daemon. */
 void conn_send(struct conn *c, const char *json);
+/* (Re)arms the session's deadline, replacing the one conn_ws_run() started with:
+ * timeout_ms from now the session ends with CONN_ERROR ("did not answer in time").
+ * 0 removes the deadline. */
+void conn_deadline(struct conn *c, int timeout_ms);
 /* Closes the connection normally (code 1000) and makes conn_ws_run return CONN_OK. */
 void conn_finish(struct conn *c);
-/* Async-signal-safe: ends the running session as conn_finish() does. */
+/* Async-signal-safe: ends the running session as conn_finish() does, or first asks the
+ * handlers' `interrupt` when there is one. */
 void conn_interrupt(void);
 bool conn_interrupted(void);
 

@@ -26,6 +26,7 @@ struct report {
 	const struct cli_opts *o;
 	cJSON *checks;                 /* --json */
 	int counts[4];
+	cJSON *status;                 /* dictabridged's GET /status; NULL when it is not running */
 };
 
 static void check(struct report *r, enum verdict v, const char *name, const char *fix,
@@ -77,6 +78,8 @@ static void check_daemon(struct report *r)
 		      cJSON_GetArraySize(devs) == 1 ? "" : "s", status_int(st, "clients", 0),
 		      status_int(st, "clients", 0) == 1 ? "" : "s");
 		check(r, V_OK, "port", NULL, "127.0.0.1:%d is held by dictabridged", port);
+		r->status = st;
+		return;
 	} else if (rc == CONN_DOWN) {
 		check(r, V_FAIL, "daemon",
 		      "start it with `systemctl --user start dictabridge` (or run `dictabridged`); "
@@ -268,6 +271,63 @@ static void check_config(struct report *r)
 	config_free(&c);
 }
 
+/* ---- microphones ---------------------------------------------------------------------- */
+
+/* Hand-held microphones: the families whose units have one built in. Pedals have none. */
+static bool family_has_mic(const char *family)
+{
+	static const char *const handheld[] = { "speechmike", "powermic4", "powermic3" };
+
+	for (size_t i = 0; i < sizeof handheld / sizeof handheld[0]; i++)
+		if (strcmp(family, handheld[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Per connected device, the microphone audio.start would capture from: the daemon's
+ * pairing is what counts, so this reads its /status rather than guessing from sysfs. */
+static void check_audio(struct report *r)
+{
+	static const char fix[] =
+		"if `arecord -l` lists the unit's own sound card, replug the unit; otherwise name "
+		"its capture device: `dictabridged --audio-device NAME`, or \"audio\": "
+		"{\"device\": \"NAME\"} in the configuration (NAME: a PortAudio device name, or "
+		"part of it)";
+	const cJSON *devs = cJSON_GetObjectItemCaseSensitive(r->status, "devices"), *dev;
+
+	if (!r->status) {
+		check(r, V_SKIP, "audio", NULL, "(dictabridged is not running: it pairs the "
+		      "microphones)");
+		return;
+	}
+	if (cJSON_GetArraySize(devs) == 0) {
+		check(r, V_SKIP, "audio", NULL, "(no device is connected)");
+		return;
+	}
+	cJSON_ArrayForEach(dev, devs) {
+		const cJSON *audio = cJSON_GetObjectItemCaseSensitive(dev, "audio");
+		const char *id = status_str(dev, "id", "?"), *model = status_str(dev, "model", "?");
+		const char *source = status_str(audio, "source", "");
+		const char *name = status_str(audio, "name", "?");
+
+		if (cJSON_IsObject(audio) && strcmp(source, "paired") == 0)
+			check(r, V_OK, "audio", NULL, "%s (%s): microphone %s (its own sound card, "
+			      "card %d)", id, model, name, status_int(audio, "card", -1));
+		else if (cJSON_IsObject(audio) && strcmp(source, "config") == 0)
+			check(r, V_OK, "audio", NULL, "%s (%s): microphone %s (from the "
+			      "configuration)", id, model, name);
+		else if (cJSON_IsObject(audio))
+			check(r, V_OK, "audio", NULL, "%s (%s): the system's default microphone "
+			      "(audio.allow_system_default)", id, model);
+		else if (family_has_mic(status_str(dev, "family", "")))
+			check(r, V_WARN, "audio", fix, "%s (%s) has no microphone: no sound card of "
+			      "the same USB unit, and no audio.device configured", id, model);
+		else
+			check(r, V_OK, "audio", NULL, "%s (%s): no microphone (none built in)", id,
+			      model);
+	}
+}
+
 /* ---- the whole report ------------------------------------------------------------- */
 
 int cmd_doctor(const struct cli_opts *o)
@@ -286,7 +346,8 @@ int cmd_doctor(const struct cli_opts *o)
 	check_udev_rule(&r);
 	check_nodes(&r);
 	check_config(&r);
-	check(&r, V_SKIP, "audio", NULL, "paired audio card: audio is not supported yet");
+	check_audio(&r);
+	cJSON_Delete(r.status);
 
 	failed = r.counts[V_FAIL];
 	if (o->json) {

@@ -23,7 +23,8 @@ static const struct command commands[] = {
 	{ "devices", cmd_devices, "", "the connected dictation devices" },
 	{ "monitor", cmd_monitor, "", "print device events as they happen (Ctrl-C stops)" },
 	{ "led", cmd_led, "DEVICE LED COLOR [MODE]", "set one LED of one device" },
-	{ "record", cmd_record, "...", "record audio (not available in this version)" },
+	{ "record", cmd_record, "[--device ID] [--rate R] [--seconds N] [--out FILE]",
+	  "record a device's microphone to a WAV file" },
 	{ "doctor", cmd_doctor, "", "check everything dictation needs, with fixes" },
 };
 
@@ -34,10 +35,13 @@ static void usage(FILE *out)
 	        "The command-line client of dictabridged, the dictation device daemon.\n\n"
 	        "Commands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		char left[64];
+		char left[96];
 
 		snprintf(left, sizeof left, "%s %s", commands[i].name, commands[i].args);
-		fprintf(out, "  %-32s %s\n", left, commands[i].help);
+		if (strlen(left) > 32)   /* a long synopsis gets a line of its own */
+			fprintf(out, "  %s\n  %-32s %s\n", left, "", commands[i].help);
+		else
+			fprintf(out, "  %-32s %s\n", left, commands[i].help);
 	}
 	fprintf(out,
 	        "\nOptions (before or after the command):\n"
@@ -51,6 +55,12 @@ static void usage(FILE *out)
 	        "led: LED is record, instruction, ins_ovr or f1-f4; COLOR red, green or off;\n"
 	        "MODE on (default), blink_slow or blink_fast. DEVICE is a device id (see\n"
 	        "`dictabridge devices`) or a unique serial number.\n\n"
+	        "record: ID as DEVICE above, needed only when several devices have a microphone;\n"
+	        "R is 8000, 16000 (default), 22050, 44100 or 48000 Hz; without --seconds until\n"
+	        "Ctrl-C or SIGTERM. 16-bit mono WAV to FILE, or to stdout ('-' or no --out) when\n"
+	        "that is not a terminal. A summary on stderr (--json: on stdout, so with --out).\n"
+	        "It exits 1 when the device is unplugged or its microphone fails (the file is\n"
+	        "still a valid WAV of what arrived).\n\n"
 	        "Exit status: 0 success, 1 the daemon refused or a check failed, 2 usage or\n"
 	        "not available, 3 dictabridged is not running, 4 something else holds the port.\n",
 	        CLI_DEFAULT_PORT);
@@ -66,25 +76,51 @@ void cli_print_json(const cJSON *o)
 	fflush(stdout);
 }
 
-int cli_fail(const struct cli_opts *o, int code_exit, const char *code, const char *fmt, ...)
+static int vfail(const struct cli_opts *o, int code_exit, const char *code, const cJSON *extra,
+                 const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static int vfail(const struct cli_opts *o, int code_exit, const char *code, const cJSON *extra,
+                 const char *fmt, va_list ap)
 {
 	char msg[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	fprintf(stderr, "dictabridge: %s\n", msg);
 	if (o && o->json) {
 		cJSON *j = cJSON_CreateObject();
+		const cJSON *item;
 
 		cJSON_AddFalseToObject(j, "ok");
 		cJSON_AddStringToObject(j, "error", code);
 		cJSON_AddStringToObject(j, "message", msg);
+		cJSON_ArrayForEach(item, extra)
+			cJSON_AddItemToObject(j, item->string, cJSON_Duplicate(item, true));
 		cli_print_json(j);
 		cJSON_Delete(j);
 	}
 	return code_exit;
+}
+
+int cli_fail(const struct cli_opts *o, int code_exit, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail(o, code_exit, code, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int cli_fail_with(const struct cli_opts *o, int code_exit, const char *code, const cJSON *extra,
+                  const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail(o, code_exit, code, extra, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int cli_not_running(const struct cli_opts *o)
@@ -160,7 +196,7 @@ int main(int argc, char **argv)
 			}
 		} else if (a[0] == '-' && a[1] == '-' && n_rest > 0 &&
 		           strcmp(rest[0], "record") == 0) {
-			rest[n_rest++] = argv[i];   /* record's own options: it refuses anyway */
+			rest[n_rest++] = argv[i];   /* record's own options: it parses them */
 		} else if (a[0] == '-' && a[1] != '\0') {
 			fprintf(stderr, "dictabridge: unknown option '%s' (see --help)\n", a);
 			free(rest);

@@ -486,20 +486,21 @@ char *audio_request(struct client *c, const struct pm_request *req)
 {
 	const char *type = req->type == PM_REQ_AUDIO_START ? "audio.start" : "audio.stop";
 	struct adev *d = dev_find(req->device_id);
-	struct stream *s;
+	struct stream *s = d ? stream_live(c, d) : NULL;
 	char msg[160];
 
+	/* A stream waiting for its unplugged device is still the client's to cancel. */
+	if (req->type == PM_REQ_AUDIO_STOP && s) {
+		stream_end(s, "client", NULL, false);
+		dev_update_capture(d);
+		return NULL;
+	}
 	if (!d || !d->present) {
 		snprintf(msg, sizeof msg, "no device with id '%s'", req->device_id);
 		return pm_error(PM_ERR_UNKNOWN_DEVICE, msg, type);
 	}
-	s = stream_live(c, d);
 	if (req->type == PM_REQ_AUDIO_STOP) {
-		if (s)
-			stream_end(s, "client", NULL, false);
-		else
-			send_owned(c, pm_audio_stopped(d->id, "client", NULL));
-		dev_update_capture(d);
+		send_owned(c, pm_audio_stopped(d->id, "client", NULL));
 		return NULL;
 	}
 	if (!d->has_src) {

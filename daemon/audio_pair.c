@@ -31,7 +31,7 @@ static bool is_card(struct udev_device *d, int *number)
 	return true;
 }
 
-bool audio_pair_find(const char *unit_syspath, struct audio_card *card)
+bool audio_pair_find(const char *unit_syspath, const char *gone, struct audio_card *card)
 {
 	struct udev_enumerate *en;
 	struct udev_list_entry *e;
@@ -49,7 +49,8 @@ bool audio_pair_find(const char *unit_syspath, struct audio_card *card)
 		struct udev_device *d;
 		const char *id;
 
-		if (found || !audio_pair_under(path, unit_syspath))
+		if (found || !audio_pair_under(path, unit_syspath) ||
+		    (gone && (strcmp(path, gone) == 0 || audio_pair_under(path, gone))))
 			continue;
 		d = udev_device_new_from_syspath(udev, path);
 		if (d && is_card(d, &card->number)) {

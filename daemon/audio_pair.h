@@ -14,8 +14,10 @@ struct audio_card {
 	char id[AUDIO_CARD_ID_MAX];     /* ALSA card id ("SpeechMikeIII") */
 };
 
-/* Fills *card with the first card under unit_syspath; false when there is none. */
-bool audio_pair_find(const char *unit_syspath, struct audio_card *card);
+/* Fills *card with the first card under unit_syspath, not counting `gone` (a card being
+ * removed: its sysfs entry may outlive its "remove" event) nor what lies under it; false
+ * when there is none. gone may be NULL. */
+bool audio_pair_find(const char *unit_syspath, const char *gone, struct audio_card *card);
 
 /* Whether the sysfs path `path` lies under `unit_syspath`. */
 bool audio_pair_under(const char *path, const char *unit_syspath);

@@ -235,6 +235,7 @@ static PaDeviceIndex find_device(struct capture *c)
  * how a sound card plugged in after start-up becomes visible. */
 static bool refresh_devices(struct capture *c)
 {
+	uint64_t t0 = mono_us();
 	PaError err;
 
 	if (open_list)
@@ -248,6 +249,8 @@ static bool refresh_devices(struct capture *c)
 		return false;
 	}
 	pa_ready = true;
+	log_debug("PortAudio listed %d devices in %llu ms", (int)Pa_GetDeviceCount(),
+	          (unsigned long long)((mono_us() - t0) / 1000));
 	return true;
 }
 

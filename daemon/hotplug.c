@@ -81,7 +81,8 @@ void hotplug_dispatch(void)
 
 		if (subsystem && strcmp(subsystem, "sound") == 0) {
 			if (action && (strcmp(action, "add") == 0 || strcmp(action, "remove") == 0))
-				ops->sound_changed(udev_device_get_syspath(dev));
+				ops->sound_changed(udev_device_get_syspath(dev),
+				                   strcmp(action, "remove") == 0);
 		} else if (action && strcmp(action, "add") == 0)
 			report_added(dev);
 		else if (action && strcmp(action, "remove") == 0)

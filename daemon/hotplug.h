@@ -8,6 +8,7 @@
 #ifndef DICTABRIDGE_DAEMON_HOTPLUG_H
 #define DICTABRIDGE_DAEMON_HOTPLUG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* What the hub needs to know about one hidraw node. */
@@ -23,9 +24,9 @@ struct hotplug_node {
 struct hotplug_ops {
 	void (*added)(const struct hotplug_node *node);
 	void (*removed)(const char *syspath);
-	/* A sound card appeared or went (syspath of the card): a unit's microphone may have
-	 * come or gone independently of its HID interface. */
-	void (*sound_changed)(const char *syspath);
+	/* A sound device appeared or went (removed: it is going): a unit's microphone may
+	 * have come or gone independently of its HID interface. */
+	void (*sound_changed)(const char *syspath, bool removed);
 };
 
 /* Opens the monitor and returns its descriptor for the loop to watch (-1 on failure). */

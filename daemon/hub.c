@@ -71,14 +71,14 @@ void hub_init(const struct config *cfg)
 	audio_set_capture_rate(cfg->audio_capture_rate);
 }
 
-static void audio_changed(struct unit *u);
+static void audio_changed(struct unit *u, const char *gone);
 
 void hub_set_config(const struct config *cfg)
 {
 	config = cfg;
 	audio_set_capture_rate(cfg->audio_capture_rate);
 	for (struct unit *u = units; u; u = u->next)
-		audio_changed(u);
+		audio_changed(u, NULL);
 }
 
 /* ---- lookups ----------------------------------------------------------------------- */
@@ -138,7 +138,7 @@ static const struct db_wire *led_wire(const struct unit *u)
  * else (only when the config allows it) the system default. Never a guess: the wrong
  * microphone would record the wrong room. Units without a microphone (pedals) get none.
  * Returns whether it changed. */
-static bool refresh_mic(struct unit *u)
+static bool refresh_mic(struct unit *u, const char *gone)
 {
 	struct capture_source src;
 	struct audio_card card;
@@ -147,7 +147,7 @@ static bool refresh_mic(struct unit *u)
 	memset(&src, 0, sizeof src); /* compared whole, padding included */
 	if (!db_family_has_microphone(u->family)) {
 		has = false;
-	} else if (audio_pair_find(u->syspath, &card)) {
+	} else if (audio_pair_find(u->syspath, gone, &card)) {
 		src.kind = CAPTURE_CARD;
 		src.card = card.number;
 		snprintf(src.name, sizeof src.name, "%s", card.id);
@@ -482,7 +482,7 @@ static void announce(struct unit *u)
 	u->announced = true;
 	log_info("attached %s (serial %s) as %s", u->model->name,
 	         u->serial ? u->serial : "none", u->id);
-	refresh_mic(u);
+	refresh_mic(u, NULL);
 	describe(u, &d);
 	broadcast_owned(pm_device_added(&d));
 	audio_device_present(u->id, u->has_mic ? &u->mic : NULL);
@@ -527,19 +527,21 @@ static void unit_removed(struct unit *u)
 		}
 		log_info("detached %s (serial %s) %s", u->model->name,
 		         u->serial ? u->serial : "none", u->id);
-		broadcast_owned(pm_device_removed(u->id));
+		/* Streams end first: a client that forgets the device at device.removed has
+		 * already been told (unless frames were still queued for it). */
 		audio_device_gone(u->id);
+		broadcast_owned(pm_device_removed(u->id));
 	}
 	unit_free(u);
 }
 
 /* The unit's microphone may have changed (sound card, configuration): clients and the
  * audio streams follow. */
-static void audio_changed(struct unit *u)
+static void audio_changed(struct unit *u, const char *gone)
 {
 	struct pm_device d;
 
-	if (!u->announced || !refresh_mic(u))
+	if (!u->announced || !refresh_mic(u, gone))
 		return;
 	log_info("%s: microphone %s%s", u->id, u->has_mic ? "now " : "none",
 	         u->has_mic ? u->mic.name : "");
@@ -548,11 +550,11 @@ static void audio_changed(struct unit *u)
 	audio_device_present(u->id, u->has_mic ? &u->mic : NULL);
 }
 
-void hub_sound_changed(const char *syspath)
+void hub_sound_changed(const char *syspath, bool removed)
 {
 	for (struct unit *u = units; u; u = u->next)
 		if (audio_pair_under(syspath, u->syspath))
-			audio_changed(u);
+			audio_changed(u, removed ? syspath : NULL);
 }
 
 static void iface_remove(struct iface *i, const char *why)

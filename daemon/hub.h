@@ -17,8 +17,8 @@ void hub_set_config(const struct config *cfg);
 
 void hub_node_added(const struct hotplug_node *node);
 void hub_node_removed(const char *syspath);
-/* A sound card came or went at `syspath`: re-pairs the unit it belongs to. */
-void hub_sound_changed(const char *syspath);
+/* A sound device came or went (removed) at `syspath`: re-pairs the unit it belongs to. */
+void hub_sound_changed(const char *syspath, bool removed);
 /* Processes every event the device threads queued. */
 void hub_drain(void);
 

@@ -822,9 +822,13 @@ static int open_listener(int family, int port, int *err)
 
 static void on_accept(void *arg)
 {
-	int lfd = *(int *)arg, fd;
+	int lfd = *(int *)arg, fd, sndbuf = SERVER_SOCKET_SNDBUF;
 
 	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		/* A fixed kernel buffer: left to grow (up to megabytes), it would hold minutes of
+		 * audio for a client that stopped reading, behind the daemon's back, instead of
+		 * the daemon's one second that drops the oldest frames. */
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 		if (!lws_adopt_socket_vhost(vhost, fd))
 			log_warn("could not take a new connection");
 	}

@@ -18,6 +18,7 @@
 #define SERVER_CLIENT_QUEUE_BYTES (1024 * 1024) /* bytes queued for one client */
 #define SERVER_RATE_PER_SEC 100                 /* client messages per second, sustained */
 #define SERVER_RATE_BURST 200
+#define SERVER_SOCKET_SNDBUF (32 * 1024)           /* kernel send buffer per connection */
 
 struct client;
 struct lws_context;

@@ -11,6 +11,15 @@ export const MESSAGE_TYPES = Object.freeze([
   'claim', 'error', 'pong',
 ]);
 
+/**
+ * The server → client message types of microphone streaming, also events of the same name.
+ * `device.changed` belongs here: so far only a device's `audio` changes while it stays
+ * connected.
+ */
+export const AUDIO_MESSAGE_TYPES = Object.freeze([
+  'device.changed', 'audio.started', 'audio.level', 'audio.overrun', 'audio.stopped',
+]);
+
 /** Close codes the daemon uses, with the reason shown to the page. */
 const CLOSE_REASONS = /** @type {Record<number, string>} */ ({
   1001: 'the daemon is shutting down',
@@ -35,6 +44,15 @@ const AUDIO_HEADER_BYTES = 24;
  * @property {string[]} leds
  * @property {string[]} led_colors
  * @property {string[]} led_modes
+ * @property {DeviceAudio | null} audio The microphone `audio.start` captures from; null when
+ *   the unit has none, and then `audio.start` is refused (`unsupported`).
+ */
+
+/**
+ * @typedef {object} DeviceAudio The `audio` field of a device.
+ * @property {'paired' | 'config' | 'default'} source
+ * @property {number | null} card ALSA card number (`paired` only)
+ * @property {string} name
  */
 
 /**
@@ -137,8 +155,6 @@ export function backoffDelay(attempt, backoff, random) {
  * Decodes one binary audio frame: a 24-byte little-endian header (ASCII `DBA1`, u32
  * stream_id, u32 sequence, u32 sample count, u64 capture time in µs) and that many signed
  * 16-bit little-endian samples, returned as floats in [-1, 1).
- *
- * Ready for the protocol's audio messages; **the daemon does not stream audio yet**.
  * @param {ArrayBuffer} buffer
  * @returns {AudioFrame}
  * @throws {RangeError} when the magic or the length is wrong
@@ -175,7 +191,8 @@ export function decodeAudioFrame(buffer) {
  * Events (all CustomEvents):
  * - `connection`: detail {status, reason} whenever `status` or its reason changes;
  * - one event per server message type, named like it (`hello`, `device.added`,
- *   `device.removed`, `button`, `command`, `slider`, `motion`, `claim`, `error`, `pong`),
+ *   `device.removed`, `device.changed`, `button`, `command`, `slider`, `motion`, `claim`,
+ *   `error`, `pong`, `audio.started`, `audio.level`, `audio.overrun`, `audio.stopped`),
  *   detail = the parsed message. Unknown message types are ignored.
  */
 export class DictabridgeClient extends EventTarget {
@@ -313,10 +330,15 @@ export class DictabridgeClient extends EventTarget {
   /**
    * Subscribes to a device's audio: sends `audio.start` {device_id, rate, frame_ms} and
    * hands every binary frame of the stream named by the `audio.started` reply to onFrame.
-   * Subscriptions are renewed after a reconnect.
+   * Subscriptions are renewed after a reconnect, and outlive an `audio.stopped` with reason
+   * `device_removed` or `error`: the daemon restarts those streams by itself when the unit
+   * comes back, and the new stream's frames reach onFrame too.
    *
-   * Ready for the protocol's audio messages; **the daemon does not stream audio yet**, so
-   * today the daemon answers `audio.start` with an `unknown_type` error and no frame arrives.
+   * The daemon keeps one stream per device and connection, so subscriptions to the same
+   * device share it (at the format asked last); `audio.stop` goes out with the last of them.
+   * Levels, overruns and the end of a stream arrive as the `audio.*` events. A refused
+   * `audio.start` arrives as an `error` event (request `audio.start`), which names no device:
+   * check the device's `audio` before subscribing.
    * @param {string} deviceId
    * @param {{rate?: number, frameMs?: number}} format default 16000 Hz, 20 ms frames
    * @param {AudioSubscriber} onFrame
@@ -329,7 +351,8 @@ export class DictabridgeClient extends EventTarget {
     this._startAudio(sub);
     return () => {
       if (!this._audio.delete(sub)) return;
-      this._send({ type: 'audio.stop', device_id: deviceId, stream_id: sub.streamId });
+      for (const other of this._audio) if (other.deviceId === deviceId) return;
+      this._send({ type: 'audio.stop', device_id: deviceId });
     };
   }
 
@@ -451,7 +474,7 @@ export class DictabridgeClient extends EventTarget {
     }
     if (!message || typeof message !== 'object' || typeof message.type !== 'string') return;
     this._apply(/** @type {Message} */ (message));
-    if (MESSAGE_TYPES.includes(message.type)) {
+    if (MESSAGE_TYPES.includes(message.type) || AUDIO_MESSAGE_TYPES.includes(message.type)) {
       this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
     }
   }
@@ -468,6 +491,11 @@ export class DictabridgeClient extends EventTarget {
       this.devices.set(d.id, d);
       break;
     }
+    case 'device.changed': {
+      const d = /** @type {Device} */ (m.device);
+      if (this.devices.has(d.id)) this.devices.set(d.id, d);
+      break;
+    }
     case 'device.removed':
       this.devices.delete(/** @type {string} */ (m.device_id));
       break;
@@ -482,12 +510,23 @@ export class DictabridgeClient extends EventTarget {
       }
       break;
     }
-    case 'audio.started':
+    // One stream per device on this connection: a new one (a replacement, or the restart
+    // after the unit came back) supersedes whatever the device's subscriptions had.
+    case 'audio.started': {
+      let wanted = false;
       for (const sub of this._audio) {
-        if (sub.deviceId === m.device_id && sub.streamId === null) {
-          sub.streamId = /** @type {number} */ (m.stream_id);
-          break;
-        }
+        if (sub.deviceId !== m.device_id) continue;
+        sub.streamId = /** @type {number} */ (m.stream_id);
+        wanted = true;
+      }
+      // Nobody here listens (an audio.stop crossed it, or the daemon restarted a stream
+      // stopped while its unit was unplugged): a microphone must not stay open for nothing.
+      if (!wanted) this._send({ type: 'audio.stop', device_id: m.device_id });
+      break;
+    }
+    case 'audio.stopped':
+      for (const sub of this._audio) {
+        if (sub.deviceId === m.device_id) sub.streamId = null;
       }
       break;
     }

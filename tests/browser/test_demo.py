@@ -81,8 +81,9 @@ def test_record_and_sign_drive_iframe_and_leds(spawn, emu, browser):
     assert names == ['0554-0064-E2EPM4', '0911-0c1c-E2ESM1'], names
     label = browser.eval('main', "document.querySelector('#sim-label').textContent", frame=MOCK)
     assert 'simulator, not RADPAIR' in label, label
-    assert 'audio not streamed by this daemon version' in browser.eval(
-        'main', "document.querySelector('#audio-note').textContent")
+    # no --audio-device and no paired sound card: neither unit can be listened to
+    assert browser.eval('main', "[...document.querySelectorAll('#audio li[data-device-id] .listen')]"
+                                ".map(b => b.disabled)") == [True, True]
 
     # opening a report: the iframe says report.opened (draft) → the record LED is green
     mn, mp = n.mark(), p.mark()

@@ -8,6 +8,7 @@ device name, env additions) instead of touching os.environ: each daemon has its 
 """
 
 import ctypes
+import fcntl
 import os
 import shutil
 import signal
@@ -123,21 +124,35 @@ def _alsa_string(s):
 
 
 class FifoMic:
-    """An ALSA `type file` PCM in HOME/.asoundrc whose infile is a FIFO the test fills:
-    PortAudio lists it under `name` and captures exactly the bytes fed, as fast as the
-    daemon reads (no pacing), and blocks when nothing is fed. A plain file would not do:
-    it is read thousands of times faster than real time and, at its end, ALSA replays the
-    last buffer forever. Several microphones can share one HOME (one block each)."""
+    """An ALSA `type file` PCM in HOME/.asoundrc whose infile is a FIFO this object keeps
+    writing to, like a microphone that never stops: silence, or the samples given to
+    feed(), byte for byte, at `pace` samples per second (by default four times a 16 kHz
+    microphone: not real time, but never a flood; set it to four times the capture rate).
+    PortAudio lists it under `name`.
 
-    def __init__(self, home, name='dictabridge_test', description='dictabridge test microphone'):
+    A plain file would not do: ALSA reads it thousands of times faster than real time and,
+    at its end, replays its last buffer forever. The FIFO is kept small, so little stale
+    silence waits in it when the daemon opens it."""
+
+    PIPE_BYTES = 4096
+    CHUNK_MS = 10
+
+    def __init__(self, home, name='dictabridge_test', description='dictabridge test microphone',
+                 pace=64000):
         home = Path(home)
         home.mkdir(parents=True, exist_ok=True)
         self.name = name
         self.path = home / ('%s.fifo' % name)
         os.mkfifo(self.path)
-        # Read-write, so that opening never blocks and the reader never sees end of file.
-        self.fd = os.open(self.path, os.O_RDWR)
-        self._thread = None
+        # Read-write, so that opening never blocks and the reader never sees end of file
+        # while this object lives; non-blocking, so that close() is never stuck.
+        self.fd = os.open(self.path, os.O_RDWR | os.O_NONBLOCK)
+        fcntl.fcntl(self.fd, fcntl.F_SETPIPE_SZ, self.PIPE_BYTES)
+        self.pace = pace
+        self._pending = bytearray()
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
         self._stop = threading.Event()
         block = ('pcm.!%s {\n    type file\n    slave.pcm "null"\n    file "/dev/null"\n'
                  '    infile %s\n    format "raw"\n    hint {\n        show on\n'
@@ -145,36 +160,50 @@ class FifoMic:
             name, _alsa_string(self.path), _alsa_string(description))
         with open(home / '.asoundrc', 'a') as f:
             f.write(block)
-
-    def feed(self, samples_bytes, rate=None, chunk_ms=10):
-        """Feeds s16le samples in the background: at `rate` samples per second in
-        chunk_ms chunks (paced), or as fast as the reader takes them (rate None)."""
-        self.wait_fed()
-        data = bytes(samples_bytes)
-        step = 2 * (rate * chunk_ms // 1000) if rate else 65536
-
-        def run():
-            t0 = time.monotonic()
-            for i, off in enumerate(range(0, len(data), step)):
-                if self._stop.is_set():
-                    return
-                os.write(self.fd, data[off:off + step])
-                if rate:
-                    delay = t0 + (i + 1) * chunk_ms / 1000 - time.monotonic()
-                    if delay > 0:
-                        time.sleep(delay)
-        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
+    def _run(self):
+        next_t = time.monotonic()
+        chunk = b''
+        while not self._stop.is_set():
+            # ALSA's file plugin pads a short read with silence, so each write must be a
+            # whole number of the reader's periods (10 ms): hence pace = 4 x the capture rate.
+            step = 2 * (self.pace * self.CHUNK_MS // 1000)
+            if not chunk:
+                with self._lock:
+                    chunk = bytes(self._pending[:step])
+                    del self._pending[:step]
+                    if not chunk:
+                        self._idle.set()
+                chunk = chunk or bytes(step)
+            try:
+                written = os.write(self.fd, chunk)
+                chunk = chunk[written:]
+            except BlockingIOError:
+                pass        # nobody reads yet: the same bytes wait
+            except OSError:
+                return
+            next_t += self.CHUNK_MS / 1000
+            delay = next_t - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            else:
+                next_t = time.monotonic()
+
+    def feed(self, samples_bytes):
+        """Queues s16le samples: they follow the silence being written, unchanged."""
+        with self._lock:
+            self._pending += bytes(samples_bytes)
+            self._idle.clear()
+
     def wait_fed(self, timeout=60.0):
-        if self._thread:
-            self._thread.join(timeout)
-            assert not self._thread.is_alive(), 'the FIFO microphone was not read'
-            self._thread = None
+        assert self._idle.wait(timeout), 'the FIFO microphone was not read'
 
     def close(self):
         self._stop.set()
-        os.close(self.fd)
+        self._thread.join(5)
+        os.close(self.fd)   # the reader now sees end of file instead of waiting forever
         self.fd = -1
 
 
@@ -317,7 +346,10 @@ class PulseMic:
         _stop(self._player)
         if self._feeder is not None:
             self._feeder.join(5)
-            self._player.stdin.close()
+            try:
+                self._player.stdin.close()
+            except OSError:     # what was buffered cannot reach a stopped pacat
+                pass
         self._player = self._feeder = None
 
     def close(self):

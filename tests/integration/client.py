@@ -20,6 +20,7 @@ class Client:
         self.name = name
         self.backlog = []
         self.seen = []          # every message received, for failure messages
+        self.frames = []        # binary (audio) frames: (CLOCK_MONOTONIC at receipt, bytes)
         self.hello = None
 
     @classmethod
@@ -37,8 +38,13 @@ class Client:
 
     # --- receiving ---
     async def _recv_raw(self, timeout):
-        raw = await asyncio.wait_for(self.ws.recv(), timeout)
-        assert isinstance(raw, str), '%s: binary frame %r' % (self.name, raw)
+        """The next text message; binary frames that arrive first go to self.frames."""
+        deadline = time.monotonic() + timeout
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), max(0.0, deadline - time.monotonic()))
+            if isinstance(raw, str):
+                break
+            self.frames.append((time.clock_gettime(time.CLOCK_MONOTONIC), raw))
         msg = json.loads(raw)
         assert isinstance(msg, dict) and isinstance(msg.get('type'), str), \
             '%s: message without a type: %r' % (self.name, raw)
@@ -103,6 +109,26 @@ class Client:
             assert not self._matches(msg, type_, pred, fields), \
                 '%s: unexpected %s' % (self.name, msg)
             self.backlog.append(msg)
+
+    async def wait_frames(self, n, timeout=DEFAULT_TIMEOUT):
+        """Reads until self.frames holds n frames (text messages go to the backlog)."""
+        deadline = time.monotonic() + timeout
+        while len(self.frames) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError('%s: %d of %d audio frames within %.1fs; seen: %s' % (
+                    self.name, len(self.frames), n, timeout, self._recent()))
+            try:
+                raw = await asyncio.wait_for(self.ws.recv(), left)
+            except asyncio.TimeoutError:
+                continue
+            if isinstance(raw, bytes):
+                self.frames.append((time.clock_gettime(time.CLOCK_MONOTONIC), raw))
+            else:
+                msg = json.loads(raw)
+                self.seen.append(msg)
+                self.backlog.append(msg)
+        return self.frames
 
     def drain_backlog(self):
         b, self.backlog = self.backlog, []

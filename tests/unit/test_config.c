@@ -113,6 +113,16 @@ static void test_errors(void)
 	expect_error("{ \"keymap\": { \"speechmike\": { \"buttons\": { \"f4\": { \"release\": \"report.discard\" } } } } }",
 	             "report.discard", NULL);
 
+	expect_error("{ \"audio\": \"mic\" }", "audio", "object");
+	expect_error("{ \"audio\": { \"device\": 5 } }", "audio.device", "string");
+	expect_error("{ \"audio\": { \"device\": \"\" } }", "audio.device", "1 to 127");
+	expect_error("{ \"audio\": { \"device\": \"a\\u0007b\" } }", "audio.device", "control");
+	expect_error("{ \"audio\": { \"allow_system_default\": \"yes\" } }",
+	             "audio.allow_system_default", NULL);
+	expect_error("{ \"audio\": { \"capture_rate\": 11025 } }", "audio.capture_rate", "22050");
+	expect_error("{ \"audio\": { \"capture_rate\": 48000.5 } }", "audio.capture_rate", NULL);
+	expect_error("{ \"audio\": { \"rate\": 16000 } }", "audio.rate", "capture_rate");
+
 	/* Syntax errors name the line and column. */
 	struct config c;
 	CHECK(parse("{\n  \"port\": 1,\n  \"hold_ms\" 900\n}", &c) == -1, "syntax error accepted");
@@ -128,6 +138,29 @@ static void test_errors(void)
 	CHECK(parse("{ \"port\": null }", &c) == -1 && strncmp(err, "test.json", 9) == 0,
 	      "message starts with the file: %s", err);
 	config_free(&c);
+}
+
+static void test_audio(void)
+{
+	struct config c;
+	char e[128];
+
+	config_defaults(&c);
+	CHECK(c.audio_device == NULL && !c.audio_allow_system_default && c.audio_capture_rate == 0,
+	      "no microphone override by default");
+	config_free(&c);
+	CHECK(parse("{ \"audio\": { \"device\": \"USB Audio\", \"allow_system_default\": true,"
+	            " \"capture_rate\": 22050 } }", &c) == 0, "audio: %s", err);
+	CHECK_STR(c.audio_device, "USB Audio");
+	CHECK(c.audio_allow_system_default && c.audio_capture_rate == 22050, "audio values");
+	/* --audio-device replaces the file's device */
+	CHECK(config_set_audio_device(&c, "pulse", e, sizeof e) == 0, "set: %s", e);
+	CHECK_STR(c.audio_device, "pulse");
+	CHECK(config_set_audio_device(&c, "", e, sizeof e) == -1 && strstr(e, "1 to 127"),
+	      "empty name: %s", e);
+	CHECK_STR(c.audio_device, "pulse");
+	config_free(&c);
+	CHECK(c.audio_device == NULL, "freed");
 }
 
 static void test_short_press_opt_out(void)
@@ -313,6 +346,7 @@ int main(void)
 	test_defaults();
 	test_full();
 	test_errors();
+	test_audio();
 	test_short_press_opt_out();
 	test_origins_limit();
 	test_load();

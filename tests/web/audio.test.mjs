@@ -1,7 +1,7 @@
 import { fakeWebSocketClass, fakeFetch, fakeTimers } from './fakes.mjs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DictabridgeClient, decodeAudioFrame } from '../../web/dictabridge.js';
+import { AUDIO_MESSAGE_TYPES, DictabridgeClient, decodeAudioFrame } from '../../web/dictabridge.js';
 
 const CAPTURE_US = 1795430400123456n;   // above 2^32: needs both halves of the u64
 
@@ -81,7 +81,116 @@ test('subscribeAudio starts a stream, routes its frames, stops, and renews on re
 
   unsubscribe();
   unsubscribe();
-  assert.deepEqual(socket().messages, [{ type: 'audio.stop', device_id: 'dev1', stream_id: 9 }]);
+  assert.deepEqual(socket().messages, [{ type: 'audio.stop', device_id: 'dev1' }]);
   socket().receive(frame({ streamId: 9, samples: [1] }));
   assert.equal(got.length, 1);
+});
+
+function connected() {
+  const WebSocketImpl = fakeWebSocketClass();
+  const client = new DictabridgeClient({
+    WebSocketImpl, fetchImpl: fakeFetch('nothing'), timers: fakeTimers(), random: () => 0,
+  });
+  const socket = () => WebSocketImpl.instances.at(-1);
+  client.connect();
+  socket().open();
+  socket().sent.length = 0;
+  return { client, socket };
+}
+
+const MIC = { source: 'config', card: null, name: 'dictabridge_test' };
+const device = (audio) => ({
+  id: 'dev1', family: 'speechmike', model: 'SpeechMike Premium', model_code: 3500,
+  vendor_id: 0x911, product_id: 0xc1c, serial: 'SN1', buttons: [], slider: [], leds: [],
+  led_colors: [], led_modes: [], audio,
+});
+
+test('the audio messages and device.changed become events; device.changed updates devices', () => {
+  const { client, socket } = connected();
+  const seen = [];
+  for (const type of AUDIO_MESSAGE_TYPES) {
+    client.addEventListener(type, (ev) => seen.push(ev.detail));
+  }
+  socket().receive({ type: 'hello', protocol: 1, version: '0.1.0', devices: [device(null)] });
+  const messages = [
+    { type: 'device.changed', device: device(MIC) },
+    { type: 'audio.started', device_id: 'dev1', stream_id: 7, rate: 16000, channels: 1,
+      format: 's16le', frame_ms: 20, capture_rate: 48000 },
+    { type: 'audio.level', device_id: 'dev1', rms_dbfs: -31.4, peak_dbfs: -12 },
+    { type: 'audio.overrun', device_id: 'dev1', dropped_frames: 12 },
+    { type: 'audio.stopped', device_id: 'dev1', reason: 'error', message: 'the mic failed' },
+  ];
+  assert.deepEqual(messages.map((m) => m.type), [...AUDIO_MESSAGE_TYPES]);
+  for (const m of messages) socket().receive(m);
+  assert.deepEqual(seen, messages);
+  assert.deepEqual(client.devices.get('dev1').audio, MIC);
+  // A change for a device the client does not list (it was removed) must not resurrect it.
+  socket().receive({ type: 'device.changed', device: { ...device(MIC), id: 'gone' } });
+  assert.deepEqual([...client.devices.keys()], ['dev1']);
+});
+
+test('a stream ended by device_removed or error is followed into its restart', () => {
+  const { client, socket } = connected();
+  const got = [];
+  client.subscribeAudio('dev1', {}, (samples, info) => got.push([info.streamId, info.sequence]));
+  socket().receive({ type: 'audio.started', device_id: 'dev1', stream_id: 7 });
+  socket().receive(frame({ streamId: 7, sequence: 0, samples: [1] }));
+  socket().receive({ type: 'audio.stopped', device_id: 'dev1', reason: 'device_removed' });
+  socket().receive(frame({ streamId: 7, sequence: 1, samples: [1] }));   // after its end
+  // The unit is back: the daemon restarts the stream with a new id, no new audio.start.
+  socket().receive({ type: 'audio.started', device_id: 'dev1', stream_id: 8 });
+  socket().receive(frame({ streamId: 8, sequence: 0, samples: [1] }));
+  socket().receive({ type: 'audio.stopped', device_id: 'dev1', reason: 'error', message: 'x' });
+  socket().receive({ type: 'audio.started', device_id: 'dev1', stream_id: 9 });
+  socket().receive(frame({ streamId: 9, sequence: 0, samples: [1] }));
+  assert.deepEqual(got, [[7, 0], [8, 0], [9, 0]]);
+  assert.deepEqual(socket().messages.map((m) => m.type), ['audio.start'], 'nothing re-sent');
+});
+
+test('subscriptions to one device share its stream; audio.stop goes with the last one', () => {
+  const { client, socket } = connected();
+  const a = [];
+  const b = [];
+  const stopA = client.subscribeAudio('dev1', {}, (s, info) => a.push(info.streamId));
+  socket().receive({ type: 'audio.started', device_id: 'dev1', stream_id: 7 });
+  const stopB = client.subscribeAudio('dev1', { rate: 48000, frameMs: 10 },
+    (s, info) => b.push(info.streamId));
+  assert.deepEqual(socket().messages.at(-1),
+    { type: 'audio.start', device_id: 'dev1', rate: 48000, frame_ms: 10 });
+  // The daemon replaces the device's stream: the old one ends, the new one serves both.
+  socket().receive({ type: 'audio.stopped', device_id: 'dev1', reason: 'client' });
+  socket().receive({ type: 'audio.started', device_id: 'dev1', stream_id: 8 });
+  socket().receive(frame({ streamId: 8, samples: [1] }));
+  assert.deepEqual([a, b], [[8], [8]]);
+  socket().sent.length = 0;
+  stopA();
+  assert.deepEqual(socket().messages, [], 'the other subscription still listens');
+  socket().receive(frame({ streamId: 8, sequence: 1, samples: [1] }));
+  assert.deepEqual([a, b], [[8], [8, 8]]);
+  stopB();
+  assert.deepEqual(socket().messages, [{ type: 'audio.stop', device_id: 'dev1' }]);
+});
+
+test('unsubscribing while disconnected sends nothing, and nothing is renewed', () => {
+  const WebSocketImpl = fakeWebSocketClass();
+  const timers = fakeTimers();
+  const client = new DictabridgeClient({
+    WebSocketImpl, fetchImpl: fakeFetch('nothing'), timers, random: () => 0,
+  });
+  client.connect();
+  const stop = client.subscribeAudio('dev1', {}, () => {});
+  stop();
+  WebSocketImpl.instances.at(-1).open();
+  assert.deepEqual(WebSocketImpl.instances.at(-1).messages.filter((m) => m.type.startsWith('audio')),
+                   []);
+});
+
+test('a stream nobody subscribes to is stopped when it starts', () => {
+  const { client, socket } = connected();
+  const stop = client.subscribeAudio('dev1', {}, () => {});
+  stop();
+  socket().sent.length = 0;
+  // e.g. a stream stopped while its unit was unplugged, restarted when it came back
+  socket().receive({ type: 'audio.started', device_id: 'dev1', stream_id: 4 });
+  assert.deepEqual(socket().messages, [{ type: 'audio.stop', device_id: 'dev1' }]);
 });

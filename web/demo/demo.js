@@ -113,7 +113,8 @@ client.addEventListener('command', (e) => {
 });
 client.addEventListener('slider', (e) => log('button', `slider ${e.detail.position} (${e.detail.device_id})`));
 client.addEventListener('motion', (e) => log('button', `motion ${e.detail.state} (${e.detail.device_id})`));
-client.addEventListener('error', (e) => log('error', `daemon error ${e.detail.code}: ${e.detail.message}`));
+client.addEventListener('error', (e) => log('error', `daemon error ${e.detail.code}: ${e.detail.message}` +
+    ` (${e.detail.request ?? 'unreadable request'})`));
 
 // ---- the LED state: every `state` the page sends, shown as the record LED will show it ---------
 
@@ -175,9 +176,202 @@ $('open-form').addEventListener('submit', (e) => {
   }
 });
 
-// ---- audio: the meter stays idle, this daemon version does not stream audio --------------------
+// ---- microphones: listen to a unit's audio stream and show its level (never played out loud) ----
 
-$('audio-level').value = 0;
+const AUDIO_RATE = 16000;
+const LEVEL_FLOOR_DB = -60;   // the meter's bottom: quieter than that reads as silence here
+const NO_MIC = 'No microphone: this unit has no sound card of its own and no audio.device ' +
+  '(--audio-device) is configured. The daemon never falls back to another microphone, so ' +
+  'it cannot be listened to.';
+const SOURCES = { paired: "the unit's own sound card", config: 'configured', default: 'system default' };
+
+/** Per device id: its row and stream, kept across re-renders and after an unplug. */
+const audioRows = new Map();
+let audioRowSerial = 0;
+
+function audioRow(id) {
+  let row = audioRows.get(id);
+  if (row) return row;
+  const n = ++audioRowSerial;
+  const li = document.createElement('li');
+  li.dataset.deviceId = id;
+  li.innerHTML = `
+    <div class="head"><span class="model"></span>
+      <button type="button" class="listen" aria-describedby="mic-${n}-why mic-${n}-status"></button></div>
+    <div class="id"></div>
+    <p class="why note" id="mic-${n}-why"></p>
+    <div class="level-row"><label for="mic-${n}-level">level</label>
+      <meter id="mic-${n}-level" class="level" min="${LEVEL_FLOOR_DB}" max="0" low="-40" high="-6"
+             optimum="-20" value="${LEVEL_FLOOR_DB}"></meter></div>
+    <div class="db"></div>
+    <div class="counts">frames <b class="frames">0</b> · lost to overruns <b class="overruns">0</b></div>
+    <p class="status" id="mic-${n}-status" role="status" aria-live="polite"></p>`;
+  li.querySelector('.id').textContent = id;
+  row = { id, li, model: id, audio: null, present: false, unsubscribe: null, phase: 'idle',
+          text: 'not listening', frames: 0, dropped: 0, rms: null, peak: null };
+  li.querySelector('.listen').addEventListener('click', () => toggleListen(row));
+  audioRows.set(id, row);
+  return row;
+}
+
+function setPhase(row, phase, text) {
+  row.phase = phase;
+  row.text = text;
+  if (phase !== 'listening') row.rms = row.peak = null;   // a stale level would look live
+  updateAudioRow(row);
+}
+
+function updateAudioRow(row) {
+  const { li } = row;
+  li.dataset.phase = row.phase;
+  li.dataset.present = String(row.present);
+  li.querySelector('.model').textContent = row.model;
+  const btn = li.querySelector('.listen');
+  const listening = row.unsubscribe !== null;
+  btn.textContent = listening ? 'Stop listening' : 'Listen';
+  btn.dataset.listening = String(listening);
+  // Stopping stays possible for a stream waiting for its unit to come back.
+  btn.disabled = !listening && (!row.present || !row.audio);
+  const why = li.querySelector('.why');
+  if (!row.present) why.textContent = '';   // the model line says unplugged
+  else if (!row.audio) why.textContent = NO_MIC;
+  else why.textContent = `microphone: ${row.audio.name} (${SOURCES[row.audio.source] ?? row.audio.source})`;
+  li.dataset.audio = row.audio ? 'yes' : 'none';
+  const meter = li.querySelector('.level');
+  meter.setAttribute('aria-label', `${row.model} microphone level, dBFS RMS`);
+  meter.value = row.rms ?? LEVEL_FLOOR_DB;
+  const db = li.querySelector('.db');
+  db.dataset.rms = row.rms === null ? '' : String(row.rms);
+  db.dataset.peak = row.peak === null ? '' : String(row.peak);
+  db.textContent = row.rms === null ? 'RMS – dBFS · peak – dBFS'
+    : `RMS ${row.rms.toFixed(1)} dBFS · peak ${row.peak.toFixed(1)} dBFS`;
+  li.querySelector('.frames').textContent = String(row.frames);
+  li.querySelector('.overruns').textContent = String(row.dropped);
+  const status = li.querySelector('.status');
+  // Rewriting the same text would make screen readers announce it again.
+  if (status.textContent !== row.text) status.textContent = row.text;
+}
+
+function renderAudio() {
+  const open = client.status === 'open';
+  for (const row of audioRows.values()) row.present = false;
+  if (open) {
+    for (const d of client.devices.values()) {
+      const row = audioRow(d.id);
+      row.present = true;
+      row.model = d.model;
+      row.audio = d.audio ?? null;
+    }
+  }
+  const ul = $('audio');
+  ul.textContent = '';
+  for (const [id, row] of audioRows) {
+    // A gone unit keeps its row while there is something to say about its stream.
+    if (!row.present && row.unsubscribe === null && !['interrupted', 'failed'].includes(row.phase)) {
+      audioRows.delete(id);
+      continue;
+    }
+    updateAudioRow(row);
+    ul.appendChild(row.li);
+  }
+  if (!ul.children.length) ul.innerHTML = '<li class="empty">none</li>';
+}
+
+function toggleListen(row) {
+  if (row.unsubscribe) {
+    row.unsubscribe();
+    row.unsubscribe = null;
+    // An unplugged unit's stream answers no audio.stopped: the daemon no longer lists it.
+    if (client.status === 'open' && row.present) setPhase(row, 'stopping', 'stopping…');
+    else setPhase(row, 'stopped', 'stopped');
+    renderAudio();
+    return;
+  }
+  row.frames = 0;
+  row.dropped = 0;
+  row.unsubscribe = client.subscribeAudio(row.id, { rate: AUDIO_RATE }, () => {
+    row.frames += 1;
+    row.li.querySelector('.frames').textContent = String(row.frames);
+  });
+  setPhase(row, 'starting', client.status === 'open' ? 'starting…'
+    : 'waiting for dictabridged: listening starts once connected');
+  log('audio', `audio: listening to ${row.id} at ${AUDIO_RATE} Hz`);
+}
+
+client.addEventListener('audio.started', (e) => {
+  const m = e.detail;
+  const row = audioRows.get(m.device_id);
+  if (!row || !row.unsubscribe) return;
+  const conv = m.capture_rate && m.capture_rate !== m.rate ? ` from a ${m.capture_rate} Hz microphone` : '';
+  setPhase(row, 'listening', `listening: stream ${m.stream_id}, ${m.rate} Hz${conv}`);
+  log('audio', `audio.started ${m.device_id} stream ${m.stream_id}`);
+});
+client.addEventListener('audio.level', (e) => {
+  const m = e.detail;
+  const row = audioRows.get(m.device_id);
+  if (!row || row.phase !== 'listening') return;
+  row.rms = m.rms_dbfs;
+  row.peak = m.peak_dbfs;
+  updateAudioRow(row);
+});
+client.addEventListener('audio.overrun', (e) => {
+  const m = e.detail;
+  const row = audioRows.get(m.device_id);
+  if (row) {
+    row.dropped += m.dropped_frames;
+    updateAudioRow(row);
+  }
+  log('error', `audio.overrun ${m.device_id}: ${m.dropped_frames} frames lost`);
+});
+client.addEventListener('audio.stopped', (e) => {
+  const m = e.detail;
+  const row = audioRows.get(m.device_id);
+  log('audio', `audio.stopped ${m.device_id}: ${m.reason}${m.message ? ' (' + m.message + ')' : ''}`,
+      { reason: m.reason });
+  if (!row) return;
+  row.li.dataset.reason = m.reason;
+  if (m.reason === 'client') {
+    // With a subscription still there this is a replaced stream: audio.started follows.
+    if (!row.unsubscribe) setPhase(row, 'stopped', 'stopped');
+  } else if (m.reason === 'device_removed') {
+    setPhase(row, 'interrupted', 'stopped: device removed. Listening resumes when the unit ' +
+      'is plugged back in; Stop listening to cancel.');
+  } else {
+    setPhase(row, 'interrupted', `stopped: error: ${m.message || 'no details'}. Listening ` +
+      'resumes when the unit is plugged back in.');
+  }
+  renderAudio();
+});
+// A refused audio.start names no device: it is one of those waiting for audio.started.
+client.addEventListener('error', (e) => {
+  const m = e.detail;
+  if (m.request !== 'audio.start') return;
+  for (const row of audioRows.values()) {
+    if (row.phase !== 'starting' || !row.unsubscribe) continue;
+    row.unsubscribe();
+    row.unsubscribe = null;
+    row.li.dataset.reason = m.code;
+    setPhase(row, 'failed', `refused by the daemon (${m.code}): ${m.message}`);
+  }
+  renderAudio();
+});
+client.addEventListener('device.changed', (e) => {
+  renderDevices();
+  renderAudio();
+  const a = e.detail.device.audio;
+  log('device', `device.changed ${e.detail.device.id}: microphone ${a ? a.name : 'none'}`);
+});
+client.addEventListener('connection', () => {
+  for (const row of audioRows.values()) {
+    if (row.unsubscribe && client.status !== 'open' && row.phase !== 'starting') {
+      // The client asks again by itself after reconnecting.
+      setPhase(row, 'starting', 'waiting for dictabridged: listening resumes once reconnected');
+    }
+  }
+  renderAudio();
+});
+for (const t of ['hello', 'device.added', 'device.removed']) client.addEventListener(t, renderAudio);
+renderAudio();
 
 renderConnection();
 client.connect();
