@@ -44,14 +44,11 @@ void cli_print_json(const cJSON *o);
 int cli_not_running(const struct cli_opts *o);
 
 /* An error message on stderr ("dictabridge: ..."), and with --json a JSON object
- * {"ok":false,"error":CODE,"message":...} on stdout. Returns `code_exit`. */
-int cli_fail(const struct cli_opts *o, int code_exit, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* cli_fail() for a command that has more to say with --json: the items of `extra` (an
- * object, or NULL; the caller keeps it) follow "ok", "error" and "message" in the JSON
- * object. The text output is cli_fail()'s. */
+ * {"ok":false,"error":CODE,"message":...} on stdout, followed by the items of `extra` (an
+ * object, or NULL; the caller keeps it) for a command that has more to say. Returns
+ * `code_exit`. */
 int cli_fail_with(const struct cli_opts *o, int code_exit, const char *code, const cJSON *extra,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+#define cli_fail(o, code_exit, code, ...) cli_fail_with(o, code_exit, code, NULL, __VA_ARGS__)
 
 #endif

@@ -100,17 +100,6 @@ static int vfail(const struct cli_opts *o, int code_exit, const char *code, cons
 	return code_exit;
 }
 
-int cli_fail(const struct cli_opts *o, int code_exit, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vfail(o, code_exit, code, NULL, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 int cli_fail_with(const struct cli_opts *o, int code_exit, const char *code, const cJSON *extra,
                   const char *fmt, ...)
 {

@@ -294,7 +294,6 @@ static void stream_free(struct stream *s)
 	free(s->acc);
 	free(s);
 	branches_prune(d, false);
-	dev_maybe_free(d);
 }
 
 static struct stream *stream_new(struct client *c, struct adev *d, uint32_t rate,
@@ -493,6 +492,7 @@ char *audio_request(struct client *c, const struct pm_request *req)
 	if (req->type == PM_REQ_AUDIO_STOP && s) {
 		stream_end(s, "client", NULL, false);
 		dev_update_capture(d);
+		dev_maybe_free(d);
 		return NULL;
 	}
 	if (!d || !d->present) {
@@ -555,8 +555,12 @@ size_t audio_next_frame(struct client *c, unsigned char *out, size_t cap)
 	if (len)
 		memcpy(out, f->data, len);
 	free(f);
-	if (best->state == ST_DRAINING && !best->q_len)
+	if (best->state == ST_DRAINING && !best->q_len) {
+		struct adev *d = best->dev;
+
 		stream_finish(best);
+		dev_maybe_free(d);
+	}
 	return len;
 }
 

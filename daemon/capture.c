@@ -58,6 +58,8 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static struct cmd *cmd_head, *cmd_tail;
 static bool quitting;
 
+static atomic_bool devices_stale = true;
+
 /* Worker-only state. */
 static bool pa_ready;
 static struct capture *open_list;
@@ -199,24 +201,19 @@ static bool can_capture(PaDeviceIndex i)
 	return d && d->maxInputChannels > 0;
 }
 
-static PaDeviceIndex find_device(struct capture *c)
+static PaDeviceIndex find_device(const struct capture_source *s)
 {
-	const struct capture_source *s = &c->src;
 	PaDeviceIndex n = Pa_GetDeviceCount(), i;
 	char pattern[32];
 
 	switch (s->kind) {
 	case CAPTURE_DEFAULT:
-		i = Pa_GetDefaultInputDevice();
-		if (i == paNoDevice)
-			fail(c, "no default capture device");
-		return i;
+		return Pa_GetDefaultInputDevice();
 	case CAPTURE_CARD:
 		snprintf(pattern, sizeof pattern, "(hw:%d,", s->card);
 		for (i = 0; i < n; i++)
 			if (can_capture(i) && strstr(Pa_GetDeviceInfo(i)->name, pattern))
 				return i;
-		fail(c, "no capture device for ALSA card %d", s->card);
 		return paNoDevice;
 	case CAPTURE_NAMED:
 	default:
@@ -226,20 +223,37 @@ static PaDeviceIndex find_device(struct capture *c)
 		for (i = 0; i < n; i++)
 			if (can_capture(i) && strstr(Pa_GetDeviceInfo(i)->name, s->name))
 				return i;
-		fail(c, "no capture device named '%s'", s->name);
 		return paNoDevice;
 	}
 }
 
-/* PortAudio lists devices once per Pa_Initialize: re-listing while nothing is open is
- * how a sound card plugged in after start-up becomes visible. */
-static bool refresh_devices(struct capture *c)
+static void not_found(struct capture *c)
+{
+	switch (c->src.kind) {
+	case CAPTURE_DEFAULT:
+		fail(c, "no default capture device");
+		break;
+	case CAPTURE_CARD:
+		fail(c, "no capture device for ALSA card %d", c->src.card);
+		break;
+	default:
+		fail(c, "no capture device named '%s'", c->src.name);
+		break;
+	}
+}
+
+/* PortAudio lists devices once per Pa_Initialize, so a card plugged in later is seen only
+ * after listing again. That is done only when needed (the sound devices changed, or the
+ * wanted one is missing) and only while nothing is open: each listing loads and unloads
+ * ALSA's plugins, and some of their libraries leave memory behind when unloaded. */
+static bool refresh_devices(struct capture *c, bool force)
 {
 	uint64_t t0 = mono_us();
 	PaError err;
 
-	if (open_list)
+	if (open_list || (pa_ready && !force && !atomic_load(&devices_stale)))
 		return true;
+	atomic_store(&devices_stale, false);
 	if (pa_ready)
 		Pa_Terminate();
 	pa_ready = false;
@@ -282,11 +296,19 @@ static void do_open(struct capture *c)
 	double rate = 0;
 	PaError err;
 
-	if (atomic_load(&c->closing) || !refresh_devices(c))
+	if (atomic_load(&c->closing) || !refresh_devices(c, false))
 		return;
-	p.device = find_device(c);
-	if (p.device == paNoDevice)
+	p.device = find_device(&c->src);
+	if (p.device == paNoDevice && !open_list) {
+		/* Perhaps it appeared without a sound card event (a sound server started). */
+		if (!refresh_devices(c, true))
+			return;
+		p.device = find_device(&c->src);
+	}
+	if (p.device == paNoDevice) {
+		not_found(c);
 		return;
+	}
 	p.sampleFormat = paInt16;
 	p.suggestedLatency = Pa_GetDeviceInfo(p.device)->defaultLowInputLatency;
 	if (!pick_format(c, &p, &rate)) {
@@ -366,6 +388,8 @@ static void *worker_main(void *arg)
 	if (pa_ready)
 		Pa_Terminate();
 	pa_ready = false;
+	/* ALSA keeps its parsed configuration for the process's lifetime otherwise. */
+	snd_config_update_free_global();
 	return NULL;
 }
 
@@ -458,4 +482,9 @@ void capture_close(struct capture *c)
 {
 	atomic_store(&c->closing, true);
 	submit(&c->close_cmd);
+}
+
+void capture_devices_changed(void)
+{
+	atomic_store(&devices_stale, true);
 }

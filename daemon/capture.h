@@ -65,4 +65,8 @@ uint64_t capture_take_dropped(struct capture *c);
 
 void capture_close(struct capture *c);
 
+/* The set of sound devices changed (a card came or went): PortAudio's device list is read
+ * again before the next open that finds no capture running. Any thread. */
+void capture_devices_changed(void);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "daemon/audio.h"
 #include "daemon/audio_pair.h"
+#include "daemon/capture.h"
 #include "daemon/hid.h"
 #include "daemon/log.h"
 #include "daemon/queue.h"
@@ -552,6 +553,7 @@ static void audio_changed(struct unit *u, const char *gone)
 
 void hub_sound_changed(const char *syspath, bool removed)
 {
+	capture_devices_changed();
 	for (struct unit *u = units; u; u = u->next)
 		if (audio_pair_under(syspath, u->syspath))
 			audio_changed(u, removed ? syspath : NULL);

@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import fixtures  # noqa: E402
-from fixtures import daemon_args, emu, spawn  # noqa: E402,F401 (fixtures of this folder)
+from fixtures import daemon_args, emu, mic, spawn  # noqa: E402,F401 (fixtures of this folder)
 
 TEST_TIMEOUT = float(os.environ.get('DICTABRIDGE_TEST_TIMEOUT', '60'))
 

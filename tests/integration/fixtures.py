@@ -5,6 +5,7 @@ import pytest
 
 import daemon as daemon_mod
 import emu as emu_mod
+from audio_env import FifoMic
 
 
 def daemon_log_sections(item, call):
@@ -54,3 +55,12 @@ def spawn(request, emu, tmp_path, daemon_args):
     problems = daemon_mod.stop_and_check(started)
     if problems:
         pytest.fail('; '.join(problems), pytrace=False)
+
+
+@pytest.fixture
+def mic(tmp_path):
+    """A FIFO-fed test microphone in the HOME of the daemons `spawn` starts: pass
+    ['--audio-device', mic.name] to them."""
+    m = FifoMic(tmp_path / 'home')
+    yield m
+    m.close()

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import emu as E
-from audio_env import FifoMic, PulseMic, decode_frame, dominant_frequency, pattern, tone
+from audio_env import PulseMic, decode_frame, dominant_frequency, pattern, tone
 from client import Client
 from daemon import TEST_CONFIG
 
@@ -48,13 +48,6 @@ def samples_of(frames):
 async def start(c, dev_id, **kw):
     await c.send(dict({'type': 'audio.start', 'device_id': dev_id}, **kw))
     return await c.expect('audio.started', device_id=dev_id, timeout=10)
-
-
-@pytest.fixture
-def mic(tmp_path):
-    m = FifoMic(tmp_path / 'home')
-    yield m
-    m.close()
 
 
 @pytest.fixture

@@ -19,13 +19,6 @@ from test_cli import cli, dev_id, doctor, doctor_lines, out_json
 
 
 @pytest.fixture
-def mic(tmp_path):
-    m = FifoMic(tmp_path / 'home')
-    yield m
-    m.close()
-
-
-@pytest.fixture
 def live_mic(tmp_path):
     m = FifoMic(tmp_path / 'home', pace=16000)
     yield m
