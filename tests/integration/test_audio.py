@@ -249,11 +249,15 @@ async def test_client_that_disconnects_mid_stream_releases_the_microphone(spawn,
 # ---- paced source: PulseAudio --------------------------------------------------------------
 
 async def test_latency_and_pacing_from_a_real_time_source(spawn, pulse, capsys):
-    d = spawn(E.speechmike(), args=['--audio-device', pulse.device], env=pulse.env)
+    # The microphone at 48 kHz, the client at 16 kHz: the conversion is in the path, and
+    # the samples per second of wall-clock time are the client's rate.
+    cfg = dict(TEST_CONFIG, audio={'capture_rate': 48000})
+    d = spawn(E.speechmike(), config=cfg, args=['--audio-device', pulse.device], env=pulse.env)
     c = await Client.connect(d.port)
     dev_id = c.hello['devices'][0]['id']
     pulse.play(tone(1000, 48000, 1.0, 0.25), 48000, loop=True)
-    await start(c, dev_id)
+    started = await start(c, dev_id)
+    assert started['capture_rate'] == 48000 and started['rate'] == 16000
     await c.wait_frames(5, timeout=10)
     first = len(c.frames)
     await c.wait_frames(first + 150, timeout=10)     # 3 s at 20 ms
@@ -275,6 +279,8 @@ async def test_latency_and_pacing_from_a_real_time_source(spawn, pulse, capsys):
     assert p50 < 100 and p99 < 250, (p50, p99)
     seqs = [decode_frame(f)[1] for _, f in c.frames]
     assert seqs == list(range(len(seqs)))
+    got = np.concatenate([decode_frame(f)[4] for _, f in frames])
+    assert abs(dominant_frequency(got[:16000], 16000) - 1000.0) < 1.0
 
 
 def rss_kb(pid):
