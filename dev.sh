@@ -3,7 +3,8 @@
 #   ./dev.sh run [DAEMON OPTIONS]   install what is missing, build, run dictabridged
 #                                   serving this tree's web/ (the demo page: /demo/)
 #   ./dev.sh test                   install what is missing, build, run every test,
-#                                   then again under AddressSanitizer + UBSan
+#                                   then again under AddressSanitizer + UBSan, then the
+#                                   fuzzers, valgrind and the package check
 set -eu
 cd "$(dirname "$0")"
 
@@ -11,7 +12,8 @@ BUILD_DEPS="meson ninja-build pkg-config gcc libhidapi-dev libwebsockets-dev lib
             portaudio19-dev libasound2-dev libspeexdsp-dev"
 TEST_DEPS="umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi python3-pytest python3-websockets iproute2
            systemd udev man-db git dpkg-dev debhelper lintian fakeroot chromium
-           libasound2-plugins pulseaudio pulseaudio-utils python3-numpy"
+           libasound2-plugins pulseaudio pulseaudio-utils python3-numpy
+           clang libclang-rt-14-dev valgrind"
 # For the tests of web/ (see npm_ci). Installed only when npm is missing: NodeSource's
 # nodejs package carries npm and conflicts with Debian's npm package.
 NODE_DEPS="nodejs npm"
@@ -69,6 +71,11 @@ test)
 	ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C build-sanitize --print-errorlogs
+	# libFuzzer on the decoders, the message and config parsers and Host/Origin matching
+	# (30 s each, saved crash inputs replayed first), then a whole daemon lifecycle under
+	# valgrind's memcheck.
+	tests/fuzz/run.sh 30
+	tests/valgrind/lifecycle.sh
 	# The Debian package: build, lintian, contents; as root (CI) also install, check,
 	# remove and purge it on this machine.
 	if [ "$(id -u)" = 0 ]; then
@@ -76,7 +83,7 @@ test)
 	else
 		tests/package/check-deb.sh
 	fi
-	echo "dev.sh: every test passed, in the normal and in the ASan+UBSan build, and the package" >&2
+	echo "dev.sh: every test passed (normal and ASan+UBSan builds, fuzzing, valgrind, package)" >&2
 	;;
 *)
 	echo "usage: ./dev.sh run [dictabridged options] | ./dev.sh test" >&2

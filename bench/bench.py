@@ -12,7 +12,12 @@ Rows:
     captured at 48 kHz) streamed to one client at 16 kHz for --audio-seconds: capture time
     of a frame's last sample → the client holding the frame (p50 / p99 / max), and the
     daemon's CPU per minute streamed, next to parec (PulseAudio's own capture client, no
-    conversion, no network) recording the same source in the same window.
+    conversion, no network) recording the same source in the same window;
+  * the full complement of 32 clients: report → `button` message latency over every
+    client's receipt, and the daemon's RSS while all 32 stream audio from a FIFO-fed
+    test microphone (each its own stream);
+  * --cycles connect/disconnect cycles (bare sockets, full WebSocket handshake and close):
+    the daemon's open file descriptors and RSS before and after.
 
 Run under umockdev-wrapper (bench/run.sh does it).
 """
@@ -31,9 +36,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / 'tests' / 'integration'))
 
 import emu as E  # noqa: E402
-from audio_env import PulseMic, decode_frame, tone  # noqa: E402
+from audio_env import FifoMic, PulseMic, decode_frame, tone  # noqa: E402
 from client import Client  # noqa: E402
 from daemon import Daemon  # noqa: E402
+from test_load import MAX_CLIENTS, Reader, fd_count, raw_ws_cycle  # noqa: E402
 
 BUTTON_WORD = 0x0001          # any SpeechMike button bit; press and release alternate
 CONFIG = {'log_level': 'warning', 'identify_timeout_ms': 200}
@@ -154,6 +160,86 @@ async def audio_stream(work, emu, seconds):
     return lat, cpu * per_min, fcpu * per_min, rss
 
 
+class TimedReader(Reader):
+    """A Reader that also notes when each button message arrived (perf_counter)."""
+
+    def __init__(self, client, device_id):
+        self.times = []
+        super().__init__(client, device_id)
+
+    def _wake(self):
+        while len(self.times) < len(self.buttons):
+            self.times.append(time.perf_counter())
+        super()._wake()
+
+
+async def load_32(work, emu, reports, audio_seconds, cycles):
+    """32 clients: (latencies in ms over all receipts, RSS idle with 32 clients, RSS while
+    32 stream, frames lost by any stream), then the connect/disconnect cycles: (fds before,
+    after, RSS before, after, seconds)."""
+    home = work / 'load32' / 'home'
+    mic = FifoMic(home)
+    d = Daemon(work / 'load32', config=CONFIG, name='load32',
+               extra_args=['--audio-device', mic.name])
+    sm = E.speechmike(serial='BENCH32')
+    try:
+        emu.plug(sm)
+        d.start(wait=True)
+        # the first section's unit is still plugged: find this one by its serial
+        dev_id = next(x['id'] for x in d.wait_status(
+            lambda st: any(x['serial'] == sm.serial for x in st['devices']), 10,
+            'BENCH32 attached')['devices'] if x['serial'] == sm.serial)
+        node = emu.node(sm)
+        readers = [TimedReader(await Client.connect(d.port, name='c%d' % i), dev_id)
+                   for i in range(MAX_CLIENTS)]
+        await asyncio.sleep(0.3)
+        lat = []
+        word = 0
+        for i in range(reports):
+            word ^= BUTTON_WORD
+            t0 = time.perf_counter()
+            node.send(E.sm_report(word))
+            for r in readers:
+                await r.wait(lambda r=r: len(r.buttons) > i, 5, 'button %d' % i)
+            lat += [(r.times[i] - t0) * 1e3 for r in readers]
+        rss_clients = proc_rss_kib(d.proc.pid)
+        for r in readers:
+            await r.c.send({'type': 'audio.start', 'device_id': dev_id})
+        for r in readers:
+            await r.wait(lambda r=r: r.frames() >= 10, 15, '10 frames')
+        rss_stream = rss_clients
+        t_end = time.monotonic() + audio_seconds
+        while time.monotonic() < t_end:
+            await asyncio.sleep(0.25)
+            rss_stream = max(rss_stream, proc_rss_kib(d.proc.pid))
+        lost = 0
+        for r in readers:
+            for seqs in r.seqs.values():
+                lost += seqs[-1] + 1 - len(seqs)
+        for r in readers:
+            await r.stop()
+        deadline = time.monotonic() + 5
+        while d.status()['clients'] and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+        pid = d.proc.pid
+        for _ in range(50):
+            raw_ws_cycle(d.port)
+        time.sleep(0.2)
+        fd0, rss0 = fd_count(pid), proc_rss_kib(pid)
+        t0 = time.perf_counter()
+        for _ in range(cycles):
+            raw_ws_cycle(d.port)
+        secs = time.perf_counter() - t0
+        time.sleep(0.2)
+        fd1, rss1 = fd_count(pid), proc_rss_kib(pid)
+    finally:
+        d.stop()
+        mic.close()
+        emu.unplug(sm)
+    return (lat, rss_clients, rss_stream, lost), (fd0, fd1, rss0, rss1, secs)
+
+
 def row(name, value, unit, note=''):
     print('| %-44s | %12s | %-6s | %s |' % (name, value, unit, note))
 
@@ -161,8 +247,12 @@ def row(name, value, unit, note=''):
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--reports', type=int, default=2000)
-    ap.add_argument('--idle-seconds', type=float, default=10.0)
+    ap.add_argument('--idle-seconds', type=float, default=60.0)
     ap.add_argument('--audio-seconds', type=float, default=60.0)
+    ap.add_argument('--load-audio-seconds', type=float, default=10.0,
+                    help='how long 32 clients stream for the RSS row')
+    ap.add_argument('--cycles', type=int, default=10000,
+                    help='connect/disconnect cycles')
     ap.add_argument('--floor', default=str(HERE.parent / 'build' / 'bench' /
                                            'dictabridge-bench-floor'))
     args = ap.parse_args()
@@ -198,6 +288,8 @@ async def main():
         floor, rss_floor = floor_latency(args.floor, node, args.reports)
 
         alat, acpu, afloor, arss = await audio_stream(work, emu, args.audio_seconds)
+        (llat, lrss_clients, lrss_stream, llost), churn = await load_32(
+            work, emu, args.reports, args.load_audio_seconds, args.cycles)
     finally:
         emu.close()
 
@@ -228,6 +320,18 @@ async def main():
     row('audio CPU per minute streamed', '%.2f' % acpu, 's/min',
         'parec %.2f s/min, ratio %.2f' % (afloor, acpu / afloor if afloor else float('nan')))
     row('RSS while streaming', '%d' % arss, 'KiB', '')
+    lp = pct(llat)
+    for label, i in (('p50', 0), ('p99', 1), ('max', 2)):
+        row('report → 32 clients, %s' % label, '%.3f' % lp[i], 'ms',
+            'all %d receipts, one Python receiver' % len(llat))
+    row('RSS, 32 clients connected', '%d' % lrss_clients, 'KiB', '')
+    row('RSS, 32 clients streaming audio', '%d' % lrss_stream, 'KiB',
+        'peak over %.0f s, FIFO mic; %d frames lost' % (args.load_audio_seconds, llost))
+    fd0, fd1, rss0, rss1, csecs = churn
+    row('connect/disconnect cycles: open fds', '%d → %d' % (fd0, fd1), 'fds',
+        '%d cycles in %.1f s' % (args.cycles, csecs))
+    row('connect/disconnect cycles: RSS', '%d → %d' % (rss0, rss1), 'KiB',
+        'growth %+d KiB' % (rss1 - rss0))
     print('\n%d reports each; %.0f s of audio; %d CPUs; %s' % (args.reports, args.audio_seconds,
                                                           os.cpu_count(),
                                             ' '.join(os.uname()[2:3])))

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Prints the benchmark table (README "Benchmarks"). Builds first; needs the test tools that
-# `./dev.sh test` installs. Arguments go to bench.py (--reports N, --idle-seconds S).
+# `./dev.sh test` installs. Arguments go to bench.py (--reports N, --idle-seconds S,
+# --audio-seconds S, --load-audio-seconds S, --cycles N).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

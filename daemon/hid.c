@@ -270,8 +270,12 @@ static void *reader_main(void *arg)
 	push(h, DEV_EV_OPENED, NULL, 0, (uint16_t)code, NULL);
 	for (size_t i = 0; i < held.n; i++)
 		push(h, DEV_EV_REPORT, held.data[i], held.len[i], 0, NULL);
+	/* A whole number of reports per read: where the node is a byte stream (emulation,
+	 * some bridges), a burst then never splits a report across two reads. */
+	size_t rl = h->row->wire->report_len, want = rl && rl <= sizeof buf
+	                                             ? sizeof buf / rl * rl : sizeof buf;
 	for (;;) {
-		int n = hid_read_timeout(h->rd, buf, sizeof buf, -1);
+		int n = hid_read_timeout(h->rd, buf, want, -1);
 
 		if (atomic_load(&h->reader_stop))
 			return NULL;

@@ -386,6 +386,20 @@ static int parse_audio_start(const cJSON *o, struct pm_request *req,
 	return 0;
 }
 
+/* The length of s's first `max` bytes or less, not cutting a UTF-8 sequence: the echo
+ * goes back in a text frame, which a browser closes on invalid UTF-8. */
+static int utf8_prefix(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n <= max)
+		return (int)n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return (int)n;
+}
+
 static const struct {
 	const char *name;
 	enum pm_request_type type;
@@ -408,8 +422,8 @@ static int parse_object(const cJSON *o, struct pm_request *req, struct pm_parse_
 		if (strcmp(type->valuestring, request_types[i].name) == 0)
 			break;
 	if (i == sizeof request_types / sizeof request_types[0])
-		return fail(err, PM_ERR_UNKNOWN_TYPE, "unknown message type '%.32s'",
-		            type->valuestring);
+		return fail(err, PM_ERR_UNKNOWN_TYPE, "unknown message type '%.*s'",
+		            utf8_prefix(type->valuestring, 32), type->valuestring);
 	snprintf(err->request_type, sizeof err->request_type, "%s", request_types[i].name);
 	req->type = request_types[i].type;
 	switch (req->type) {

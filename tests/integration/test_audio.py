@@ -319,11 +319,13 @@ class StalledClient:
         self.sock.sendall(bytes([0x81, 0x80 | len(data)]) + mask +
                           bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
 
-    def read_all(self, seconds):
-        """Everything that arrives within `seconds`: (texts as dicts, binary frames)."""
+    def read_until(self, done, seconds):
+        """Reads until done(texts, frames) holds or `seconds` pass: (texts as dicts, binary
+        frames) received so far."""
         deadline = time.monotonic() + seconds
         self.sock.settimeout(0.2)
-        while time.monotonic() < deadline:
+        texts, frames = [], []
+        while time.monotonic() < deadline and not done(texts, frames):
             try:
                 chunk = self.sock.recv(65536)
             except socket.timeout:
@@ -331,20 +333,19 @@ class StalledClient:
             if not chunk:
                 break
             self.buf += chunk
-        texts, frames = [], []
-        while len(self.buf) >= 2:
-            op, n, at = self.buf[0] & 0x0F, self.buf[1] & 0x7F, 2
-            if n == 126:
-                n, at = struct.unpack('>H', self.buf[2:4])[0], 4
-            elif n == 127:
-                n, at = struct.unpack('>Q', self.buf[2:10])[0], 10
-            if len(self.buf) < at + n:
-                break
-            payload, self.buf = self.buf[at:at + n], self.buf[at + n:]
-            if op == 1:
-                texts.append(json.loads(payload))
-            elif op == 2:
-                frames.append(payload)
+            while len(self.buf) >= 2:
+                op, n, at = self.buf[0] & 0x0F, self.buf[1] & 0x7F, 2
+                if n == 126:
+                    n, at = struct.unpack('>H', self.buf[2:4])[0], 4
+                elif n == 127:
+                    n, at = struct.unpack('>Q', self.buf[2:10])[0], 10
+                if len(self.buf) < at + n:
+                    break
+                payload, self.buf = self.buf[at:at + n], self.buf[at + n:]
+                if op == 1:
+                    texts.append(json.loads(payload))
+                elif op == 2:
+                    frames.append(payload)
         return texts, frames
 
     def close(self):
@@ -378,7 +379,8 @@ async def test_stalled_client_loses_its_oldest_frames_and_nobody_else_waits(spaw
     assert seqs == list(range(len(seqs))), 'the reading client lost frames'
     assert rss1 - rss0 < 4096, 'daemon memory grew %d kB while a client stalled' % (rss1 - rss0)
     # The stalled client reads again: it lost its oldest frames, counted and reported.
-    texts, frames = stalled.read_all(1.5)
+    texts, frames = stalled.read_until(
+        lambda t, f: any(m['type'] == 'audio.overrun' for m in t) and len(f) > 150, 20)
     stalled.close()
     assert any(t['type'] == 'audio.started' for t in texts), texts[:5]
     overruns = [t for t in texts if t['type'] == 'audio.overrun']
@@ -437,3 +439,22 @@ async def test_stop_while_unplugged_cancels_the_restart(spawn, mic, emu):
     await c.expect('device.added')
     await c.nothing(800, type_='audio.started')
     assert d.log().count('capturing from') == 1, 'the microphone was opened again'
+
+
+async def test_microphone_vanishing_mid_stream_ends_it_with_an_error(spawn, pulse):
+    d = spawn(E.speechmike(), args=['--audio-device', pulse.device], env=pulse.env)
+    c = await Client.connect(d.port)
+    dev_id = c.hello['devices'][0]['id']
+    pulse.play(tone(1000, 48000, 1.0, 0.25), 48000, loop=True)
+    await start(c, dev_id)
+    await c.wait_frames(10, timeout=10)
+    # The sound server behind the microphone dies: the stream ends with the reason, the
+    # microphone is released, and the daemon serves on.
+    pulse.server.kill()
+    stopped = await c.expect('audio.stopped', timeout=10)
+    assert stopped['reason'] == 'error' and stopped['message'], stopped
+    d.wait_log(r'capture closed')
+    await c.ping()
+    n = len(c.frames)
+    await c.nothing(500, type_='audio.started')
+    assert len(c.frames) == n

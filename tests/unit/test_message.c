@@ -120,6 +120,15 @@ static void test_parse_values(void)
 		      (unsigned)req.frame_ms);
 	}
 
+	{
+		/* An unknown type echoed in the error is cut on a character boundary. */
+		const char *t = "{\"type\":\"0123456789012345678901234567890\u00e9\u00e9\"}";
+
+		CHECK(pm_parse_request(t, strlen(t), &req, &err) == -1, "unknown type parsed");
+		CHECK(strstr(err.message, "'0123456789012345678901234567890'") != NULL,
+		      "not cut before the two-byte character: %s", err.message);
+	}
+
 	/* not NUL-terminated: only len bytes count */
 	CHECK(pm_parse_request("{\"type\":\"claim\"}XYZ", 16, &req, &err) == 0, "length-bounded");
 	CHECK(req.type == PM_REQ_CLAIM, "claim");
