@@ -759,3 +759,38 @@ def test_duplicate_host_or_origin_refused(spawn):
     assert _raw_head(p, ['GET / HTTP/1.1', 'Host: ' + good_host, 'Origin: ' + good_origin]
                      + upgrade) == b'HTTP/1.1 101 Switching Protocols'
     d.wait_status(lambda s: s['clients'] == 0, what='the probe connection gone')
+
+
+async def test_handshake_trickled_byte_by_byte_is_dropped(spawn):
+    """A handshake sent one byte every half second never completes: the daemon drops it
+    after its 10 s handshake limit, and serves everybody else meanwhile."""
+    d = spawn()
+    request = ('GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n'
+               'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'
+               'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: dictabridge.v1\r\n\r\n'
+               % d.port).encode()
+    slow = socket.create_connection(('127.0.0.1', d.port))
+    slow.setblocking(False)
+    t0 = time.monotonic()
+    dropped_after = None
+    for i, byte in enumerate(request):
+        try:
+            slow.send(bytes([byte]))
+            if slow.recv(1) == b'':
+                dropped_after = time.monotonic() - t0
+                break
+        except BlockingIOError:
+            pass
+        except OSError:
+            dropped_after = time.monotonic() - t0
+            break
+        if i % 4 == 0:       # the others are served while it trickles
+            c = await Client.connect(d.port)
+            await c.ping()
+            await c.close()
+        await asyncio.sleep(0.5)
+        if time.monotonic() - t0 > 20:
+            break
+    slow.close()
+    assert dropped_after is not None, 'a trickled handshake was kept open for 20 s'
+    assert 9 <= dropped_after <= 14, dropped_after
