@@ -3,6 +3,7 @@ browser-mode unit, slide switches, motion, LEDs, identification, unplug safety, 
 commands, and fault isolation between devices."""
 
 import asyncio
+import os
 import time
 
 import pytest
@@ -1131,3 +1132,22 @@ async def test_unplug_one_of_two_while_other_pressed(spawn, emu):
     m = await next_button(c)
     assert (m['device_id'], m['button'], m['pressed']) == (dev_id(a), 'f1', False)
     await c.close()
+
+
+async def test_hidraw_read_error_detaches_the_unit(spawn, emu):
+    """The node fails (its device side goes away) without any udev event: the read error
+    alone detaches the unit, held buttons are released, and the daemon serves on."""
+    u = E.speechmike(serial='READERR1')
+    d, c = await start(spawn, u)
+    node = emu.node(u)
+    node.send(sm(0x0400))                     # play held
+    await c.expect('button', button='play', pressed=True)
+    with emu._lock:
+        emu._nodes_by_fd.pop(node.fd, None)
+    node.gone = True
+    os.close(node.fd)                         # the daemon's reads now fail
+    await c.expect('button', button='play', pressed=False, timeout=5)
+    await c.expect('device.removed', device_id=dev_id(u), timeout=5)
+    d.wait_log(r'read failed|gone')
+    await c.ping()
+    assert d.status()['devices'] == []
