@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import socket
-import struct
 import time
 
 import numpy as np
@@ -335,10 +334,11 @@ class StalledClient:
             self.buf += chunk
             while len(self.buf) >= 2:
                 op, n, at = self.buf[0] & 0x0F, self.buf[1] & 0x7F, 2
-                if n == 126:
-                    n, at = struct.unpack('>H', self.buf[2:4])[0], 4
-                elif n == 127:
-                    n, at = struct.unpack('>Q', self.buf[2:10])[0], 10
+                if n >= 126:        # a 16- or 64-bit length follows
+                    at = 4 if n == 126 else 10
+                    if len(self.buf) < at:
+                        break
+                    n = int.from_bytes(self.buf[2:at], 'big')
                 if len(self.buf) < at + n:
                     break
                 payload, self.buf = self.buf[at:at + n], self.buf[at + n:]
