@@ -38,6 +38,7 @@ struct client {
 	size_t rx_len;
 	double tokens;                 /* rate limit bucket */
 	lws_usec_t refilled_at;
+	bool audio_waiting;            /* the audio module may have a frame for it */
 	int close_code;                /* nonzero: close with it at the next writable */
 	const char *close_reason;
 };
@@ -186,6 +187,7 @@ static void client_drop_queue(struct client *c)
 
 void server_audio_ready(struct client *c)
 {
+	c->audio_waiting = true;
 	if (!c->close_code)
 		lws_callback_on_writable(c->wsi);
 }
@@ -196,8 +198,10 @@ static int client_write_frame(struct client *c)
 	unsigned char buf[LWS_PRE + PM_AUDIO_MAX_FRAME_BYTES];
 	size_t len = handlers->next_frame(c, buf + LWS_PRE, sizeof buf - LWS_PRE);
 
-	if (!len)
+	if (!len) {
+		c->audio_waiting = false; /* until server_audio_ready says otherwise */
 		return 0;
+	}
 	if (lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_BINARY) < (int)len)
 		return -1;
 	lws_callback_on_writable(c->wsi);
@@ -220,8 +224,8 @@ static int client_write_one(struct client *c)
 	c->queued_bytes -= m->buf->len;
 	outbuf_unref(m->buf);
 	free(m);
-	/* Also when the text queue is empty: frames may be waiting. */
-	lws_callback_on_writable(c->wsi);
+	if (c->head || c->audio_waiting)
+		lws_callback_on_writable(c->wsi);
 	return 0;
 }
 
