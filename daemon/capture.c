@@ -168,20 +168,7 @@ static int on_audio(const void *input, void *output, unsigned long frames,
 	return paContinue;
 }
 
-/* PortAudio ends a stream by itself only when the device failed or went away. */
-static void on_finished(void *arg)
-{
-	struct capture *c = arg;
-
-	if (atomic_load(&c->closing))
-		return;
-	snprintf(c->why, sizeof c->why, "the microphone stopped (unplugged or failed)");
-	atomic_store_explicit(&c->state, CAPTURE_FAILED, memory_order_release);
-	wake_loop();
-}
-
-/* ---- the worker ------------------------------------------------------------------------ */
-
+/* Publishes the failure (the reason first: the loop reads it after the state). */
 __attribute__((format(printf, 2, 3)))
 static void fail(struct capture *c, const char *fmt, ...)
 {
@@ -193,6 +180,17 @@ static void fail(struct capture *c, const char *fmt, ...)
 	atomic_store_explicit(&c->state, CAPTURE_FAILED, memory_order_release);
 	wake_loop();
 }
+
+/* PortAudio ends a stream by itself only when the device failed or went away. */
+static void on_finished(void *arg)
+{
+	struct capture *c = arg;
+
+	if (!atomic_load(&c->closing))
+		fail(c, "the microphone stopped (unplugged or failed)");
+}
+
+/* ---- the worker ------------------------------------------------------------------------ */
 
 static bool can_capture(PaDeviceIndex i)
 {
