@@ -76,14 +76,15 @@ void cli_print_json(const cJSON *o)
 	fflush(stdout);
 }
 
-static int vfail(const struct cli_opts *o, int code_exit, const char *code, const cJSON *extra,
-                 const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
-static int vfail(const struct cli_opts *o, int code_exit, const char *code, const cJSON *extra,
-                 const char *fmt, va_list ap)
+int cli_fail_with(const struct cli_opts *o, int code_exit, const char *code, const cJSON *extra,
+                  const char *fmt, ...)
 {
 	char msg[1024];
+	va_list ap;
 
+	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "dictabridge: %s\n", msg);
 	if (o && o->json) {
 		cJSON *j = cJSON_CreateObject();
@@ -98,18 +99,6 @@ static int vfail(const struct cli_opts *o, int code_exit, const char *code, cons
 		cJSON_Delete(j);
 	}
 	return code_exit;
-}
-
-int cli_fail_with(const struct cli_opts *o, int code_exit, const char *code, const cJSON *extra,
-                  const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vfail(o, code_exit, code, extra, fmt, ap);
-	va_end(ap);
-	return rc;
 }
 
 int cli_not_running(const struct cli_opts *o)
