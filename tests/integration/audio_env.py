@@ -57,20 +57,18 @@ def pattern(n_samples, start=0):
         '<i2').tobytes()
 
 
-def pattern_offset(samples, limit=1 << 24):
-    """Index in pattern() where `samples` (at least 4) start, or None: a paced capture
-    starts wherever the microphone was, so a test finds its place before comparing."""
+def assert_fed_pattern(samples, n=None):
+    """The samples are the test microphone's silence, then pattern() from its sample 0
+    (n samples of it; without n, up to the end): nothing lost, reordered or added."""
     samples = np.asarray(samples, dtype=np.int16)
-    if len(samples) < 4:
-        raise ValueError('need at least 4 samples to locate them')
-    step = 1 << 20
-    for base in range(0, limit, step):
-        ref = _pattern_values(np.arange(base, base + step + 3, dtype=np.uint64))
-        hits = np.flatnonzero(ref[:step] == samples[0])
-        for i in hits:
-            if np.array_equal(ref[i:i + 4], samples[:4]):
-                return base + int(i)
-    return None
+    start = int(np.argmax(samples != 0))
+    n = len(samples) - start if n is None else n
+    assert samples.any() and start + n <= len(samples) and n > 64, \
+        'no fed samples: %d of %d are silence' % (start, len(samples))
+    got = samples[start:start + n]
+    ref = np.frombuffer(pattern(n), dtype='<i2')
+    assert np.array_equal(got, ref), 'first difference at sample %d' % (
+        start + int(np.argmax(got != ref)))
 
 
 def decode_frame(data):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import emu as E
-from audio_env import FifoMic, pattern
+from audio_env import FifoMic, assert_fed_pattern, pattern
 from daemon import base_env, cli_binary
 from test_cli import cli, dev_id, doctor, doctor_lines, out_json
 
@@ -29,16 +29,6 @@ def read_wav(path):
     with wave.open(str(path), 'rb') as w:
         assert (w.getnchannels(), w.getsampwidth(), w.getcomptype()) == (1, 2, 'NONE')
         return w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), dtype='<i2')
-
-
-def assert_fed_pattern(samples):
-    """The samples are the fed pattern from its sample 0, after the silence the FIFO
-    microphone writes until it is fed (and ALSA may capture before its first bytes)."""
-    start = int(np.argmax(samples != 0))
-    assert start < len(samples) - 64, 'only silence: %d of %d' % (start, len(samples))
-    ref = np.frombuffer(pattern(len(samples) - start), dtype='<i2')
-    assert np.array_equal(samples[start:], ref), 'first difference at sample %d' % (
-        start + int(np.argmax(samples[start:] != ref)))
 
 
 def spawn_with_mic(spawn, mic, unit=None):
