@@ -5,12 +5,15 @@
 #   ./dev.sh test                   install what is missing, build, run every test,
 #                                   then again under AddressSanitizer + UBSan, then the
 #                                   fuzzers, valgrind and the package check
+#   ./dev.sh soak [N]               the integration and browser suites N times (default 3)
+#                                   in a row under CPU load; lists every test that failed
 set -eu
 cd "$(dirname "$0")"
 
 BUILD_DEPS="meson ninja-build pkg-config gcc libhidapi-dev libwebsockets-dev libcjson-dev libudev-dev
             portaudio19-dev libasound2-dev libspeexdsp-dev"
-TEST_DEPS="umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi python3-pytest python3-websockets iproute2
+TEST_DEPS="umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi python3-pytest python3-pytest-timeout
+           python3-websockets iproute2
            systemd udev man-db git dpkg-dev debhelper lintian fakeroot chromium
            libasound2-plugins pulseaudio pulseaudio-utils python3-numpy
            clang libclang-rt-14-dev valgrind"
@@ -85,8 +88,35 @@ test)
 	fi
 	echo "dev.sh: every test passed (normal and ASan+UBSan builds, fuzzing, valgrind, package)" >&2
 	;;
+soak)
+	rounds=${2:-3}
+	case "$rounds" in ''|*[!0-9]*|0) echo "usage: ./dev.sh soak [ROUNDS >= 1]" >&2; exit 2 ;; esac
+	need $BUILD_DEPS $TEST_DEPS stress-ng
+	command -v npm >/dev/null 2>&1 || need $NODE_DEPS
+	npm_ci
+	build build
+	out=build/soak
+	rm -rf "$out"; mkdir -p "$out"
+	# Two CPU hogs at 70 %: the tests then meet the scheduling delays of a busy workstation
+	# (a PACS viewer, a browser) rather than an idle machine. Ended with this script.
+	stress-ng --cpu "$(nproc)" --cpu-load 70 --quiet >"$out/stress.log" 2>&1 &
+	stress=$!
+	trap 'kill "$stress" 2>/dev/null' EXIT INT TERM
+	i=1
+	while [ "$i" -le "$rounds" ]; do
+		for suite in integration browser; do
+			echo "dev.sh soak: round $i/$rounds, $suite" >&2
+			# A failing round is recorded, not fatal: the point is to see every failure.
+			"tests/$suite/run.sh" --junitxml="$out/$i-$suite.xml" \
+				>"$out/$i-$suite.log" 2>&1 || true
+			tail -n 1 "$out/$i-$suite.log" >&2
+		done
+		i=$((i + 1))
+	done
+	/usr/bin/python3 tests/soak-report.py "$out"/*.xml
+	;;
 *)
-	echo "usage: ./dev.sh run [dictabridged options] | ./dev.sh test" >&2
+	echo "usage: ./dev.sh run [dictabridged options] | ./dev.sh test | ./dev.sh soak [N]" >&2
 	exit 2
 	;;
 esac

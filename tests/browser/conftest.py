@@ -19,6 +19,7 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / 'tests' / 'integration'))
 
 import fixtures  # noqa: E402
+from child import tied  # noqa: E402
 from fixtures import emu, spawn  # noqa: E402,F401 (the daemon and device fixtures)
 
 WEB_ROOT = REPO / 'web'
@@ -37,7 +38,7 @@ class Browser:
         self.log_path = Path(workdir) / 'browser.log'
         self._log = open(self.log_path, 'a')
         self.proc = subprocess.Popen(
-            ['node', str(HERE / 'e2e.mjs')], cwd=str(REPO), env=env, text=True,
+            tied(['node', str(HERE / 'e2e.mjs')]), cwd=str(REPO), env=env, text=True,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log)
         self._answers = queue.Queue()
         self.console = []

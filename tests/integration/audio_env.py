@@ -7,7 +7,6 @@ microphone: for latency, pacing and overrun tests. Both return what the daemon n
 device name, env additions) instead of touching os.environ: each daemon has its own.
 """
 
-import ctypes
 import fcntl
 import os
 import shutil
@@ -20,6 +19,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from child import tied
 
 FRAME_HEADER = struct.Struct('<4sIIIQ')   # magic, stream_id, seq, n_samples, capture_us
 FRAME_MAGIC = b'DBA1'
@@ -215,12 +216,6 @@ def _own_env(**extra):
     return env
 
 
-def _die_with_parent():
-    # A killed test runs no __exit__: the server and pacat then go with it (with the
-    # thread that started them, strictly).
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
-
-
 def _stop(proc, timeout=5.0):
     if proc is not None and proc.poll() is None:
         os.kill(proc.pid, signal.SIGTERM)
@@ -277,9 +272,8 @@ class PulseMic:
                 'sink_properties=device.description=dictabridge-test-mic' % self.rate]
         self._log = open(self.log_path, 'ab')
         self.server = subprocess.Popen(
-            argv, env=_own_env(HOME=str(home), XDG_RUNTIME_DIR=str(run)),
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent)
+            tied(argv), env=_own_env(HOME=str(home), XDG_RUNTIME_DIR=str(run)),
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + self.ready_timeout
         while True:
             if self.socket.exists() and self._pactl('info').returncode == 0:
@@ -288,11 +282,10 @@ class PulseMic:
         # An idle null sink renders in 2 s blocks, so a capture opened then sees nothing
         # for up to 2 s. A low-latency recorder kept on the monitor keeps blocks short;
         # a suspend and resume once it is there ends the 2 s block the server began with.
-        self._keeper = subprocess.Popen(
+        self._keeper = subprocess.Popen(tied(
             ['parec', '-d', self.source, '--raw', '--format=s16le', '--rate=%d' % self.rate,
-             '--channels=1', '--latency-msec=10'], env=self._client_env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log,
-            preexec_fn=_die_with_parent)
+             '--channels=1', '--latency-msec=10']), env=self._client_env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log)
         while not self._pactl('list', 'short', 'source-outputs').stdout.strip():
             self._wait(deadline, 'parec never connected')
         self._pactl('suspend-sink', 'mic', '1')
@@ -317,11 +310,11 @@ class PulseMic:
         mic's rate (48 kHz by default)."""
         self.stop_playing()
         data = bytes(samples_bytes)
-        self._player = subprocess.Popen(
+        self._player = subprocess.Popen(tied(
             ['pacat', '--playback', '-d', 'mic', '--raw', '--format=s16le',
-             '--rate=%d' % rate, '--channels=1', '--latency-msec=%d' % latency_msec],
+             '--rate=%d' % rate, '--channels=1', '--latency-msec=%d' % latency_msec]),
             env=self._client_env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-            stderr=self._log, preexec_fn=_die_with_parent)
+            stderr=self._log)
         player = self._player
 
         def feed():

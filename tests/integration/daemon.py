@@ -10,6 +10,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from child import tied
+
 REPO = Path(__file__).resolve().parents[2]
 SANITIZER_MARKERS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:',
                      'ERROR: ThreadSanitizer', 'WARNING: ThreadSanitizer')
@@ -248,7 +250,7 @@ class Daemon:
         self._logf = open(self.log_path, 'ab')
         env = base_env(self.home)
         env.update(self.env)
-        self.proc = subprocess.Popen(self.argv(), env=env, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(tied(self.argv()), env=env, stdin=subprocess.DEVNULL,
                                      stdout=self._logf, stderr=subprocess.STDOUT,
                                      cwd=str(self.workdir))
         if wait:

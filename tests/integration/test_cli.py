@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import emu as E
+from child import tied
 from daemon import (SANITIZER_MARKERS, TEST_CONFIG, base_env, cli_binary, free_port,
                     run_cli as run_daemon_cli)
 
@@ -178,7 +179,7 @@ class Monitor:
     def __init__(self, port, home, json_mode=False):
         Path(home).mkdir(parents=True, exist_ok=True)
         args = [cli_binary(), 'monitor', '--port', str(port)] + (['--json'] if json_mode else [])
-        self.proc = subprocess.Popen(args, env=base_env(home), stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(tied(args), env=base_env(home), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, bufsize=1)
         self.lines = queue.Queue()

@@ -14,6 +14,7 @@ import pytest
 
 import emu as E
 from audio_env import FifoMic, assert_fed_pattern, pattern
+from child import tied
 from daemon import base_env, cli_binary
 from test_cli import cli, dev_id, doctor, doctor_lines, out_json
 
@@ -122,8 +123,8 @@ def test_record_unplug_mid_recording(spawn, emu, live_mic, tmp_path):
     u, d = spawn_with_mic(spawn, live_mic)
     live_mic.feed(pattern(16000 * 10))
     out = tmp_path / 'f.wav'
-    p = subprocess.Popen([cli_binary(), '--json', 'record', '--out', str(out),
-                          '--port', str(d.port)], env=base_env(tmp_path / 'home'),
+    p = subprocess.Popen(tied([cli_binary(), '--json', 'record', '--out', str(out),
+                               '--port', str(d.port)]), env=base_env(tmp_path / 'home'),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     d.wait_log(r'capturing from', timeout=10)   # a loaded machine may take a while
     time.sleep(1.0)
@@ -144,7 +145,7 @@ def test_record_until_a_signal(spawn, live_mic, tmp_path, sig):
     _, d = spawn_with_mic(spawn, live_mic)
     live_mic.feed(pattern(16000 * 10))
     out = tmp_path / 'f.wav'
-    p = subprocess.Popen([cli_binary(), 'record', '--out', str(out), '--port', str(d.port)],
+    p = subprocess.Popen(tied([cli_binary(), 'record', '--out', str(out), '--port', str(d.port)]),
                          env=base_env(tmp_path / 'home'), stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     d.wait_log(r'capturing from', timeout=10)   # a loaded machine may take a while
