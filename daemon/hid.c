@@ -43,12 +43,13 @@ struct hid_iface {
 
 	pthread_t reader, writer;
 	hid_device *rd;             /* owned by the reader thread */
-	hid_device *wr;             /* owned by the writer thread */
+	hid_device *wr;             /* opened by the reader, then owned by the writer thread */
 
 	pthread_mutex_t lock;       /* guards the fields below */
 	pthread_cond_t cond;
 	uint8_t out[OUT_MAX];
 	size_t out_len;             /* 0 = nothing pending */
+	bool wr_opened;             /* the reader has tried to open wr (it may be NULL) */
 	bool stopping;
 	bool writer_done;
 	atomic_bool reader_stop;    /* set by hid_iface_stop, read by the reader */
@@ -77,8 +78,9 @@ void hid_global_exit(void)
 /* hidapi 0.13's hid_open_path frees its device and then writes the error message into it
  * when HIDIOCGRDESCSIZE fails (libusb/hidapi#542), corrupting the heap. A node that is
  * not a working hidraw device, or that breaks while being opened, must not get there:
- * ask it the same question first. (A device that fails between the two questions still
- * reaches the bug, but that window is a few system calls wide.) */
+ * ask it the same question first. A device that fails between the two questions still
+ * reaches the bug, so both handles are opened back to back when the unit appears (see
+ * reader_main), never later, when an unplug may be under way. */
 static bool answers_hidraw(const char *path, char *why, size_t whylen)
 {
 	int size = 0, fd = open(path, O_RDWR | O_CLOEXEC), err;
@@ -249,6 +251,29 @@ static int identify(struct hid_iface *h, struct held *held)
 	}
 }
 
+/* Hands the writer its handle (NULL when it could not be opened: LED writes are then
+ * dropped with a warning, and never retried later, see answers_hidraw). */
+static void publish_writer(struct hid_iface *h, hid_device *wr)
+{
+	pthread_mutex_lock(&h->lock);
+	h->wr = wr;
+	h->wr_opened = true;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* The writer's handle, opened right after the reader's while the unit is being plugged
+ * (an LED write may come much later, possibly while the unit is being pulled). */
+static void open_writer(struct hid_iface *h)
+{
+	char why[128] = "";
+	hid_device *wr = open_locked(h->devnode, why, sizeof why);
+
+	if (!wr)
+		log_warn("%s: cannot open for LED writes: %s", h->devnode, why);
+	publish_writer(h, wr);
+}
+
 static void *reader_main(void *arg)
 {
 	struct hid_iface *h = arg;
@@ -258,6 +283,10 @@ static void *reader_main(void *arg)
 	int code = 0;
 
 	h->rd = open_locked(h->devnode, why, sizeof why);
+	if (h->rd)
+		open_writer(h);
+	else
+		publish_writer(h, NULL);
 	if (!h->rd) {
 		push(h, DEV_EV_OPEN_FAILED, NULL, 0, 0, why);
 		return NULL;
@@ -292,31 +321,23 @@ static void *reader_main(void *arg)
 static void *writer_main(void *arg)
 {
 	struct hid_iface *h = arg;
-	char why[128];
 
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
 		uint8_t out[OUT_MAX];
 		size_t len;
 
-		while (!h->out_len && !h->stopping)
+		while ((!h->out_len || !h->wr_opened) && !h->stopping)
 			pthread_cond_wait(&h->cond, &h->lock);
-		if (!h->out_len)
+		if (!h->out_len || !h->wr_opened)
 			break;
 		len = h->out_len;
 		memcpy(out, h->out, len);
 		h->out_len = 0;
 		pthread_mutex_unlock(&h->lock);
 
-		if (!h->wr)
-			h->wr = open_locked(h->devnode, why, sizeof why);
-		if (h->wr) {
-			int rc = hid_write(h->wr, out, len);
-			if (rc < 0)
-				log_warn("%s: LED write failed: %ls", h->devnode, hid_error(h->wr));
-		} else {
-			log_warn("%s: cannot open for LED writes: %s", h->devnode, why);
-		}
+		if (h->wr && hid_write(h->wr, out, len) < 0)
+			log_warn("%s: LED write failed: %ls", h->devnode, hid_error(h->wr));
 		pthread_mutex_lock(&h->lock);
 	}
 	h->writer_done = true;

@@ -424,3 +424,21 @@ async def test_plug_unplug_churn_during_identification(spawn, emu):
     added = await c.expect('device.added', timeout=5)
     assert added['device']['id'] == dev_id(ok) and added['device']['model_code']
     await c.close()
+
+
+async def test_unplug_right_after_attach(spawn, emu):
+    # The unit goes while the daemon writes its first LED state. The LED writer used to
+    # open its own handle at that first write, and an open that races an unplug reaches
+    # hidapi 0.13's use-after-free (libusb/hidapi#542): the daemon crashed in about one
+    # of eight hotplug tests on a loaded machine. Both handles are now opened when the
+    # unit appears.
+    d = spawn()
+    c = await Client.connect(d.port)
+    for i in range(25):
+        u = E.speechmike(serial='QUICK%03d' % i)
+        emu.plug(u)
+        await c.expect('device.added', timeout=5)
+        emu.unplug(u)
+        await c.expect('device.removed', device_id=dev_id(u), timeout=5)
+    assert d.running() and d.status()['devices'] == []
+    await c.close()

@@ -13,4 +13,7 @@ ninja -C build >/dev/null
 export DICTABRIDGE_REAL_DAEMON="$root/build/daemon/dictabridged"
 export DICTABRIDGED="$root/tests/valgrind/valgrind-daemon.sh"
 export DICTABRIDGE_TEST_TIMEOUT=300
+# Memcheck makes everything 20-50 times slower: the per-test limit of tests/pytest.ini
+# would cut the lifecycle short.
+set -- -o timeout=600 "$@"
 exec "$root/tests/umockdev-pytest.sh" tests/valgrind -s "$@"
