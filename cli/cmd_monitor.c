@@ -66,9 +66,6 @@ static void print_text(const cJSON *msg)
 
 		printf("%s  %s  button %s %s\n", when, id, status_str(msg, "button", "?"),
 		       cJSON_IsTrue(p) ? "pressed" : "released");
-	} else if (strcmp(type, "command") == 0) {
-		printf("%s  %s  command %s (%s, %s)\n", when, id, status_str(msg, "command", "?"),
-		       status_str(msg, "button", "no button"), status_str(msg, "gesture", "?"));
 	} else if (strcmp(type, "slider") == 0) {
 		printf("%s  %s  slider %s\n", when, id, status_str(msg, "position", "?"));
 	} else if (strcmp(type, "motion") == 0) {

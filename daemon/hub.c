@@ -12,6 +12,7 @@
 #include "daemon/hid.h"
 #include "daemon/log.h"
 #include "daemon/queue.h"
+#include "daemon/router.h"
 #include "daemon/server.h"
 #include "dictabridge-version.h"
 #include "protocol/keymap.h"
@@ -276,7 +277,7 @@ static char *error_json(const char *code, const char *request, const char *fmt, 
 	return pm_error(code, msg, request);
 }
 
-static char *request_led(const struct pm_request *req)
+char *hub_led(const struct pm_request *req)
 {
 	struct unit *u = unit_by_id(req->device_id);
 	const struct db_wire *w;
@@ -297,19 +298,17 @@ static char *request_led(const struct pm_request *req)
 	return NULL;
 }
 
-char *hub_request(struct client *c, const struct pm_request *req)
+void hub_show_state(bool recording, bool report_open)
 {
-	if (req->type == PM_REQ_AUDIO_START || req->type == PM_REQ_AUDIO_STOP)
-		return audio_request(c, req);
-	if (req->type == PM_REQ_LED)
-		return request_led(req);
-	state_recording = req->recording;
-	state_report_open = req->report_open;
+	state_recording = recording;
+	state_report_open = report_open;
 	for (struct unit *u = units; u; u = u->next) {
+		struct db_led_value was = u->leds.led[DB_LED_RECORD];
+
 		leds_apply_state(u);
-		leds_write(u);
+		if (memcmp(&was, &u->leds.led[DB_LED_RECORD], sizeof was) != 0)
+			leds_write(u);
 	}
-	return NULL;
 }
 
 /* ---- gestures ------------------------------------------------------------------------------ */
@@ -327,7 +326,7 @@ static void send_fires(const struct unit *u, const struct km_fire *f, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		char *json = pm_command(u->id, f[i].command, f[i].button, gesture);
 
-		server_send_command(json);
+		router_send_command(json);
 		free(json);
 	}
 }
@@ -523,7 +522,7 @@ static void unit_removed(struct unit *u)
 		if (may_be_recording(u)) {
 			char *json = pm_command(u->id, KM_RECORD_STOP, -1, "unplug");
 
-			server_send_command(json);
+			router_send_command(json);
 			free(json);
 		}
 		log_info("detached %s (serial %s) %s", u->model->name,

@@ -1,6 +1,7 @@
 /* The hub routes everything: hidraw nodes → units (one per physical device, grouping
  * its collections) → decoded button / slider / motion changes → keymap → protocol
- * messages → server; and client led/state requests → LED state → encoder → device.
+ * messages → server (commands through the router); and client led requests and the
+ * owner's state → LED state → encoder → device.
  * It also pairs each unit with its microphone (audio_pair.c, the config's override) and
  * tells the audio module which devices exist and what they capture from.
  * Runs on the loop thread only; device threads reach it through the event queue. */
@@ -24,10 +25,11 @@ void hub_drain(void);
 
 char *hub_hello(void);
 char *hub_status(unsigned clients);
-/* led / state / audio requests of client c: NULL on success, else an error message JSON
- * for the sender. */
-struct client;
-char *hub_request(struct client *c, const struct pm_request *req);
+/* A led request: NULL on success, else an error message JSON for the sender. */
+char *hub_led(const struct pm_request *req);
+/* The reporting app's state the LEDs show (the command owner's, router.c decides): the
+ * record LED of every unit, now (written where it changes) and of units plugged in later. */
+void hub_show_state(bool recording, bool report_open);
 
 /* Turns every LED off and stops every device (waits for the writes, bounded). */
 void hub_shutdown(void);

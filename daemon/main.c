@@ -17,6 +17,7 @@
 #include "daemon/hub.h"
 #include "daemon/log.h"
 #include "daemon/queue.h"
+#include "daemon/router.h"
 #include "daemon/server.h"
 #include "daemon/webroot.h"
 #include "dictabridge-version.h"
@@ -244,9 +245,9 @@ static void on_wake(void)
 static const struct server_handlers handlers = {
 	.hello = hub_hello,
 	.status = hub_status,
-	.request = hub_request,
+	.request = router_request,
 	.woken = on_wake,
-	.client_gone = audio_client_gone,
+	.client_gone = router_client_gone,
 	.next_frame = audio_next_frame,
 };
 

@@ -67,8 +67,6 @@ static char **origins;
 static size_t n_origins;
 static struct client *clients;
 static unsigned n_clients;
-static struct client *claims[SERVER_MAX_CLIENTS]; /* claim stack, top = last */
-static size_t n_claims;
 static volatile int loop_running;
 static struct fd_watch watches[8];
 static size_t n_watches;
@@ -159,14 +157,6 @@ void server_broadcast(const char *json)
 	outbuf_unref(b);
 }
 
-void server_send_command(const char *json)
-{
-	if (n_claims)
-		server_send_to(claims[n_claims - 1], json);
-	else
-		server_broadcast(json);
-}
-
 unsigned server_client_count(void)
 {
 	return n_clients;
@@ -229,58 +219,6 @@ static int client_write_one(struct client *c)
 	return 0;
 }
 
-/* ---- claim stack ----------------------------------------------------------------- */
-
-static struct client *claim_top(void)
-{
-	return n_claims ? claims[n_claims - 1] : NULL;
-}
-
-static void claim_remove(struct client *c)
-{
-	for (size_t i = 0; i < n_claims; i++) {
-		if (claims[i] == c) {
-			memmove(&claims[i], &claims[i + 1], (n_claims - i - 1) * sizeof claims[0]);
-			n_claims--;
-			return;
-		}
-	}
-}
-
-/* Tells the old and the new owner when the top of the stack changed. */
-static void claim_changed(struct client *old_top)
-{
-	struct client *top = claim_top();
-
-	if (top == old_top)
-		return;
-	if (old_top)
-		send_owned(old_top, pm_claim(false));
-	if (top)
-		send_owned(top, pm_claim(true));
-}
-
-static void client_claim(struct client *c)
-{
-	struct client *old = claim_top();
-
-	claim_remove(c);
-	claims[n_claims++] = c;
-	if (old == c)
-		send_owned(c, pm_claim(true));
-	claim_changed(old);
-}
-
-static void client_release(struct client *c)
-{
-	struct client *old = claim_top();
-
-	claim_remove(c);
-	if (old != c)
-		send_owned(c, pm_claim(false));
-	claim_changed(old);
-}
-
 /* ---- requests ------------------------------------------------------------------- */
 
 static bool rate_ok(struct client *c)
@@ -317,11 +255,7 @@ static void handle_message(struct client *c, const char *text, size_t len)
 		send_owned(c, pm_pong(req.id_json));
 		break;
 	case PM_REQ_CLAIM:
-		client_claim(c);
-		break;
 	case PM_REQ_RELEASE:
-		client_release(c);
-		break;
 	case PM_REQ_LED:
 	case PM_REQ_STATE:
 	case PM_REQ_AUDIO_START:
@@ -689,7 +623,6 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 static void client_unlink(struct client *c)
 {
 	struct client **pp = &clients;
-	struct client *old_top = claim_top();
 
 	while (*pp && *pp != c)
 		pp = &(*pp)->next;
@@ -697,9 +630,6 @@ static void client_unlink(struct client *c)
 		return;
 	*pp = c->next;
 	n_clients--;
-	claim_remove(c);
-	if (old_top == c) /* the previous claimant, if any, owns the commands again */
-		claim_changed(NULL);
 	client_drop_queue(c);
 	free(c->rx);
 	c->rx = NULL;

@@ -1,8 +1,8 @@
 /* The libwebsockets side: listening on 127.0.0.1 and ::1, the Host / Origin / client-cap
  * gate on every HTTP request and upgrade, GET /status, the read-only web root (/demo/,
  * /web/; which file a URL names is webroot.c's business), WebSocket clients with bounded
- * per-client write queues, the claim stack, and the event loop itself (other modules'
- * descriptors join it through server_watch_fd).
+ * per-client write queues, and the event loop itself (other modules' descriptors join it
+ * through server_watch_fd). Who receives a command is router.c's business.
  *
  * Single-threaded: everything here runs on the loop thread, except server_wake. */
 #ifndef DICTABRIDGE_DAEMON_SERVER_H
@@ -27,7 +27,7 @@ struct lws_context;
 struct server_handlers {
 	char *(*hello)(void);                          /* JSON for a new client */
 	char *(*status)(unsigned clients);             /* JSON for GET /status */
-	/* A validated led/state/audio request of c; returns NULL or an error JSON for c. */
+	/* A validated request of c other than ping; returns NULL or an error JSON for c. */
 	char *(*request)(struct client *c, const struct pm_request *req);
 	void (*woken)(void);                           /* server_wake was called */
 	void (*client_gone)(struct client *c);         /* c is closed: forget it */
@@ -59,8 +59,6 @@ void server_send_to(struct client *c, const char *json);
 /* c has a binary frame waiting: handlers->next_frame runs when c can take it. Text
  * messages go first, so a slow audio reader never delays button events. */
 void server_audio_ready(struct client *c);
-/* To the current claimant, or to every client when nobody claims. */
-void server_send_command(const char *json);
 unsigned server_client_count(void);
 
 /* Closes every client with `code` and runs the loop until they are gone (bounded). */

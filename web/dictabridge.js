@@ -113,8 +113,9 @@ const AUDIO_HEADER_BYTES = 24;
  * @typedef {object} ClientOptions
  * @property {string} [url] WebSocket URL; default ws://127.0.0.1:27415/.
  * @property {string} [statusUrl] Default: http://HOST:PORT/status of `url`.
- * @property {boolean} [autoClaim] Claim commands while the page is visible and focused
- *   (default true; needs a document).
+ * @property {boolean} [autoClaim] Claim the commands when the page becomes visible and
+ *   focused and on every pointer or key press in it; never released on blur or when
+ *   hidden, ownership stays until another page claims (default true; needs a document).
  * @property {Backoff} [backoff] Default {minMs: 500, maxMs: 15000}.
  * @property {typeof WebSocket} [WebSocketImpl] Default: the global WebSocket.
  * @property {typeof fetch} [fetchImpl] Default: the global fetch.
@@ -235,16 +236,14 @@ export class DictabridgeClient extends EventTarget {
     this._retryTimer = null;
     /** @type {{recording: boolean, report_open: boolean} | null} */
     this._state = null;
-    this._claimSent = false;   // claim sent on the current socket and not released
+    this._ownedAtDrop = false; // it owned the commands when the connection dropped
     this._nextPingId = 1;
     /** @type {Map<unknown, {resolve: (m: Message) => void, reject: (e: Error) => void}>} */
     this._pings = new Map();
     /** @type {Set<AudioSubscription>} */
     this._audio = new Set();
-    this._onFocusChange = () => this._updateClaim();
-    // On a window blur, focus may be moving into an iframe of this page (the reporting
-    // iframe): hasFocus() tells only once the move is done.
-    this._onBlur = () => { this._timers.setTimeout(() => this._updateClaim(), 0); };
+    this._onPageActive = () => this._claimIfActive();
+    this._onInteraction = () => this._claimIfNotOwner();
   }
 
   /** Opens the connection (and keeps reopening it after drops until close()). */
@@ -270,6 +269,7 @@ export class DictabridgeClient extends EventTarget {
       ws.close(1000);
     }
     this._dropped('closed by the page');
+    this._ownedAtDrop = false;
     this._setStatus('closed', 'closed by the page');
   }
 
@@ -295,18 +295,20 @@ export class DictabridgeClient extends EventTarget {
     return this._send({ type: 'led', device_id: deviceId, led, color, mode });
   }
 
-  /** Asks for the `command` messages. @returns {boolean} whether it was sent */
+  /**
+   * Asks for the `command` messages: this client owns them until another client claims
+   * (then the `claim` event says `owner: false`). @returns {boolean} whether it was sent
+   */
   claim() {
-    const sent = this._send({ type: 'claim' });
-    if (sent) this._claimSent = true;
-    return sent;
+    return this._send({ type: 'claim' });
   }
 
-  /** Gives the `command` messages back. @returns {boolean} whether it was sent */
+  /**
+   * Gives the `command` messages back (the previous claimant still connected gets them).
+   * @returns {boolean} whether it was sent
+   */
   release() {
-    const sent = this._send({ type: 'release' });
-    if (sent) this._claimSent = false;
-    return sent;
+    return this._send({ type: 'release' });
   }
 
   /**
@@ -384,7 +386,11 @@ export class DictabridgeClient extends EventTarget {
     this._attempt = 0;
     this._setStatus('open', 'connected to dictabridged');
     if (this._state) this._send({ type: 'state', ...this._state });
-    this._updateClaim();
+    // The owner before a drop (a daemon restart) takes the commands back; other pages
+    // wait for the radiologist to come to them.
+    if (this._ownedAtDrop) this.claim();
+    else this._claimIfActive();
+    this._ownedAtDrop = false;
     for (const sub of this._audio) this._startAudio(sub);
   }
 
@@ -434,8 +440,8 @@ export class DictabridgeClient extends EventTarget {
   /** Forgets what belonged to the connection that ended. @param {string} why */
   _dropped(why) {
     this.devices.clear();
+    this._ownedAtDrop = this.isOwner;
     this.isOwner = false;
-    this._claimSent = false;
     for (const sub of this._audio) sub.streamId = null;
     for (const { reject } of this._pings.values()) reject(new Error(why));
     this._pings.clear();
@@ -564,17 +570,20 @@ export class DictabridgeClient extends EventTarget {
     if (!this.autoClaim || !doc) return;
     const win = doc.defaultView;
     const method = on ? 'addEventListener' : 'removeEventListener';
-    doc[method]('visibilitychange', this._onFocusChange);
-    win?.[method]('focus', this._onFocusChange);
-    win?.[method]('blur', this._onBlur);
+    doc[method]('visibilitychange', this._onPageActive);
+    win?.[method]('focus', this._onPageActive);
+    // Capture: the page's own handlers cannot hide the radiologist's press from it.
+    doc[method]('pointerdown', this._onInteraction, true);
+    doc[method]('keydown', this._onInteraction, true);
   }
 
-  /** Claims while the page is visible and focused, releases otherwise. */
-  _updateClaim() {
+  /** Claims when the page is visible and focused. Losing either releases nothing. */
+  _claimIfActive() {
     const doc = this._document;
-    if (!this.autoClaim || !doc || !this._opened) return;
-    const wanted = doc.visibilityState === 'visible' && doc.hasFocus();
-    if (wanted && !this._claimSent) this.claim();
-    else if (!wanted && this._claimSent) this.release();
+    if (doc && doc.visibilityState === 'visible' && doc.hasFocus()) this._claimIfNotOwner();
+  }
+
+  _claimIfNotOwner() {
+    if (this.autoClaim && this._document && this._opened && !this.isOwner) this.claim();
   }
 }

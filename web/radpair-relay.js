@@ -203,8 +203,16 @@ export class RadpairRelay extends EventTarget {
     this._onCommand = (/** @type {Event} */ ev) =>
       this.command(/** @type {CustomEvent} */ (ev).detail?.command);
     this._window = iframe.ownerDocument.defaultView;
+    // A tab that lost the commands must not go on recording: the device could no longer
+    // stop it, and the LEDs show the new owner's state, not this one's.
+    this._onClaim = (/** @type {Event} */ ev) => {
+      if (/** @type {CustomEvent} */ (ev).detail?.owner === false && this.state.recording) {
+        this.command('record.stop');
+      }
+    };
     this._window?.addEventListener('message', this._onMessage);
     bridge.addEventListener('command', this._onCommand);
+    bridge.addEventListener('claim', this._onClaim);
     this._sentLed = this._ledState();
     bridge.setState(this._sentLed);
   }
@@ -254,6 +262,7 @@ export class RadpairRelay extends EventTarget {
     this._destroyed = true;
     this._window?.removeEventListener('message', this._onMessage);
     this._bridge.removeEventListener('command', this._onCommand);
+    this._bridge.removeEventListener('claim', this._onClaim);
   }
 
   // --- iframe → relay -----------------------------------------------------------------
@@ -422,6 +431,8 @@ export class RadpairRelay extends EventTarget {
  * - Turns the bridge's `command` events into messages from the table, refusing (with a
  *   'notice') what the report's state does not allow: nothing without an open report, sign
  *   only from unread / draft / prelim_signed, prelim sign only from unread / draft.
+ * - Stops the recording (posts record_stop) when the bridge loses the commands to another
+ *   client (a `claim` event with `owner: false`), so that no recording runs without an owner.
  * - After every change calls bridge.setState({recording, report_open}) so that the record
  *   LED tells the truth. Recording is tracked from the relay's own record posts (the
  *   iframe's recording events are not public) and from `recording.started` /

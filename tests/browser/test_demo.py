@@ -64,6 +64,9 @@ def mock_events(b, page, type_):
                         ".map(li => li.dataset.accession)" % type_, frame=MOCK)
 
 
+OWNER = "document.querySelector('#owner').dataset.owner"
+
+
 def state_count(b, page):
     return int(b.eval(page, "document.querySelector('#led-state').dataset.count"))
 
@@ -149,7 +152,7 @@ def test_linked_group_signs_once(spawn, emu, browser):
     assert browser.eval('main', "document.querySelector('#led-state').dataset.led") == 'off'
 
 
-def test_only_the_focused_tab_acts(spawn, emu, browser):
+def test_the_tab_that_claimed_last_acts(spawn, emu, browser):
     sm, pm = units()
     d = spawn(sm, pm)
     n = emu.node(sm)
@@ -157,9 +160,8 @@ def test_only_the_focused_tab_acts(spawn, emu, browser):
     open_report(browser, 'a', ['ACC-A'])
     open_demo(browser, d, 'b')          # opened last: in front, focused
     open_report(browser, 'b', ['ACC-B'])
-    owner = "document.querySelector('#owner').dataset.owner"
-    browser.wait('b', owner + " === 'true'", what='tab b owns the commands')
-    browser.wait('a', owner + " === 'false'", what='tab a does not')
+    browser.wait('b', OWNER + " === 'true'", what='tab b owns the commands')
+    browser.wait('a', OWNER + " === 'false'", what='tab a does not')
 
     press(n, SM_RECORD)
     browser.wait('b', "document.querySelector('#recording').dataset.recording === 'true'",
@@ -168,17 +170,83 @@ def test_only_the_focused_tab_acts(spawn, emu, browser):
     assert recording(browser, 'a') == 'false'
     assert browser.eval('a', "document.querySelectorAll('#log li[data-command]').length") == 0
 
+    # tab a comes to the front: it claims, tab b loses the commands and its relay stops
+    # the recording there; the LED shows tab a's state (its report open) at once
+    mn = n.mark()
     browser.call('front', page='a')
-    browser.wait('a', owner + " === 'true'", what='tab a owns the commands')
-    browser.wait('b', owner + " === 'false'", what='tab b no longer')
+    browser.wait('a', OWNER + " === 'true'", what='tab a owns the commands')
+    browser.wait('b', OWNER + " === 'false'", what='tab b no longer')
+    browser.wait('b', "document.querySelector('#recording').dataset.recording === 'false'",
+                 frame=MOCK, what='tab b stopped recording when it lost the commands')
+    led_write(n, mn, LED_GREEN)
     mn = n.mark()
     press(n, SM_RECORD)
     browser.wait('a', "document.querySelector('#recording').dataset.recording === 'true'",
                  frame=MOCK, what='tab a recording')
     time.sleep(0.5)
-    assert recording(browser, 'b') == 'true'   # untouched: the second press went to tab a only
+    assert recording(browser, 'b') == 'false'
+    # the press went to tab a only (tab b's one command is the first press)
     assert browser.eval('b', "document.querySelectorAll('#log li[data-command]').length") == 1
     led_write(n, mn, LED_RED)
+
+
+def test_two_tabs_neither_focused_one_hold_signs_once(spawn, emu, browser):
+    """Two host tabs with a report open each while the radiologist works in another window
+    (the PACS viewer: neither tab has the focus). One EOL hold signs exactly one report,
+    in the tab that claimed last, and the record LED shows that tab's state whatever the
+    other sends; when that tab closes, the other inherits the commands and the LED."""
+    sm, pm = units()
+    d = spawn(sm, pm)
+    n = emu.node(sm)
+    open_demo(browser, d, 'a')
+    open_report(browser, 'a', ['ACC-A'])
+    open_demo(browser, d, 'b')
+    open_report(browser, 'b', ['ACC-B'])
+    browser.wait('b', OWNER + " === 'true'", what='tab b owns the commands')
+    browser.wait('a', OWNER + " === 'false'", what='tab a does not')
+    mn = n.mark()
+    press(n, SM_RECORD)
+    browser.wait('b', "document.querySelector('#recording').dataset.recording === 'true'",
+                 frame=MOCK, what='tab b recording')
+    led_write(n, mn, LED_RED)
+
+    # another window takes the focus: neither tab has it, tab b keeps the commands
+    browser.open('pacs', 'http://127.0.0.1:%d/status' % d.port)
+    browser.wait('a', '!document.hasFocus()', what='tab a unfocused')
+    browser.wait('b', '!document.hasFocus()', what='tab b unfocused')
+    time.sleep(0.3)
+    assert browser.eval('b', OWNER) == 'true'
+    # tab a's app says nothing is open: not the owner, so the LED stays tab b's red
+    mn = n.mark()
+    browser.eval('a', 'window.demo.client.setState({recording: false, report_open: false})')
+    time.sleep(0.6)
+    assert n.led_writes(mn) == [], [o.hex(' ') for o in n.led_writes(mn)]
+    browser.eval('a', 'window.demo.client.setState({recording: false, report_open: true})')
+
+    # one EOL hold: tab b's report signed, tab a's untouched; the LED shows tab b's state
+    mn = n.mark()
+    press(n, SM_EOL, hold=HOLD_S)
+    browser.wait('b', "document.querySelector('#status').textContent === 'signed'",
+                 frame=MOCK, what="tab b's report signed")
+    time.sleep(0.6)
+    assert mock_events(browser, 'b', 'report.signed') == ['ACC-B']
+    assert mock_events(browser, 'a', 'report.signed') == []
+    assert browser.eval('a', "document.querySelectorAll('#log li[data-command]').length") == 0
+    led_write(n, mn, LED_OFF)
+    assert n.led_writes(mn) == [LED_OFF], [o.hex(' ') for o in n.led_writes(mn)]
+
+    # tab b closes: tab a (claimed before it) inherits, its open report shows green at once
+    mn = n.mark()
+    browser.call('close', page='b')
+    browser.wait('a', OWNER + " === 'true'", what='tab a inherits the commands')
+    led_write(n, mn, LED_GREEN)
+    mn = n.mark()
+    press(n, SM_EOL, hold=HOLD_S)
+    browser.wait('a', "document.querySelector('#status').textContent === 'signed'",
+                 frame=MOCK, what="tab a's report signed")
+    time.sleep(0.6)
+    assert mock_events(browser, 'a', 'report.signed') == ['ACC-A']
+    led_write(n, mn, LED_OFF)
 
 
 def test_daemon_restart_page_reconnects(spawn, emu, browser):

@@ -146,6 +146,12 @@ class Client:
     async def send(self, obj):
         await self.ws.send(obj if isinstance(obj, (str, bytes)) else json.dumps(obj))
 
+    async def claim(self, timeout=DEFAULT_TIMEOUT):
+        """Claims the commands and waits until the daemon says this client owns them."""
+        await self.send({'type': 'claim'})
+        m = await self.expect('claim', timeout=timeout)
+        assert m == {'type': 'claim', 'owner': True}, '%s: claim answered %s' % (self.name, m)
+
     async def ping(self, id_='p1', timeout=DEFAULT_TIMEOUT):
         await self.send({'type': 'ping', 'id': id_})
         return await self.expect('pong', id=id_, timeout=timeout)

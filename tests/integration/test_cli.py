@@ -226,7 +226,7 @@ class Monitor:
             self.proc.wait()
 
 
-def test_monitor_prints_buttons_commands_and_hotplug(spawn, emu, tmp_path):
+def test_monitor_prints_buttons_and_hotplug(spawn, emu, tmp_path):
     u = E.speechmike(serial='CLIMON1')
     d = spawn(u)
     did = dev_id(u)
@@ -238,8 +238,6 @@ def test_monitor_prints_buttons_commands_and_hotplug(spawn, emu, tmp_path):
         node.send(E.sm_report(0x0100))      # record down
         ln = m.expect(lambda ln: 'button' in ln, what='button line')
         assert ln.split()[1:] == [did, 'button', 'record', 'pressed'], ln
-        ln = m.expect(lambda ln: 'command' in ln, what='command line')
-        assert ln.split()[1:] == [did, 'command', 'record.toggle', '(record,', 'press)'], ln
         node.send(E.sm_report(0))
         ln = m.expect(lambda ln: 'button' in ln, what='release line')
         assert ln.split()[1:] == [did, 'button', 'record', 'released'], ln
@@ -275,12 +273,12 @@ def test_monitor_json_lines_and_sigterm(spawn, emu, tmp_path):
         assert {k: msg[k] for k in ('type', 'device_id', 'button', 'pressed')} == {
             'type': 'button', 'device_id': did, 'button': 'eol', 'pressed': True}, msg
         assert isinstance(msg['time_ms'], int)
-        # held for hold_ms: the sign command arrives as its own line
-        msg = json.loads(m.expect(lambda ln: '"command"' in ln, what='command message'))
-        assert msg == {'type': 'command', 'device_id': did, 'command': 'report.sign',
-                       'button': 'eol', 'gesture': 'hold'}, msg
+        # held past hold_ms: the monitor never claims, so the sign command is not its own
+        # (and with no owner it goes nowhere)
+        time.sleep(0.6)
         emu.node(u).send(E.sm_report(0))
         json.loads(m.expect(lambda ln: '"pressed":false' in ln, what='release'))
+        assert not [ln for ln in m.seen if json.loads(ln)['type'] == 'command'], m.seen
         assert all(json.loads(ln) for ln in m.seen)   # every line is one JSON message
         assert m.stop(signal.SIGTERM) == 0, m.stderr
     finally:

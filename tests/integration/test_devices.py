@@ -62,6 +62,7 @@ async def start(spawn, *units, config=TEST_CONFIG, identified=False):
     # device count is enough.
     d = spawn(*units, config=config, identified=identified)
     c = await Client.connect(d.port)
+    await c.claim()    # the host page: commands and its state are its own
     return d, c
 
 

@@ -1,6 +1,6 @@
 """One whole daemon life under memcheck (run by lifecycle.sh, which makes DICTABRIDGED the
 valgrind wrapper): start, a client, a SpeechMike plugged (identification, buttons), an
-audio stream from the FIFO microphone, a second client coming and going, SIGHUP, unplug
+audio stream from the FIFO microphone, a second client coming and going (claims and states), SIGHUP, unplug
 while streaming, replug, SIGTERM. Then memcheck's verdict: no error, no definite leak."""
 
 import asyncio
@@ -36,11 +36,19 @@ async def scenario(d, emu, u):
     await c.expect('audio.started', timeout=SLOW)
     await c.wait_frames(20, timeout=SLOW)
 
+    # claims and states: the router keeps each client's until it goes (the one that
+    # leaves while owning hands the commands back)
+    await c.claim(timeout=SLOW)
+    await c.send({'type': 'state', 'recording': False, 'report_open': True})
     other = await Client.connect(d.port, name='other')
+    await other.claim(timeout=SLOW)
+    await c.expect('claim', owner=False, timeout=SLOW)
+    await other.send({'type': 'state', 'recording': True, 'report_open': True})
     await other.send({'type': 'audio.start', 'device_id': did, 'rate': 8000})
     await other.expect('audio.started', timeout=SLOW)
     await other.wait_frames(5, timeout=SLOW)
     await other.close()
+    await c.expect('claim', owner=True, timeout=SLOW)
 
     mark = d.log_mark()
     d.write_config(dict(TEST_CONFIG, hold_ms=400))

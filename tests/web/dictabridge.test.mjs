@@ -263,45 +263,83 @@ test('ping resolves with its pong; it rejects when not connected or on a drop', 
   await assert.rejects(q, /65,536 bytes/);
 });
 
-test('auto-claim: claims when visible and focused, releases when hidden or blurred', () => {
+test('auto-claim: claims when visible and focused, never releases on blur or when hidden', () => {
   const doc = fakeDocument({ visible: true, focused: true });
   const { client, timers, socket } = setup({ doc });
   const win = doc.defaultView;
   client.connect();
   socket().open();
   assert.deepEqual(socket().messages, [{ type: 'claim' }]);
+  socket().receive({ type: 'claim', owner: true });
 
-  // Focus moves into the reporting iframe: during the window's blur the page has no
-  // focus yet, once the move is done it has.
+  // The radiologist moves to the PACS viewer, or to another tab: the claim stays.
   doc.focused = false;
   win.dispatchEvent(new Event('blur'));
-  doc.focused = true;
-  timers.runAll();
-  assert.equal(socket().sent.length, 1);
-
-  doc.focused = false;
-  win.dispatchEvent(new Event('blur'));
-  timers.runAll();
-  doc.focused = true;
-  win.dispatchEvent(new Event('focus'));
   doc.visibilityState = 'hidden';
   doc.dispatchEvent(new Event('visibilitychange'));
-  doc.dispatchEvent(new Event('visibilitychange'));   // no change: nothing sent
-  assert.deepEqual(socket().messages,
-    [{ type: 'claim' }, { type: 'release' }, { type: 'claim' }, { type: 'release' }]);
-
+  timers.runAll();
+  // Back while still the owner: nothing to claim.
+  doc.focused = true;
   doc.visibilityState = 'visible';
   doc.dispatchEvent(new Event('visibilitychange'));
-  socket().drop(1006);
-  timers.runAll();
+  win.dispatchEvent(new Event('focus'));
+  assert.deepEqual(socket().messages, [{ type: 'claim' }]);
+
+  // Another page claimed: coming back (visible and focused) claims again.
+  socket().receive({ type: 'claim', owner: false });
+  doc.dispatchEvent(new Event('visibilitychange'));
+  assert.deepEqual(socket().messages, [{ type: 'claim' }, { type: 'claim' }]);
+  socket().receive({ type: 'claim', owner: true });
+  socket().receive({ type: 'claim', owner: false });
+  win.dispatchEvent(new Event('focus'));
+  assert.equal(socket().messages.length, 3);
+  // Focus alone, with the page hidden, is not coming back.
+  socket().receive({ type: 'claim', owner: false });
+  doc.visibilityState = 'hidden';
+  win.dispatchEvent(new Event('focus'));
+  assert.equal(socket().messages.length, 3);
+  assert.ok(!socket().messages.some((m) => m.type === 'release'));
+});
+
+test('auto-claim: a pointer or key press in the page claims when it does not own', () => {
+  const doc = fakeDocument({ visible: true, focused: false });
+  const { client, socket } = setup({ doc });
+  client.connect();
   socket().open();
-  assert.deepEqual(socket().messages, [{ type: 'claim' }], 're-claimed after reconnect');
+  assert.deepEqual(socket().sent, []);
+  doc.dispatchEvent(new Event('pointerdown'));
+  assert.deepEqual(socket().messages, [{ type: 'claim' }]);
+  socket().receive({ type: 'claim', owner: true });
+  doc.dispatchEvent(new Event('pointerdown'));
+  doc.dispatchEvent(new Event('keydown'));
+  assert.equal(socket().messages.length, 1, 'the owner does not claim again');
+  socket().receive({ type: 'claim', owner: false });
+  doc.dispatchEvent(new Event('keydown'));
+  assert.deepEqual(socket().messages, [{ type: 'claim' }, { type: 'claim' }]);
 
   client.close();
   const closed = socket();
-  doc.visibilityState = 'hidden';
+  doc.dispatchEvent(new Event('pointerdown'));
   doc.dispatchEvent(new Event('visibilitychange'));
-  assert.deepEqual(closed.messages, [{ type: 'claim' }], 'no listener left after close()');
+  assert.equal(closed.messages.length, 2, 'no listener left after close()');
+});
+
+test('auto-claim: after a reconnect the owner claims again, other unfocused pages do not', () => {
+  const doc = fakeDocument({ visible: true, focused: false });
+  const { client, timers, socket } = setup({ doc });
+  client.connect();
+  socket().open();
+  client.claim();
+  socket().receive({ type: 'claim', owner: true });
+  socket().drop(1006);
+  assert.equal(client.isOwner, false);
+  timers.runAll();
+  socket().open();
+  assert.deepEqual(socket().messages, [{ type: 'claim' }], 're-claimed after reconnect');
+  socket().drop(1006);          // it had not been told it owns: no claim next time
+  timers.runAll();
+  socket().open();
+  assert.deepEqual(socket().sent, []);
 });
 
 test('auto-claim: a page hidden or unfocused at connect does not claim; autoClaim false never', () => {
@@ -320,5 +358,7 @@ test('auto-claim: a page hidden or unfocused at connect does not claim; autoClai
   off.client.connect();
   off.socket().open();
   doc.defaultView.dispatchEvent(new Event('focus'));
+  doc.dispatchEvent(new Event('pointerdown'));
+  doc.dispatchEvent(new Event('keydown'));
   assert.deepEqual(off.socket().sent, []);
 });

@@ -113,4 +113,7 @@ export class FakeBridge extends EventTarget {
       detail: { type: 'command', device_id: 'd1', command, button: 'record', gesture: 'press' },
     }));
   }
+  claim(owner) {
+    this.dispatchEvent(new CustomEvent('claim', { detail: { type: 'claim', owner } }));
+  }
 }

@@ -321,11 +321,33 @@ test('a token that arrives after destroy() is not posted', async () => {
   assert.deepEqual(t.posted, []);
 });
 
+test('losing the commands while recording stops the recording; otherwise nothing', async () => {
+  const t = await withOpenReport(ONE);
+  t.bridge.claim(true);
+  t.bridge.claim(false);            // not recording: nothing to stop
+  assert.deepEqual(t.takePosted(), []);
+  t.bridge.claim(true);
+  t.bridge.command('record.start');
+  t.takePosted();
+  t.bridge.claim(true);             // still the owner
+  assert.deepEqual(t.takePosted(), []);
+  t.bridge.claim(false);            // another tab claimed
+  assert.deepEqual(t.takePosted(), [DEFAULT_MESSAGES.record_stop]);
+  assert.equal(t.relay.state.recording, false);
+  assert.deepEqual(t.bridge.states.at(-1), GREEN, 'the LED state sent is not recording');
+  t.bridge.claim(false);
+  assert.deepEqual(t.takePosted(), [], 'stopped once');
+  assert.deepEqual(t.notices, []);
+});
+
 test('destroy removes the listeners', async () => {
   const t = await withOpenReport(ONE);
+  t.bridge.command('record.start');
+  t.takePosted();
   t.relay.destroy();
   t.send('app_ready');
   t.bridge.command('report.save');
+  t.bridge.claim(false);
   await settle();
   assert.deepEqual(t.posted, []);
   assert.equal(t.relay.state.signedIn, true);
