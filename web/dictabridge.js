@@ -114,7 +114,8 @@ const AUDIO_HEADER_BYTES = 24;
  * @property {string} [url] WebSocket URL; default ws://127.0.0.1:27415/.
  * @property {string} [statusUrl] Default: http://HOST:PORT/status of `url`.
  * @property {boolean} [autoClaim] Claim the commands when the page becomes visible and
- *   focused and on every pointer or key press in it; never released on blur or when
+ *   focused, on every pointer or key press in it and when the focus moves into one of its
+ *   iframes (a click in the reporting iframe); never released on blur or when
  *   hidden, ownership stays until another page claims (default true; needs a document).
  * @property {Backoff} [backoff] Default {minMs: 500, maxMs: 15000}.
  * @property {typeof WebSocket} [WebSocketImpl] Default: the global WebSocket.
@@ -244,6 +245,9 @@ export class DictabridgeClient extends EventTarget {
     this._audio = new Set();
     this._onPageActive = () => this._claimIfActive();
     this._onInteraction = () => this._claimIfNotOwner();
+    // The window blurs when focus moves into one of its iframes too; which one is known
+    // only once the blur is over.
+    this._onPageBlur = () => this._timers.setTimeout(() => this._claimIfFrameFocused(), 0);
   }
 
   /** Opens the connection (and keeps reopening it after drops until close()). */
@@ -575,12 +579,23 @@ export class DictabridgeClient extends EventTarget {
     // Capture: the page's own handlers cannot hide the radiologist's press from it.
     doc[method]('pointerdown', this._onInteraction, true);
     doc[method]('keydown', this._onInteraction, true);
+    // A press inside a cross-origin iframe (the reporting app) never reaches this
+    // document; its only trace here is the window's blur with the iframe focused.
+    win?.[method]('blur', this._onPageBlur);
   }
 
   /** Claims when the page is visible and focused. Losing either releases nothing. */
   _claimIfActive() {
     const doc = this._document;
     if (doc && doc.visibilityState === 'visible' && doc.hasFocus()) this._claimIfNotOwner();
+  }
+
+  /** Claims when the focus went into an iframe of the page (a click in the report). */
+  _claimIfFrameFocused() {
+    const doc = this._document;
+    if (doc && doc.visibilityState === 'visible' && doc.activeElement?.tagName === 'IFRAME') {
+      this._claimIfNotOwner();
+    }
   }
 
   _claimIfNotOwner() {

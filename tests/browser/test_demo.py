@@ -249,6 +249,36 @@ def test_two_tabs_neither_focused_one_hold_signs_once(spawn, emu, browser):
     led_write(n, mn, LED_OFF)
 
 
+def test_a_click_into_the_reporting_iframe_claims(spawn, emu, browser):
+    """Tab a has the focus but not the commands (tab b claimed after it); the radiologist
+    clicks into tab a's report. A press inside the iframe never reaches the host page,
+    and its window, focused already, gets no focus event: only its blur into the iframe
+    tells. Tab a takes the commands, and the next EOL hold signs its report."""
+    sm, pm = units()
+    d = spawn(sm, pm)
+    n = emu.node(sm)
+    open_demo(browser, d, 'a')
+    open_report(browser, 'a', ['ACC-A'])
+    open_demo(browser, d, 'b')
+    open_report(browser, 'b', ['ACC-B'])
+    browser.call('front', page='a')
+    browser.wait('a', 'document.hasFocus() && ' + OWNER + " === 'true'",
+                 what='tab a focused and owning')
+    browser.eval('b', 'window.demo.client.claim()')
+    browser.wait('a', OWNER + " === 'false'", what='tab b took the commands')
+    browser.wait('a', "document.hasFocus() && document.activeElement.tagName !== 'IFRAME'",
+                 what='tab a still focused, its iframe not')
+    browser.call('click', page='a', frame=MOCK, selector='#status')
+    browser.wait('a', OWNER + " === 'true'", what='tab a owns the commands after the click')
+    browser.wait('b', OWNER + " === 'false'", what='tab b no longer does')
+    press(n, SM_EOL, hold=HOLD_S)
+    browser.wait('a', "document.querySelector('#status').textContent === 'signed'",
+                 frame=MOCK, what="tab a's report signed")
+    time.sleep(0.6)
+    assert mock_events(browser, 'a', 'report.signed') == ['ACC-A']
+    assert mock_events(browser, 'b', 'report.signed') == []
+
+
 def test_daemon_restart_page_reconnects(spawn, emu, browser):
     sm, pm = units()
     d = spawn(sm, pm)

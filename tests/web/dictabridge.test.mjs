@@ -324,6 +324,38 @@ test('auto-claim: a pointer or key press in the page claims when it does not own
   assert.equal(closed.messages.length, 2, 'no listener left after close()');
 });
 
+test('auto-claim: a click into an iframe of the page (the window blurs into it) claims', () => {
+  const doc = fakeDocument({ visible: true, focused: false });
+  const { client, socket, timers } = setup({ doc });
+  client.connect();
+  socket().open();
+  // Focus leaving for another window (the PACS viewer) leaves the body active: no claim.
+  doc.defaultView.dispatchEvent(new Event('blur'));
+  timers.runAll();
+  assert.deepEqual(socket().sent, []);
+  // A click in the reporting iframe: the window blurs, then the iframe is the active one.
+  doc.defaultView.dispatchEvent(new Event('blur'));
+  doc.activeElement = { tagName: 'IFRAME' };
+  timers.runAll();
+  assert.deepEqual(socket().messages, [{ type: 'claim' }]);
+  socket().receive({ type: 'claim', owner: true });
+  doc.defaultView.dispatchEvent(new Event('blur'));
+  timers.runAll();
+  assert.equal(socket().messages.length, 1, 'the owner does not claim again');
+  // A hidden page never claims, even with an iframe active.
+  socket().receive({ type: 'claim', owner: false });
+  doc.visibilityState = 'hidden';
+  doc.defaultView.dispatchEvent(new Event('blur'));
+  timers.runAll();
+  assert.equal(socket().messages.length, 1);
+
+  client.close();
+  doc.visibilityState = 'visible';
+  doc.defaultView.dispatchEvent(new Event('blur'));
+  timers.runAll();
+  assert.equal(socket().messages.length, 1, 'no listener left after close()');
+});
+
 test('auto-claim: after a reconnect the owner claims again, other unfocused pages do not', () => {
   const doc = fakeDocument({ visible: true, focused: false });
   const { client, timers, socket } = setup({ doc });

@@ -80,6 +80,7 @@ export function fakeDocument({ visible = true, focused = true } = {}) {
   doc.visibilityState = visible ? 'visible' : 'hidden';
   doc.focused = focused;
   doc.hasFocus = () => doc.focused;
+  doc.activeElement = { tagName: 'BODY' };
   return doc;
 }
 
