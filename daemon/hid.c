@@ -215,9 +215,21 @@ static int identify(struct hid_iface *h, struct held *held)
 
 		if (now >= deadline) {
 			if (!retries_left--) {
-				log_warn("%s: no answer to identification query 0x%02x; using the "
-				         "generic button map", h->devnode, st.pending);
-				return 0;
+				uint8_t unanswered = st.pending;
+				size_t next_len = 0;
+
+				if (st.code)
+					log_warn("%s: no answer to identification query 0x%02x; keeping "
+					         "device code %u", h->devnode, unanswered, st.code);
+				else
+					log_warn("%s: no answer to identification query 0x%02x; using the "
+					         "generic button map", h->devnode, unanswered);
+				if (db_ident_timeout(&st, q, sizeof q, &next_len) == DB_IDENT_DONE)
+					return st.code;
+				hid_write(h->rd, q, next_len);
+				retries_left = 1;
+				deadline = now_ms() + h->identify_timeout_ms;
+				continue;
 			}
 			qlen = db_ident_pending_query(&st, q, sizeof q);
 			hid_write(h->rd, q, qlen);

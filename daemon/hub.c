@@ -45,7 +45,9 @@ struct unit {
 	char *serial;
 	uint16_t vid, pid;
 	enum db_family family;
-	struct db_model generic;   /* the row's model, used until (or unless) identified */
+	struct db_model generic;   /* the row's model, used until (or unless) identified,
+	                            * or a device code the table does not know */
+	char model_name[64];       /* generic.name of an unknown device code */
 	const struct db_model *model;
 	bool announced;
 	struct iface *ifaces[UNIT_MAX_IFACES];
@@ -661,7 +663,8 @@ static void on_opened(struct iface *i, uint16_t code)
 	struct unit *u = i->unit;
 
 	if (i->row->wire->identifies && code)
-		u->model = db_model_lookup(u->family, code);
+		u->model = db_model_identified(u->family, code, &u->generic, u->model_name,
+		                               sizeof u->model_name);
 	/* A buttons-only collection opens at once, but the unit's control collection may
 	 * still be identifying it: the device object clients get (model, slider, buttons)
 	 * has no later update, so it waits for the control collection. */

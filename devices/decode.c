@@ -72,6 +72,11 @@ void db_decode(const struct db_row *row, const struct db_model *model,
 			break;
 		}
 	}
+	/* The browser-mode joystick report has no STOP bit: there, no position bit is the
+	 * STOP position (devices/speechmike.c, gamepad bit map). */
+	if (out->slider < 0 && (positions & DB_BTN_BIT(DB_BTN_STOP)) &&
+	    !(buttons_of_word(row->bitmap, UINT32_MAX) & DB_BTN_BIT(DB_BTN_STOP)))
+		out->slider = DB_BTN_STOP;
 }
 
 uint32_t db_buttons_of(enum db_family family, const struct db_model *model)

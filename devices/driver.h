@@ -201,9 +201,21 @@ size_t db_ident_pending_query(const struct db_ident *st, uint8_t *out, size_t ca
 /* Feeds one input report. On DB_IDENT_SEND, *out_len is set to the query length. */
 enum db_ident_result db_ident_feed(struct db_ident *st, const uint8_t *report, size_t len,
                                    uint8_t *out, size_t cap, size_t *out_len);
+/* The pending query went unanswered (retry included). What was learned is kept: a device
+ * code already received stays (an Air whose firmware query times out is still an Air).
+ * Returns DB_IDENT_SEND with the next query in out when one is still worth asking, else
+ * DB_IDENT_DONE. */
+enum db_ident_result db_ident_timeout(struct db_ident *st, uint8_t *out, size_t cap,
+                                      size_t *out_len);
 
 /* The model for a device code of a family (always non-NULL: unknown codes and code 0
  * give the family's generic model). */
 const struct db_model *db_model_lookup(enum db_family family, uint16_t code);
+/* The model a unit that answered `code` is shown as: the known model, or for a code the
+ * table does not know, *unknown filled with that code, no slide switch, and a name that
+ * carries the code ("SpeechMike (device code 4711)", written into name[0..cap)). Code 0
+ * gives the family's generic model. */
+const struct db_model *db_model_identified(enum db_family family, uint16_t code,
+                                           struct db_model *unknown, char *name, size_t cap);
 
 #endif

@@ -258,6 +258,13 @@ enum db_ident_result db_ident_feed(struct db_ident *st, const uint8_t *report, s
 	return enter(st, next, out, cap, out_len);
 }
 
+enum db_ident_result db_ident_timeout(struct db_ident *st, uint8_t *out, size_t cap,
+                                      size_t *out_len)
+{
+	/* st->code stays as received: the queries after the first code only refine it. */
+	return enter(st, ST_DONE, out, cap, out_len);
+}
+
 /* ---- device codes ---------------------------------------------------------------- */
 
 /* xx00 push buttons, xx10 INT slider, xx20 PHI slider (§1.5). */

@@ -111,6 +111,10 @@ MODELS = {
                 0x91: _h('910000050706 2E0007'.replace(' ', '')),
                 0x96: _h('960000000013880000')},
     'POWERMIC4': {0x83: _h('830000000100320195'), 0x8B: _h('8B0000000E740DAC00')},
+    # An SMP4010 (INT slide switch) that never answers the firmware query.
+    'SMP4010_nofw': {0x83: _h('830000000100320195'), 0x8B: _h('8B000FAA0E740DAC00')},
+    # A Premium answering a device code no table knows (0x1267 = 4711).
+    'SM4711': {0x83: _h('830000000100320195'), 0x8B: _h('8B0000000000126700')},
     'silent': {},
     # Answers IS_PREMIUM like a Premium, then never the device-code query.
     'half_silent': {0x83: _h('830000000100320195')},

@@ -760,6 +760,59 @@ async def test_partial_answers_then_silence(spawn, emu):
     await c.close()
 
 
+async def test_timeout_after_device_code_keeps_the_model(spawn, emu):
+    """An SMP4010 whose firmware query (0x91) goes unanswered stays an SMP4010, slide
+    switch included, and the log names the query that went unanswered."""
+    d = spawn()
+    c = await Client.connect(d.port)
+    u = E.speechmike_air(serial='NOFW0001', model='SMP4010_nofw')
+    node = emu.plug(u)[-1]
+    dev = (await c.expect('device.added', timeout=5))['device']
+    assert (dev['model_code'], dev['model']) == (4010, 'SpeechMike Premium Air SMP4010'), dev
+    assert dev['slider'] == ['record', 'stop', 'play', 'rewind'], dev
+    assert [q[1] for q in node.queries()][:4] == [0x83, 0x8B, 0x91, 0x91], \
+        [q.hex(' ') for q in node.queries()]
+    d.wait_log(r'no answer to identification query 0x91; keeping device code 4010')
+    await expect_slider(c, node, dev['id'], 0x0100, 'record')
+    await c.close()
+
+
+async def test_unknown_device_code_is_kept(spawn, emu):
+    u = E.speechmike(serial='UNK04711', model='SM4711')
+    d, c = await start(spawn, u)
+    dev = by_serial(d.status()['devices'], u.serial)
+    assert (dev['model_code'], dev['model']) == (4711, 'SpeechMike (device code 4711)'), dev
+    assert dev['slider'] == [], dev
+    assert c.hello['devices'] == [dev]
+    node = emu.node(u)
+    await press_release(c, node, dev['id'], sm(0x0200), sm(0), ['stop'])
+    await c.close()
+
+
+async def test_browser_mode_slider_stop_has_no_bit(spawn, emu):
+    """The joystick report of a browser-mode slider model has no STOP bit: a report
+    without a position bit is the STOP position."""
+    u = E.speechmike_browser(serial='BRWSTOP1', model='SMP3710')
+    d, c = await start(spawn, u)
+    did = dev_id(u)
+    pad = emu.node(u, 5)
+    pad.send(bytes.fromhex('2000'))
+    m = await c.expect('slider')
+    assert m['position'] == 'record', m
+    assert (await c.expect('command'))['command'] == 'record.start'
+    pad.send(bytes.fromhex('0000'))
+    m = await c.expect('slider')
+    assert (m['device_id'], m['position']) == (did, 'stop'), m
+    cmd = await c.expect('command')
+    assert (cmd['command'], cmd['gesture']) == ('record.stop', 'slider'), cmd
+    # a button pressed and released at STOP is a button, and STOP is not repeated
+    await press_release(c, pad, did, bytes.fromhex('0004'), b'\0\0', ['f1'])
+    await c.nothing(100, type_='slider')
+    pad.send(bytes.fromhex('0200'))
+    assert (await c.expect('slider'))['position'] == 'play'
+    await c.close()
+
+
 # ---- 8. unplug mid-press / while recording ---------------------------------------------
 
 

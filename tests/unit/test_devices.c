@@ -285,12 +285,34 @@ static const struct decode_case phi_slider_cases[] = {
 	PRESS("80 00 00 00 00 00 00 00 41", B(RECORD) | B(INS_OVR)),
 };
 
-/* The slide switch in browser mode: the joystick's record bit is the INT slider too. */
+/* The slide switch in browser mode: the joystick's record bit is the INT slider too, and
+ * as the joystick has no STOP bit, a report without a position bit is STOP. */
 static const struct decode_case int_slider_gamepad_cases[] = {
 	SLIDE("20 00", 0, RECORD),
 	SLIDE("02 00", 0, PLAY),
-	PRESS("40 00", B(COMMAND)),
-	PRESS("04 00", B(FORWARD)),
+	SLIDE("01 00", 0, REWIND),
+	SLIDE("00 00", 0, STOP),
+	SLIDE("40 00", B(COMMAND), STOP),
+	SLIDE("04 00", B(FORWARD), STOP),
+	SLIDE("00 04", B(F1), STOP),
+	SLIDE("22 04", B(F1), RECORD),
+	SLIDE("20 00 7F 7F", 0, RECORD),
+	IGNORED("20"),
+};
+
+/* PHI slider in browser mode: forward is a position, record a button. */
+static const struct decode_case phi_slider_gamepad_cases[] = {
+	SLIDE("04 00", 0, FORWARD),
+	SLIDE("00 00", 0, STOP),
+	SLIDE("20 00", B(RECORD), STOP),
+	SLIDE("24 00", B(RECORD), FORWARD),
+	SLIDE("01 00", 0, REWIND),
+};
+
+/* Push-button model in browser mode: no slider, so no position either. */
+static const struct decode_case buttons_gamepad_cases[] = {
+	PRESS("00 00", 0),
+	PRESS("20 00", B(RECORD)),
 };
 
 /* F.4: the PowerMic 4's own bit map on the vendor collection. */
@@ -380,6 +402,9 @@ static const struct decode_suite {
 	SUITE("F.1 SMP3710 (INT)", 0x0911, 0x0c1c, 0xFFA0, 1, 3710, int_slider_cases),
 	SUITE("F.1 LFH3520 (PHI)", 0x0911, 0x0c1c, 0xFFA0, 1, 3520, phi_slider_cases),
 	SUITE("SMP3710 browser mode", 0x0911, 0x0fa0, 1, 4, 3710, int_slider_gamepad_cases),
+	SUITE("SMP4010 browser mode", 0x0911, 0x0fa0, 1, 4, 4010, int_slider_gamepad_cases),
+	SUITE("LFH3520 browser mode", 0x0911, 0x0fa0, 1, 4, 3520, phi_slider_gamepad_cases),
+	SUITE("SMP3700 browser mode", 0x0911, 0x0fa0, 1, 4, 3700, buttons_gamepad_cases),
 	SUITE("F.4 PowerMic 4", 0x0554, 0x0064, 0xFFA0, 1, 0, powermic4_cases),
 	SUITE("F.6 PowerMic II/III", 0x0554, 0x1001, 1, 0, 0, powermic3_cases),
 	SUITE("F.7 ACC2310", 0x0911, 0x1844, 1, 4, 0, foot_control_cases),
@@ -691,6 +716,46 @@ static void test_ident_not_mine(void)
 	CHECK(db_ident_pending_query(&st, out, sizeof(out)) == 0, "no query after done");
 }
 
+/* A query that stays unanswered ends the exchange, keeping the code already received. */
+static void test_ident_timeout(void)
+{
+	static const struct {
+		const char *answers[3]; /* fed in order before the timeout */
+		uint8_t unanswered;
+		uint16_t code;
+	} cases[] = {
+		{ { NULL }, 0x83, 0 },
+		{ { "83 00 00 00 01 00 32 01 95" }, 0x8B, 0 },
+		{ { "83 02 00 00 00 00 32 00 55" }, 0x87, 0 },
+		/* SMP4010 whose firmware query times out: still an SMP4010 (INT slider) */
+		{ { "83 00 00 00 01 00 32 01 95", "8B 00 0F AA 0E 74 0D AC 00" }, 0x91, 4010 },
+		{ { "83 00 00 00 01 00 32 01 95", "8B 00 0F A0 0E 74 0D AC 00" }, 0x91, 4000 },
+		/* firmware 6 but the Ambient code query times out: an Air */
+		{ { "83 00 00 00 01 00 32 01 95", "8B 00 0F A0 0E 74 0D AC 00",
+		    "91 00 00 05 07 06 2E 00 07" }, 0x96, 4000 },
+		/* a SpeechOne whose code query times out: nothing known */
+		{ { "83 00 00 00 01 00 32 01 95", "8B 01 0F A0 0E 74 0D AC 00" }, 0x96, 0 },
+	};
+	for (size_t i = 0; i < COUNT(cases); i++) {
+		struct db_ident st;
+		uint8_t out[MAX_REPORT];
+		size_t len = db_ident_start(&st, out, sizeof(out));
+		for (size_t k = 0; k < COUNT(cases[i].answers) && cases[i].answers[k]; k++)
+			feed(&st, cases[i].answers[k], out, &len);
+		CHECK(st.pending == cases[i].unanswered, "timeout case %zu: pending %02X", i,
+		      st.pending);
+		enum db_ident_result r = db_ident_timeout(&st, out, sizeof(out), &len);
+		CHECK(r == DB_IDENT_DONE && len == 0 && st.pending == 0,
+		      "timeout case %zu: result %d", i, r);
+		CHECK(st.code == cases[i].code, "timeout case %zu: code %u, want %u", i, st.code,
+		      cases[i].code);
+		const struct db_model *m = db_model_lookup(DB_FAMILY_SPEECHMIKE, st.code);
+		CHECK(m->code == cases[i].code, "timeout case %zu: model %s", i, m->name);
+	}
+	/* the SMP4010 keeps its slide switch */
+	CHECK(db_model_lookup(DB_FAMILY_SPEECHMIKE, 4010)->slider == DB_SLIDER_INT, "4010");
+}
+
 /* ---- models and capabilities ---------------------------------------------------------- */
 
 /* The device codes the reference lists (§1.5); the names must carry the model number. */
@@ -759,6 +824,25 @@ static void test_models(void)
 		CHECK_STR(m->name, generic_models[i].name);
 	}
 	CHECK(db_model_lookup(DB_FAMILY_COUNT, 0) != NULL, "bad family");
+
+	/* An unknown code is kept and named; known codes and code 0 are looked up. */
+	struct db_model unknown;
+	char name[48];
+	const struct db_model *id = db_model_identified(DB_FAMILY_SPEECHMIKE, 4711, &unknown,
+	                                               name, sizeof name);
+	CHECK(id == &unknown && id->code == 4711 && id->slider == DB_SLIDER_NONE, "4711");
+	CHECK_STR(id->name, "SpeechMike (device code 4711)");
+	CHECK(db_buttons_of(DB_FAMILY_SPEECHMIKE, id) == SM_BUTTONS, "4711 buttons");
+	id = db_model_identified(DB_FAMILY_SPEECHMIKE, 3710, &unknown, name, sizeof name);
+	CHECK(id == db_model_lookup(DB_FAMILY_SPEECHMIKE, 3710), "3710 identified");
+	id = db_model_identified(DB_FAMILY_SPEECHMIKE, 0, &unknown, name, sizeof name);
+	CHECK(id->code == 0 && check_str_eq(id->name, "SpeechMike"), "code 0");
+	/* other families have no device codes */
+	id = db_model_identified(DB_FAMILY_POWERMIC4, 3700, &unknown, name, sizeof name);
+	CHECK(id->code == 0 && check_str_eq(id->name, "PowerMic 4"), "PowerMic 4");
+	id = db_model_identified(DB_FAMILY_SPEECHMIKE, 65535, &unknown, name, 12);
+	CHECK(id->code == 65535 && check_str_eq(id->name, "SpeechMike "), "short buffer: %s",
+	      id->name);
 	for (size_t i = 0; i < COUNT(capabilities); i++) {
 		const struct db_model *m = db_model_lookup(capabilities[i].family,
 		                                           capabilities[i].code);
@@ -858,6 +942,7 @@ int main(void)
 	test_leds();
 	test_ident_sequences();
 	test_ident_not_mine();
+	test_ident_timeout();
 	test_models();
 	test_random_reports();
 	return CHECK_DONE();
