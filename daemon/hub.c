@@ -49,6 +49,7 @@ struct unit {
 	                            * or a device code the table does not know */
 	char model_name[64];       /* generic.name of an unknown device code */
 	const struct db_model *model;
+	int event_mode;            /* enum db_event_mode the unit answered, -1: not known */
 	bool announced;
 	struct iface *ifaces[UNIT_MAX_IFACES];
 	size_t n_ifaces;
@@ -179,6 +180,7 @@ static void describe(const struct unit *u, struct pm_device *d)
 	d->family = u->family;
 	d->model = u->model->name;
 	d->model_code = u->model->code;
+	d->event_mode = u->event_mode;
 	d->vendor_id = u->vid;
 	d->product_id = u->pid;
 	d->serial = u->serial;
@@ -299,12 +301,53 @@ static char *request_led(const struct pm_request *req)
 	return NULL;
 }
 
+/* The collection that identified the unit takes the SpeechMike vendor commands. */
+static struct iface *vendor_iface(const struct unit *u)
+{
+	for (size_t i = 0; i < u->n_ifaces; i++)
+		if (u->ifaces[i]->row->wire->identifies)
+			return u->ifaces[i];
+	return NULL;
+}
+
+/* Switches a SpeechMike's event mode: only ever on request, never on the daemon's own
+ * initiative (other programs on the workstation may rely on the mode it is in). */
+static char *request_mode(const struct pm_request *req)
+{
+	struct unit *u = unit_by_id(req->device_id);
+	struct iface *i;
+	uint8_t buf[16];
+	size_t len;
+
+	if (!u)
+		return error_json(PM_ERR_UNKNOWN_DEVICE, "mode", "no device with id '%s'",
+		                  req->device_id);
+	if (!(i = vendor_iface(u)))
+		return error_json(PM_ERR_UNSUPPORTED, "mode",
+		                  "only SpeechMikes have event modes");
+	if (u->event_mode == req->event_mode)
+		return error_json(PM_ERR_UNSUPPORTED, "mode", "the unit is already in %s mode",
+		                  db_event_mode_name(req->event_mode));
+	len = db_event_mode_command(req->event_mode, buf, sizeof buf);
+	if (!len)
+		return error_json(PM_ERR_INVALID_FIELD, "mode", "no such event mode");
+	log_info("%s: switching to %s mode on request; the unit re-enumerates", u->id,
+	         db_event_mode_name(req->event_mode));
+	hid_iface_command(i->io, buf, len);
+	return NULL;
+}
+
 char *hub_request(struct client *c, const struct pm_request *req)
 {
 	if (req->type == PM_REQ_AUDIO_START || req->type == PM_REQ_AUDIO_STOP)
 		return audio_request(c, req);
 	if (req->type == PM_REQ_LED)
 		return request_led(req);
+	if (req->type == PM_REQ_MODE)
+		return request_mode(req);
+	if (req->type == PM_REQ_PRESS || req->type == PM_REQ_SLIDE)
+		return error_json(PM_ERR_UNSUPPORTED, req->type == PM_REQ_PRESS ? "press" : "slide",
+		                  "only a virtual device's buttons can be pressed");
 	state_recording = req->recording;
 	state_report_open = req->report_open;
 	for (struct unit *u = units; u; u = u->next) {
@@ -457,6 +500,7 @@ static struct unit *unit_new(const struct hotplug_node *node, const struct db_ro
 	u->generic.name = row->model;
 	u->model = &u->generic;
 	u->km.slider = -1;
+	u->event_mode = -1;
 	make_id(u, node->unit_port);
 	u->next = units;
 	units = u;
@@ -485,6 +529,10 @@ static void announce(struct unit *u)
 	u->announced = true;
 	log_info("attached %s (serial %s) as %s", u->model->name,
 	         u->serial ? u->serial : "none", u->id);
+	if (!db_event_mode_delivers_buttons(u->event_mode))
+		log_warn("%s is in %s mode: its buttons do not reach dictabridge; switch it to "
+		         "HID mode with: dictabridge mode %s hid", u->id,
+		         db_event_mode_name(u->event_mode), u->id);
 	refresh_mic(u, NULL);
 	describe(u, &d);
 	broadcast_owned(pm_device_added(&d));
@@ -658,13 +706,15 @@ void hub_node_removed(const char *syspath)
 
 /* ---- device events ------------------------------------------------------------------------------- */
 
-static void on_opened(struct iface *i, uint16_t code)
+static void on_opened(struct iface *i, uint16_t code, int8_t event_mode)
 {
 	struct unit *u = i->unit;
 
 	if (i->row->wire->identifies && code)
 		u->model = db_model_identified(u->family, code, &u->generic, u->model_name,
 		                               sizeof u->model_name);
+	if (i->row->wire->identifies)
+		u->event_mode = event_mode;
 	/* A buttons-only collection opens at once, but the unit's control collection may
 	 * still be identifying it: the device object clients get (model, slider, buttons)
 	 * has no later update, so it waits for the control collection. */
@@ -716,7 +766,7 @@ void hub_drain(void)
 			continue; /* already removed: late events of a stopped collection */
 		switch (ev->kind) {
 		case DEV_EV_OPENED:
-			on_opened(i, ev->model_code);
+			on_opened(i, ev->model_code, ev->event_mode);
 			break;
 		case DEV_EV_REPORT:
 			on_report(i, ev);

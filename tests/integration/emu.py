@@ -133,6 +133,20 @@ def sm_motion(laid_down):
     return bytes([0x9E, 0, 0, 0, 0, 0, 0, 0, 1 if laid_down else 0])
 
 
+def mode_answer(mode):
+    """GET_EVENT_MODE's answer: the mode in byte 8."""
+    return bytes([0x8D, 0, 0, 0, 0, 0, 0, 0, mode & 0xFF])
+
+
+def set_mode_command(mode):
+    """SET_EVENT_MODE as the device side reads it (report ID 00 first): 0x0D, the mode
+    in the last payload byte."""
+    return bytes([0x00, 0x0D, 0, 0, 0, 0, 0, 0, 0, mode])
+
+
+MODE_HID, MODE_KEYBOARD, MODE_BROWSER = 0, 1, 2
+
+
 def sm_leds(b6=0, b7=0, b8=0):
     """The SET_LED output report as the device side reads it (report ID 00 first)."""
     return bytes([0x00, 0x02, 0, 0, 0, 0, 0, b6, b7, b8])
@@ -171,6 +185,10 @@ class Unit:
         # without one. Only sysfs is emulated: there is no /dev/snd behind it.
         self.sound_card = None
         self.sound_plugged = False
+        # SpeechMike event mode the vendor collection answers to 0x8D (None: no answer);
+        # the product id the unit has in HID mode (it changes with the mode).
+        self.event_mode = 0 if model is not None else None
+        self.hid_pid = pid
 
     @property
     def family_key(self):
@@ -200,9 +218,12 @@ def speechone(serial='SO0001', model='PSM6000'):
 
 def speechmike_browser(serial='SMB0001', model='SMP3700'):
     """A SpeechMike in browser/gamepad mode: vendor on IF4, gamepad on IF5."""
-    return Unit(0x0911, 0x0FA0, serial, 'SpeechMike', [
+    u = Unit(0x0911, 0x0FA0, serial, 'SpeechMike', [
         Iface(4, RDESC_VENDOR, OUT_LEN_VENDOR, responder=True),
         Iface(5, RDESC_GAMEPAD)], model=model)
+    u.event_mode = MODE_BROWSER
+    u.hid_pid = 0x0C1C
+    return u
 
 
 def powermic4(serial='PM40001', model='POWERMIC4'):
@@ -254,6 +275,8 @@ class Node:
         self.outputs = []           # every output report the daemon wrote, in order
         self.inputs = []            # every input report sent
         self.ident_answers = dict(MODELS.get(unit.model, {})) if iface.responder else {}
+        if iface.responder and unit.event_mode is not None:
+            self.ident_answers[0x8D] = mode_answer(unit.event_mode)
         self._buf = b''
         self._cond = threading.Condition()
         self._wlock = threading.Lock()
@@ -565,6 +588,21 @@ class Emulator:
             if n.iface.responder or n.iface.out_len:
                 return n
         return nodes[-1]
+
+    def reenumerate(self, unit, mode):
+        """What a SpeechMike does after SET_EVENT_MODE: it leaves and comes back in `mode`,
+        in browser mode under product id 0fa0 with the joystick collection (a SpeechOne /
+        Ambient keeps 0c1e), otherwise under its HID-mode product id. Returns the new unit
+        (same serial and model)."""
+        self.unplug(unit)
+        if mode == MODE_BROWSER and unit.hid_pid != 0x0C1E:
+            new = speechmike_browser(unit.serial, unit.model)
+            new.hid_pid = unit.hid_pid
+        else:
+            new = speechmike(unit.serial, unit.model, pid=unit.hid_pid)
+        new.event_mode = mode
+        self.plug(new)
+        return new
 
     def unplug(self, unit):
         """Removes the unit like the kernel does: 'remove' uevents children first, then the

@@ -348,7 +348,7 @@ async def test_browser_mode_unit_is_one_device(spawn, emu):
     assert c.hello['devices'] == [dev]
     vendor, pad = emu.node(u, 4), emu.node(u, 5)
     # identification ran on the vendor collection only
-    assert [q[1] for q in vendor.queries()] == [0x83, 0x8B]
+    assert [q[1] for q in vendor.queries()] == [0x83, 0x8B, 0x8D]
     assert pad.outputs == []
     did = dev['id']
     for hexrep, name in GAMEPAD_BUTTONS:
@@ -685,15 +685,15 @@ async def test_state_applies_to_later_device(spawn, emu):
 
 IDENT = [
     # (factory, model key, code, model name, queries in order)
-    (E.speechmike, 'SMP3700', 3700, 'SpeechMike Premium Touch SMP3700', [0x83, 0x8B]),
-    (E.speechmike, 'SMP3710', 3710, 'SpeechMike Premium Touch SMP3710', [0x83, 0x8B]),
-    (E.speechmike, 'LFH3520', 3520, 'SpeechMike Premium LFH3520', [0x83, 0x8B]),
-    (E.speechmike, 'LFH3200', 3200, 'SpeechMike III LFH3200', [0x83, 0x87]),
-    (E.speechmike, 'LFH3210', 3210, 'SpeechMike III LFH3210', [0x83, 0x87]),
+    (E.speechmike, 'SMP3700', 3700, 'SpeechMike Premium Touch SMP3700', [0x83, 0x8B, 0x8D]),
+    (E.speechmike, 'SMP3710', 3710, 'SpeechMike Premium Touch SMP3710', [0x83, 0x8B, 0x8D]),
+    (E.speechmike, 'LFH3520', 3520, 'SpeechMike Premium LFH3520', [0x83, 0x8B, 0x8D]),
+    (E.speechmike, 'LFH3200', 3200, 'SpeechMike III LFH3200', [0x83, 0x87, 0x8D]),
+    (E.speechmike, 'LFH3210', 3210, 'SpeechMike III LFH3210', [0x83, 0x87, 0x8D]),
     (E.speechmike_air, 'SMP4000', 4000, 'SpeechMike Premium Air SMP4000',
-     [0x83, 0x8B, 0x91]),
-    (E.speechone, 'PSM6000', 6001, 'SpeechOne PSM6000', [0x83, 0x8B, 0x96]),
-    (E.speechone, 'PSM5000', 5000, 'SpeechMike Ambient PSM5000', [0x83, 0x8B, 0x91, 0x96]),
+     [0x83, 0x8B, 0x91, 0x8D]),
+    (E.speechone, 'PSM6000', 6001, 'SpeechOne PSM6000', [0x83, 0x8B, 0x96, 0x8D]),
+    (E.speechone, 'PSM5000', 5000, 'SpeechMike Ambient PSM5000', [0x83, 0x8B, 0x91, 0x96, 0x8D]),
 ]
 
 
@@ -703,6 +703,7 @@ async def test_identification(spawn, emu, factory, model, code, name, queries):
     d, c = await start(spawn, u)
     dev = by_serial(d.status()['devices'], u.serial)
     assert (dev['model_code'], dev['model']) == (code, name), dev
+    assert (dev['event_mode'], dev['warning'], dev['virtual']) == ('hid', None, False), dev
     assert c.hello['devices'] == [dev]
     node = emu.node(u)
     qs = node.queries()
@@ -770,7 +771,7 @@ async def test_timeout_after_device_code_keeps_the_model(spawn, emu):
     dev = (await c.expect('device.added', timeout=5))['device']
     assert (dev['model_code'], dev['model']) == (4010, 'SpeechMike Premium Air SMP4010'), dev
     assert dev['slider'] == ['record', 'stop', 'play', 'rewind'], dev
-    assert [q[1] for q in node.queries()][:4] == [0x83, 0x8B, 0x91, 0x91], \
+    assert [q[1] for q in node.queries()]== [0x83, 0x8B, 0x91, 0x91, 0x8D], \
         [q.hex(' ') for q in node.queries()]
     d.wait_log(r'no answer to identification query 0x91; keeping device code 4010')
     await expect_slider(c, node, dev['id'], 0x0100, 'record')

@@ -653,17 +653,18 @@ static void test_ident_sequences(void)
 		for (const struct ident_step *s = ident_cases[i].steps; !done; s++) {
 			enum db_ident_result r = feed(&st, s->answer, out, &len);
 			done = s->next == 0;
-			if (done)
-				CHECK(r == DB_IDENT_DONE && len == 0 && st.pending == 0,
-				      "case %zu [%s]: result %d", i, s->answer, r);
-			else
-				CHECK(r == DB_IDENT_SEND && query_is(out, len, s->next) &&
-				          st.pending == s->next,
-				      "case %zu [%s]: result %d, want query %02X", i, s->answer, r,
-				      s->next);
+			/* with the code known, the event mode is asked last */
+			uint8_t want = done ? 0x8D : s->next;
+			CHECK(r == DB_IDENT_SEND && query_is(out, len, want) && st.pending == want,
+			      "case %zu [%s]: result %d, want query %02X", i, s->answer, r, want);
 		}
 		CHECK(st.code == ident_cases[i].code, "case %zu: code %u, want %u", i, st.code,
 		      ident_cases[i].code);
+		CHECK(st.event_mode == -1, "case %zu: mode before its answer", i);
+		enum db_ident_result r = feed(&st, "8D 00 00 00 00 00 00 00 02", out, &len);
+		CHECK(r == DB_IDENT_DONE && len == 0 && st.pending == 0 && st.event_mode == 2 &&
+		          st.code == ident_cases[i].code,
+		      "case %zu: mode answer: result %d mode %d", i, r, st.event_mode);
 	}
 }
 
@@ -708,9 +709,14 @@ static void test_ident_not_mine(void)
 	CHECK(query_is(out, len, 0x8B), "retry re-encodes 0x8B");
 	CHECK(feed(&st, "83 00 00 00 01 00 32 01 95", out, &len) == DB_IDENT_NOT_MINE,
 	      "repeated earlier answer");
-	CHECK(feed(&st, "8B 00 00 00 00 00 0E 74 00", out, &len) == DB_IDENT_DONE &&
-	          st.code == 3700,
-	      "done after the interruption");
+	CHECK(feed(&st, "8B 00 00 00 00 00 0E 74 00", out, &len) == DB_IDENT_SEND &&
+	          st.code == 3700 && query_is(out, len, 0x8D),
+	      "code after the interruption");
+	CHECK(feed(&st, button, out, &len) == DB_IDENT_NOT_MINE && st.pending == 0x8D,
+	      "button before the mode answer");
+	CHECK(feed(&st, "8D 00 00 00 00 00 00 00 01", out, &len) == DB_IDENT_DONE &&
+	          st.code == 3700 && st.event_mode == DB_EVENT_MODE_KEYBOARD,
+	      "done after the mode");
 	CHECK(feed(&st, "8B 00 00 00 00 00 0E 74 00", out, &len) == DB_IDENT_NOT_MINE,
 	      "after done");
 	CHECK(db_ident_pending_query(&st, out, sizeof(out)) == 0, "no query after done");
@@ -745,7 +751,12 @@ static void test_ident_timeout(void)
 		CHECK(st.pending == cases[i].unanswered, "timeout case %zu: pending %02X", i,
 		      st.pending);
 		enum db_ident_result r = db_ident_timeout(&st, out, sizeof(out), &len);
-		CHECK(r == DB_IDENT_DONE && len == 0 && st.pending == 0,
+		if (cases[i].code != 0) { /* the mode is still asked for, and may time out too */
+			CHECK(r == DB_IDENT_SEND && query_is(out, len, 0x8D),
+			      "timeout case %zu: mode query, result %d", i, r);
+			r = db_ident_timeout(&st, out, sizeof(out), &len);
+		}
+		CHECK(r == DB_IDENT_DONE && len == 0 && st.pending == 0 && st.event_mode == -1,
 		      "timeout case %zu: result %d", i, r);
 		CHECK(st.code == cases[i].code, "timeout case %zu: code %u, want %u", i, st.code,
 		      cases[i].code);
@@ -754,6 +765,49 @@ static void test_ident_timeout(void)
 	}
 	/* the SMP4010 keeps its slide switch */
 	CHECK(db_model_lookup(DB_FAMILY_SPEECHMIKE, 4010)->slider == DB_SLIDER_INT, "4010");
+}
+
+/* Event modes: names, which deliver buttons, and SET_EVENT_MODE's exact bytes. */
+static void test_event_mode(void)
+{
+	static const struct {
+		const char *name;
+		bool delivers;
+		const char *command;
+	} modes[] = {
+		{ "hid", true, "00 0D 00 00 00 00 00 00 00 00" },
+		{ "keyboard", false, "00 0D 00 00 00 00 00 00 00 01" },
+		{ "browser", true, "00 0D 00 00 00 00 00 00 00 02" },
+		{ "windows_sr", false, "00 0D 00 00 00 00 00 00 00 03" },
+		{ "dragon_for_mac", false, "00 0D 00 00 00 00 00 00 00 04" },
+		{ "dragon_for_windows", false, "00 0D 00 00 00 00 00 00 00 05" },
+	};
+	uint8_t out[MAX_REPORT];
+	for (int m = 0; m < (int)COUNT(modes); m++) {
+		CHECK_STR(db_event_mode_name(m), modes[m].name);
+		CHECK(db_event_mode_from_name(modes[m].name) == m, "from name %s", modes[m].name);
+		CHECK(db_event_mode_delivers_buttons(m) == modes[m].delivers, "delivers %d", m);
+		size_t n = db_event_mode_command(m, out, sizeof(out));
+		CHECK(hex_equal(out, n, modes[m].command), "command %d", m);
+	}
+	CHECK(db_event_mode_name(6) == NULL && db_event_mode_name(-1) == NULL, "range");
+	CHECK(db_event_mode_from_name("HID") == -1 && db_event_mode_from_name(NULL) == -1,
+	      "unknown names");
+	CHECK(db_event_mode_delivers_buttons(-1) && db_event_mode_delivers_buttons(9),
+	      "unknown modes");
+	CHECK(db_event_mode_command(6, out, sizeof(out)) == 0 &&
+	          db_event_mode_command(-1, out, sizeof(out)) == 0 &&
+	          db_event_mode_command(0, out, 9) == 0,
+	      "bad mode or buffer");
+	/* the answer's byte 8 is read as a signed byte */
+	struct db_ident st;
+	size_t len;
+	db_ident_start(&st, out, sizeof(out));
+	feed(&st, "83 02 00 00 00 00 32 00 55", out, &len);
+	feed(&st, "87 00 00 00 00 00 00 0C 80", out, &len);
+	CHECK(feed(&st, "8D 00 00 00 00 00 00 00 FE", out, &len) == DB_IDENT_DONE &&
+	          st.event_mode == -2 && st.code == 3200,
+	      "mode -2");
 }
 
 /* ---- models and capabilities ---------------------------------------------------------- */
@@ -943,6 +997,7 @@ int main(void)
 	test_ident_sequences();
 	test_ident_not_mine();
 	test_ident_timeout();
+	test_event_mode();
 	test_models();
 	test_random_reports();
 	return CHECK_DONE();
