@@ -180,6 +180,7 @@ static void describe(const struct unit *u, struct pm_device *d)
 	d->family = u->family;
 	d->model = u->model->name;
 	d->model_code = u->model->code;
+	d->has_event_mode = u->event_mode >= 0;
 	d->event_mode = u->event_mode;
 	d->vendor_id = u->vid;
 	d->product_id = u->pid;

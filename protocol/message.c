@@ -101,11 +101,11 @@ static cJSON *device_json(const struct pm_device *d)
 	cJSON_AddItemToObject(o, "led_colors", names(colors, 3, db_color_name));
 	cJSON_AddItemToObject(o, "led_modes", names(modes, 3, db_mode_name));
 	cJSON_AddItemToObject(o, "audio", audio_json(d));
-	if (db_event_mode_name(d->event_mode))
+	if (d->has_event_mode && db_event_mode_name(d->event_mode))
 		cJSON_AddStringToObject(o, "event_mode", db_event_mode_name(d->event_mode));
 	else
 		cJSON_AddNullToObject(o, "event_mode");
-	if (!db_event_mode_delivers_buttons(d->event_mode)) {
+	if (d->has_event_mode && !db_event_mode_delivers_buttons(d->event_mode)) {
 		char why[256];
 
 		snprintf(why, sizeof why, "in %s mode its buttons do not reach dictabridge; "

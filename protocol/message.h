@@ -35,8 +35,9 @@ struct pm_device {
 	const char *audio_source;
 	int audio_card;
 	const char *audio_name;
-	/* SpeechMike event mode (enum db_event_mode; -1: not known, or not a SpeechMike). A
-	 * mode whose buttons the daemon cannot receive adds a "warning" saying how to fix it. */
+	/* SpeechMike event mode (enum db_event_mode) when has_event_mode. A mode whose
+	 * buttons the daemon cannot receive adds a "warning" saying how to fix it. */
+	bool has_event_mode;
 	int event_mode;
 	/* A virtual unit (--virtual-device): no hardware behind it; led_state is its LED
 	 * state, shown in the device object. NULL for real units. */
