@@ -60,6 +60,11 @@ struct unit {
 	struct capture_source mic; /* valid when has_mic */
 	bool has_mic;
 	lws_sorted_usec_list_t hold_timer;
+	/* A virtual unit (--virtual-device): no collections; press requests release their
+	 * buttons at release_at (monotonic ms, 0: held until released). */
+	bool is_virtual;
+	uint64_t release_at[DB_BTN_COUNT];
+	lws_sorted_usec_list_t release_timer;
 	struct unit *next;
 };
 
@@ -130,8 +135,11 @@ static struct iface *led_iface(const struct unit *u)
 
 static const struct db_wire *led_wire(const struct unit *u)
 {
+	/* a virtual unit has the LEDs of its family's first unit that has any */
 	for (const struct db_row *r = db_rows; r < db_rows + db_row_count; r++)
-		if (r->vendor_id == u->vid && r->product_id == u->pid && r->wire->encode_leds)
+		if ((u->is_virtual ? r->family == u->family
+		                   : r->vendor_id == u->vid && r->product_id == u->pid) &&
+		    r->wire->encode_leds)
 			return r->wire;
 	return NULL;
 }
@@ -149,7 +157,7 @@ static bool refresh_mic(struct unit *u, const char *gone)
 	bool has = true;
 
 	memset(&src, 0, sizeof src); /* compared whole, padding included */
-	if (!db_family_has_microphone(u->family)) {
+	if (!db_family_has_microphone(u->family) || u->is_virtual) {
 		has = false;
 	} else if (audio_pair_find(u->syspath, gone, &card)) {
 		src.kind = CAPTURE_CARD;
@@ -191,6 +199,9 @@ static void describe(const struct unit *u, struct pm_device *d)
 		d->leds = w->leds;
 		d->led_blink = w->led_blink;
 	}
+	d->is_virtual = u->is_virtual;
+	if (u->is_virtual)
+		d->led_state = &u->leds;
 	if (u->has_mic) {
 		static const char *const sources[] = {"paired", "config", "default"};
 
@@ -248,9 +259,15 @@ static void broadcast_owned(char *json)
 static void leds_write(struct unit *u)
 {
 	struct iface *i = led_iface(u);
+	const struct db_wire *w;
 	uint8_t buf[64];
 	size_t len;
 
+	if (u->is_virtual) { /* the LEDs a virtual unit would light, for clients to show */
+		if ((w = led_wire(u)) != NULL && u->announced)
+			broadcast_owned(pm_leds(u->id, &u->leds, w->leds));
+		return;
+	}
 	if (!i)
 		return;
 	len = i->row->wire->encode_leds(&u->leds, buf, sizeof buf);
@@ -338,6 +355,8 @@ static char *request_mode(const struct pm_request *req)
 	return NULL;
 }
 
+static char *request_virtual_input(const struct pm_request *req);
+
 char *hub_request(struct client *c, const struct pm_request *req)
 {
 	if (req->type == PM_REQ_AUDIO_START || req->type == PM_REQ_AUDIO_STOP)
@@ -347,8 +366,7 @@ char *hub_request(struct client *c, const struct pm_request *req)
 	if (req->type == PM_REQ_MODE)
 		return request_mode(req);
 	if (req->type == PM_REQ_PRESS || req->type == PM_REQ_SLIDE)
-		return error_json(PM_ERR_UNSUPPORTED, req->type == PM_REQ_PRESS ? "press" : "slide",
-		                  "only a virtual device's buttons can be pressed");
+		return request_virtual_input(req);
 	state_recording = req->recording;
 	state_report_open = req->report_open;
 	for (struct unit *u = units; u; u = u->next) {
@@ -784,6 +802,105 @@ void hub_drain(void)
 	queue_free(list);
 }
 
+/* ---- virtual units ---------------------------------------------------------------------------- */
+
+static void release_timer_fired(lws_sorted_usec_list_t *sul);
+
+/* Releases the timed presses that are due, and arms the timer for the next one. */
+static void virtual_release_due(struct unit *u)
+{
+	uint64_t now = now_ms(), next = UINT64_MAX;
+	uint32_t held = u->buttons;
+
+	for (int b = 0; b < DB_BTN_COUNT; b++) {
+		if (!u->release_at[b])
+			continue;
+		if (u->release_at[b] <= now) {
+			u->release_at[b] = 0;
+			held &= ~DB_BTN_BIT(b);
+		} else if (u->release_at[b] < next) {
+			next = u->release_at[b];
+		}
+	}
+	if (held != u->buttons)
+		buttons_changed(u, held, queue_now_real_ms(), now, "release");
+	if (next == UINT64_MAX)
+		lws_sul_cancel(&u->release_timer);
+	else
+		lws_sul_schedule(server_lws_context(), 0, &u->release_timer, release_timer_fired,
+		                 (lws_usec_t)(next - now) * LWS_US_PER_MS);
+}
+
+static void release_timer_fired(lws_sorted_usec_list_t *sul)
+{
+	virtual_release_due(lws_container_of(sul, struct unit, release_timer));
+}
+
+/* press / slide: input for a virtual unit only. No client can press a real unit's
+ * buttons: those come from the hardware alone. */
+static char *request_virtual_input(const struct pm_request *req)
+{
+	const char *type = req->type == PM_REQ_PRESS ? "press" : "slide";
+	struct unit *u = unit_by_id(req->device_id);
+	uint32_t bit = DB_BTN_BIT(req->button), held;
+
+	if (!u)
+		return error_json(PM_ERR_UNKNOWN_DEVICE, type, "no device with id '%s'",
+		                  req->device_id);
+	if (!u->is_virtual)
+		return error_json(PM_ERR_UNSUPPORTED, type,
+		                  "only a virtual device's buttons can be pressed");
+	if (req->type == PM_REQ_SLIDE) {
+		if (!(db_slider_positions_of(u->model) & bit))
+			return error_json(PM_ERR_INVALID_FIELD, type,
+			                  "this device's slide switch has no position '%s'",
+			                  db_button_name(req->button));
+		slider_moved(u, req->button, queue_now_real_ms());
+		return NULL;
+	}
+	if (!(db_buttons_of(u->family, u->model) & bit))
+		return error_json(PM_ERR_INVALID_FIELD, type, "this device has no button '%s'%s",
+		                  db_button_name(req->button),
+		                  db_slider_positions_of(u->model) & bit
+		                          ? " (a slide switch position: use slide)" : "");
+	held = req->pressed ? u->buttons | bit : u->buttons & ~bit;
+	u->release_at[req->button] = req->pressed && req->hold_ms ? now_ms() + req->hold_ms : 0;
+	if (held != u->buttons)
+		buttons_changed(u, held, queue_now_real_ms(), now_ms(), "release");
+	virtual_release_due(u);
+	return NULL;
+}
+
+void hub_add_virtual(int family, uint16_t code)
+{
+	struct unit *u = calloc(1, sizeof *u);
+	unsigned n = 1;
+
+	if (!u)
+		return;
+	do
+		snprintf(u->id, sizeof u->id, "virtual-%s-%u", db_family_name(family), n++);
+	while (id_taken(u->id));
+	if (!(u->syspath = strdup(u->id))) {
+		free(u);
+		return;
+	}
+	u->is_virtual = true;
+	u->family = (enum db_family)family;
+	u->generic = *db_model_lookup(u->family, code);
+	snprintf(u->model_name, sizeof u->model_name, "Virtual %s", u->generic.name);
+	u->generic.name = u->model_name;
+	u->model = &u->generic;
+	u->km.slider = -1;
+	u->event_mode = -1;
+	u->next = units;
+	units = u;
+	log_warn("virtual device %s (%s) added: no hardware behind it, for testing only "
+	         "(press its buttons with: dictabridge press BUTTON --device %s)", u->id,
+	         u->model->name, u->id);
+	announce(u);
+}
+
 void hub_shutdown(void)
 {
 	for (struct unit *u = units; u; u = u->next) {
@@ -796,5 +913,9 @@ void hub_shutdown(void)
 
 		u->announced = false; /* nobody is listening any more: no messages */
 		iface_remove(i, "shutting down");
+	}
+	while (units) { /* only virtual units are left */
+		lws_sul_cancel(&units->release_timer);
+		unit_free(units);
 	}
 }

@@ -29,6 +29,11 @@ char *hub_status(unsigned clients);
 struct client;
 char *hub_request(struct client *c, const struct pm_request *req);
 
+/* Adds a virtual unit of `family` (SpeechMike device `code`, 0: generic): announced at
+ * once, its input comes from press/slide requests, its LED state goes to clients as
+ * `leds` messages. For testing without hardware; it lives until shutdown. */
+void hub_add_virtual(int family, uint16_t code);
+
 /* Turns every LED off and stops every device (waits for the writes, bounded). */
 void hub_shutdown(void);
 
