@@ -64,6 +64,7 @@ struct unit {
 	 * buttons at release_at (monotonic ms, 0: held until released). */
 	bool is_virtual;
 	uint64_t release_at[DB_BTN_COUNT];
+	struct client *held_by[DB_BTN_COUNT]; /* an untimed press: released when it leaves */
 	lws_sorted_usec_list_t release_timer;
 	struct unit *next;
 };
@@ -355,7 +356,7 @@ static char *request_mode(const struct pm_request *req)
 	return NULL;
 }
 
-static char *request_virtual_input(const struct pm_request *req);
+static char *request_virtual_input(struct client *c, const struct pm_request *req);
 
 char *hub_request(struct client *c, const struct pm_request *req)
 {
@@ -366,7 +367,7 @@ char *hub_request(struct client *c, const struct pm_request *req)
 	if (req->type == PM_REQ_MODE)
 		return request_mode(req);
 	if (req->type == PM_REQ_PRESS || req->type == PM_REQ_SLIDE)
-		return request_virtual_input(req);
+		return request_virtual_input(c, req);
 	state_recording = req->recording;
 	state_report_open = req->report_open;
 	for (struct unit *u = units; u; u = u->next) {
@@ -838,7 +839,7 @@ static void release_timer_fired(lws_sorted_usec_list_t *sul)
 
 /* press / slide: input for a virtual unit only. No client can press a real unit's
  * buttons: those come from the hardware alone. */
-static char *request_virtual_input(const struct pm_request *req)
+static char *request_virtual_input(struct client *c, const struct pm_request *req)
 {
 	const char *type = req->type == PM_REQ_PRESS ? "press" : "slide";
 	struct unit *u = unit_by_id(req->device_id);
@@ -865,10 +866,29 @@ static char *request_virtual_input(const struct pm_request *req)
 		                          ? " (a slide switch position: use slide)" : "");
 	held = req->pressed ? u->buttons | bit : u->buttons & ~bit;
 	u->release_at[req->button] = req->pressed && req->hold_ms ? now_ms() + req->hold_ms : 0;
+	u->held_by[req->button] = req->pressed && !req->hold_ms ? c : NULL;
 	if (held != u->buttons)
 		buttons_changed(u, held, queue_now_real_ms(), now_ms(), "release");
 	virtual_release_due(u);
 	return NULL;
+}
+
+void hub_client_gone(struct client *c)
+{
+	/* a page closed with a virtual button held down (by the mouse) lets go of it */
+	for (struct unit *u = units; u; u = u->next) {
+		uint32_t held = u->buttons;
+
+		for (int b = 0; b < DB_BTN_COUNT; b++) {
+			if (u->held_by[b] == c) {
+				u->held_by[b] = NULL;
+				held &= ~DB_BTN_BIT(b);
+			}
+		}
+		if (held != u->buttons)
+			buttons_changed(u, held, queue_now_real_ms(), now_ms(), "release");
+	}
+	audio_client_gone(c);
 }
 
 void hub_add_virtual(int family, uint16_t code)

@@ -29,6 +29,10 @@ char *hub_status(unsigned clients);
 struct client;
 char *hub_request(struct client *c, const struct pm_request *req);
 
+/* Client c is closed: releases the virtual buttons it held without a hold time, then
+ * forgets its audio streams. */
+void hub_client_gone(struct client *c);
+
 /* Adds a virtual unit of `family` (SpeechMike device `code`, 0: generic): announced at
  * once, its input comes from press/slide requests, its LED state goes to clients as
  * `leds` messages. For testing without hardware; it lives until shutdown. */

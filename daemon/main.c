@@ -265,7 +265,7 @@ static const struct server_handlers handlers = {
 	.status = hub_status,
 	.request = hub_request,
 	.woken = on_wake,
-	.client_gone = audio_client_gone,
+	.client_gone = hub_client_gone,
 	.next_frame = audio_next_frame,
 };
 

@@ -144,3 +144,28 @@ async def test_bad_virtual_device_specs(spawn, tmp_path):
         dd.start(wait=False)
         rc = dd.wait_exit()
         assert rc != 0 and '--virtual-device' in dd.log(), (spec, dd.log())
+
+
+async def test_held_until_released_or_client_gone(spawn):
+    """A press without hold_ms stays down until released (a mouse held on the demo's
+    on-screen device); when its client disconnects the button is released."""
+    d = spawn(args=('--virtual-device', 'speechmike'), devices=1)
+    watcher = await Client.connect(d.port)
+    presser = await Client.connect(d.port)
+    did = watcher.hello['devices'][0]['id']
+    await presser.send({'type': 'press', 'device_id': did, 'button': 'f2', 'pressed': True})
+    m = await watcher.expect('button')
+    assert (m['button'], m['pressed']) == ('f2', True), m
+    await watcher.nothing(500, type_='button')
+    await presser.send({'type': 'press', 'device_id': did, 'button': 'f2', 'pressed': False})
+    m = await watcher.expect('button')
+    assert (m['button'], m['pressed']) == ('f2', False), m
+    # held, then the page goes away
+    await presser.send({'type': 'press', 'device_id': did, 'button': 'eol', 'pressed': True})
+    assert (await watcher.expect('button'))['pressed'] is True
+    sign = await watcher.expect('command', command='report.sign', timeout=3)
+    assert sign['gesture'] == 'hold', sign
+    await presser.close()
+    m = await watcher.expect('button', timeout=3)
+    assert (m['button'], m['pressed']) == ('eol', False), m
+    await watcher.close()
