@@ -62,7 +62,7 @@ void db_decode(const struct db_row *row, const struct db_model *model,
 		return;
 
 	/* A slide switch has no separate button at its positions: those bits always report
-	 * where it stands (§1.5), whichever collection they come from. */
+	 * where it stands (doc/devices.md §1.3), whichever collection they come from. */
 	uint32_t positions = db_slider_positions_of(model);
 	out->kind = DB_INPUT_BUTTONS;
 	out->buttons = buttons & ~positions;

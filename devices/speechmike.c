@@ -1,10 +1,10 @@
-/* The SpeechMike vendor protocol (devices-hid.md §1): framing of the 9-byte reports of
+/* The SpeechMike vendor protocol (doc/devices.md §1): framing of the 9-byte reports of
  * collection 0xFFA0/1, SET_LED, the model-identification exchange and the device codes,
  * plus the browser-mode joystick collection that pairs with it.
  *
  * Every host→device buffer is 10 bytes: hidapi's report-ID byte 0, the command code, and
  * eight payload bytes. Queries are padded to that length too, because whether the
- * firmware accepts a 1-byte output report over hidraw is not known (§1.2).
+ * firmware accepts a 1-byte output report over hidraw is not known (doc/devices.md §1.1).
  */
 #include <string.h>
 
@@ -152,9 +152,9 @@ static size_t encode_leds(const struct db_led_state *state, uint8_t *out, size_t
 const struct db_wire dbw_speechmike = VENDOR_WIRE("speechmike", true);
 
 /* The PowerMic 4 answers the identification queries like a Premium, but its type comes
- * from its PID (§1.9 step 3), so the exchange would only cost time at open. Which of its
- * LEDs react to SET_LED is not documented (§2): it advertises the SpeechMike set, as the
- * reference SDK sends it the same SET_LED. */
+ * from its PID (doc/devices.md §1.6), so the exchange would only cost time at open. Which
+ * of its LEDs react to SET_LED is not documented (doc/devices.md §1.5): it advertises the
+ * SpeechMike set, as the reference SDK sends it the same SET_LED. */
 const struct db_wire dbw_powermic4 = VENDOR_WIRE("powermic4", false);
 
 /* Only the first two bytes are known; the rest of the report (axes?) is not documented,
@@ -166,7 +166,7 @@ const struct db_wire dbw_gamepad = {
 	.encode_leds = NULL, /* LEDs stay on the vendor collection */
 };
 
-/* ---- model identification (§1.9) -------------------------------------------------- */
+/* ---- model identification (doc/devices.md §1.6) ------------------------------------ */
 
 /* Stages name what the pending answer means; 0x96 is asked for two different reasons. */
 enum {
@@ -278,7 +278,7 @@ enum db_ident_result db_ident_timeout(struct db_ident *st, uint8_t *out, size_t 
 	return enter(st, ask_mode ? ST_EVENT_MODE : ST_DONE, out, cap, out_len);
 }
 
-/* ---- event mode (§1.8) ----------------------------------------------------------- */
+/* ---- event mode (doc/devices.md §1.7) ---------------------------------------------- */
 
 static const char *const event_mode_names[DB_EVENT_MODE_COUNT] = {
 	[DB_EVENT_MODE_HID] = "hid",
@@ -317,7 +317,7 @@ size_t db_event_mode_command(int mode, uint8_t *out, size_t cap)
 
 /* ---- device codes ---------------------------------------------------------------- */
 
-/* xx00 push buttons, xx10 INT slider, xx20 PHI slider (§1.5). */
+/* xx00 push buttons, xx10 INT slider, xx20 PHI slider (doc/devices.md §1.3). */
 static const struct db_model models[] = {
 	{ 3200, "SpeechMike III LFH3200", DB_SLIDER_NONE },
 	{ 3210, "SpeechMike III LFH3210", DB_SLIDER_INT },

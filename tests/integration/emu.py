@@ -89,7 +89,7 @@ RDESC_POWERMIC3 = bytes([
 OUT_LEN_VENDOR = 10
 OUT_LEN_POWERMIC3 = 2
 
-# ---- identification answers (devices-hid.md F.3) ------------------------------------
+# ---- identification answers (doc/devices.md §1.6) ---------------------------------
 
 
 def _h(s):

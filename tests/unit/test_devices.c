@@ -1,4 +1,4 @@
-/* Device knowledge against the fixtures of the HID reference (§F.1-§F.8), data-driven:
+/* Device knowledge against the device facts of doc/devices.md, data-driven:
  * every vector is a hex string in a table, and one runner per kind of table. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -201,7 +201,7 @@ static void test_table(void)
 	}
 }
 
-/* ---- decoding (§F.1, F.4-F.8) --------------------------------------------------------- */
+/* ---- decoding (doc/devices.md §1.2-§1.4, §2, §3) ---------------------------------- */
 
 #define SM_TRANSPORT (B(RECORD) | B(STOP) | B(PLAY) | B(FORWARD) | B(REWIND))
 #define SM_BUTTONS                                                                       \
@@ -495,7 +495,7 @@ static void test_gamepad(void)
 	}
 }
 
-/* ---- LEDs (§F.2, F.6) ------------------------------------------------------------------ */
+/* ---- LEDs (doc/devices.md §1.5, §2) ----------------------------------------------- */
 
 struct led_set {
 	int led, color, mode;
@@ -578,7 +578,7 @@ static void test_leds(void)
 	CHECK(pm3->wire->encode_leds(&state, out, 1) == 0, "PowerMic LED needs 2 bytes");
 }
 
-/* ---- identification (§F.3) --------------------------------------------------------------- */
+/* ---- identification (doc/devices.md §1.6) ----------------------------------------- */
 
 struct ident_step {
 	const char *answer;
@@ -812,7 +812,7 @@ static void test_event_mode(void)
 
 /* ---- models and capabilities ---------------------------------------------------------- */
 
-/* The device codes the reference lists (§1.5); the names must carry the model number. */
+/* The device codes doc/devices.md lists (§1.6); the names must carry the model number. */
 static const uint16_t known_codes[] = {
 	3200, 3210, 3220, 3300, 3310, 3500, 3510, 3520, 3600, 3610,
 	3700, 3710, 3720, 3800, 3810, 4000, 4010, 5000, 6001,
