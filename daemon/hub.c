@@ -343,7 +343,7 @@ static char *request_mode(const struct pm_request *req)
 		                  req->device_id);
 	if (!(i = vendor_iface(u)))
 		return error_json(PM_ERR_UNSUPPORTED, "mode",
-		                  "only SpeechMikes have event modes");
+		                  "only a plugged SpeechMike has an event mode");
 	if (u->event_mode == req->event_mode)
 		return error_json(PM_ERR_UNSUPPORTED, "mode", "the unit is already in %s mode",
 		                  db_event_mode_name(req->event_mode));

@@ -99,7 +99,7 @@ async def test_mode_refusals(spawn, emu, tmp_path):
     c = await Client.connect(d.port)
     ids = {x['serial']: x['id'] for x in c.hello['devices']}
     cases = [
-        ((ids['MODEREF2'], 'hid'), 'unsupported', 'only SpeechMikes have event modes'),
+        ((ids['MODEREF2'], 'hid'), 'unsupported', 'only a plugged SpeechMike has an event mode'),
         ((ids['MODEREF1'], 'hid'), 'unsupported', 'already in hid mode'),
         ((ids['MODEREF1'], 'turbo'), 'invalid_field', "'mode'"),
         (('nope', 'hid'), 'unknown_device', "no device with id 'nope'"),
