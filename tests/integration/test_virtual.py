@@ -39,6 +39,9 @@ async def test_virtual_unit_announced_and_pressed(spawn, tmp_path):
         dev['id'], 'record.toggle', 'record', 'press'), cmd
     m = await c.expect('button')
     assert (m['button'], m['pressed']) == ('record', False), m
+    # no event mode to switch
+    r = await run_cli(tmp_path, '--port', d.port, 'mode', dev['id'], 'hid')
+    assert r.returncode == 1 and out_json(r)['error'] == 'unsupported', r.stdout
     # doctor says so
     r = await asyncio.to_thread(cli, ['--port', d.port, 'doctor'], tmp_path / 'clihome')
     assert 'virtual-speechmike-1 is a virtual device' in r.stdout, r.stdout
