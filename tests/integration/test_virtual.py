@@ -172,3 +172,16 @@ async def test_held_until_released_or_client_gone(spawn):
     m = await watcher.expect('button', timeout=3)
     assert (m['button'], m['pressed']) == ('eol', False), m
     await watcher.close()
+
+
+def test_press_and_slide_usage_errors(tmp_path):
+    for args in (['press'], ['press', 'eol', '--hold', '0'], ['press', 'eol', '--hold', 'x'],
+                 ['press', 'eol', '--hold', '60001'], ['press', 'eol', '--hold'],
+                 ['press', 'eol', '--nope', '1'], ['press', 'a', 'b'], ['slide'],
+                 ['slide', 'play', '--hold', '5'], ['mode', 'x'], ['mode', 'x', 'hid', 'y']):
+        r = cli(['--port', '1'] + args, tmp_path / 'clihome')
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        assert r.stderr.startswith('dictabridge: '), (args, r.stderr)
+    # nothing listens: not running, exit 3
+    r = cli(['--port', '1', 'press', 'eol'], tmp_path / 'clihome')
+    assert r.returncode == 3, r.stderr
