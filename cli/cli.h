@@ -34,6 +34,14 @@ int cmd_monitor(const struct cli_opts *o);
 int cmd_led(const struct cli_opts *o);
 int cmd_record(const struct cli_opts *o);
 int cmd_doctor(const struct cli_opts *o);
+int cmd_mode(const struct cli_opts *o);
+int cmd_press(const struct cli_opts *o);
+int cmd_slide(const struct cli_opts *o);
+
+/* A command's own option: --name VALUE or --name=VALUE at argv[*i] (advancing *i past
+ * VALUE); NULL when argv[*i] is not --name, or (with *missing set) when VALUE is. */
+const char *cli_option_value(const struct cli_opts *o, int *i, const char *name,
+                             bool *missing);
 
 /* Prints o as one line of JSON on stdout and flushes it (a reader may be a pipe waiting
  * line by line). The caller keeps ownership of o. */

@@ -1,152 +1,89 @@
-/* dictabridge led DEVICE LED COLOR [MODE]: one `led` request, then a `ping`. The daemon
- * answers a good `led` with nothing and a bad one with an `error`, and handles a
- * connection's messages in order: an `error` before the `pong` is the led's failure, the
- * `pong` alone means the daemon accepted it. */
+/* dictabridge led DEVICE LED COLOR [MODE]: one `led` request (cli/request.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/conn.h"
-#include "cli/status.h"
+#include "cli/request.h"
 
-#define LED_TIMEOUT_MS 5000
-#define PING_ID "dictabridge-led"
-
-struct led_job {
-	const struct cli_opts *o;
-	const char *device, *led, *color, *mode;
-	char device_id[128];
-	char device_leds[256];      /* the device's LEDs, for a better message */
-	bool sent, answered, failed;
-	char code[64], message[512];
+struct led_args {
+	const char *led, *color, *mode;
 };
 
-/* DEVICE is an id, or the serial number of exactly one connected device. */
-static void resolve_device(struct led_job *j, const cJSON *devices)
+static void fill(cJSON *req, void *arg)
 {
-	const cJSON *dev, *match = NULL;
-	int by_serial = 0;
+	const struct led_args *a = arg;
 
-	cJSON_ArrayForEach(dev, devices) {
-		if (strcmp(status_str(dev, "id", ""), j->device) == 0) {
-			match = dev;
-			by_serial = 1;
-			break;
-		}
-		if (strcmp(status_str(dev, "serial", ""), j->device) == 0) {
-			match = dev;
-			by_serial++;
-		}
-	}
-	snprintf(j->device_id, sizeof j->device_id, "%s",
-	         match && by_serial == 1 ? status_str(match, "id", j->device) : j->device);
-	if (match && by_serial == 1) {
-		const cJSON *leds = cJSON_GetObjectItemCaseSensitive(match, "leds"), *l;
-		size_t used = 0;
-
-		cJSON_ArrayForEach(l, leds)
-			if (cJSON_IsString(l) && used < sizeof j->device_leds)
-				used += (size_t)snprintf(j->device_leds + used,
-				                         sizeof j->device_leds - used, "%s%s",
-				                         used ? ", " : "", l->valuestring);
-	}
+	cJSON_AddStringToObject(req, "led", a->led);
+	cJSON_AddStringToObject(req, "color", a->color);
+	if (a->mode)
+		cJSON_AddStringToObject(req, "mode", a->mode);
 }
 
-static void send_request(struct conn *c, struct led_job *j)
+/* The device's LEDs as "record, f1, ...", for a better message. */
+static void list_leds(const cJSON *dev, char *out, size_t cap)
 {
-	cJSON *req = cJSON_CreateObject(), *ping = cJSON_CreateObject();
-	char *text;
+	const cJSON *l;
+	size_t used = 0;
 
-	cJSON_AddStringToObject(req, "type", "led");
-	cJSON_AddStringToObject(req, "device_id", j->device_id);
-	cJSON_AddStringToObject(req, "led", j->led);
-	cJSON_AddStringToObject(req, "color", j->color);
-	if (j->mode)
-		cJSON_AddStringToObject(req, "mode", j->mode);
-	cJSON_AddStringToObject(ping, "type", "ping");
-	cJSON_AddStringToObject(ping, "id", PING_ID);
-	if ((text = cJSON_PrintUnformatted(req)) != NULL)
-		conn_send(c, text);
-	free(text);
-	if ((text = cJSON_PrintUnformatted(ping)) != NULL)
-		conn_send(c, text);
-	free(text);
-	cJSON_Delete(req);
-	cJSON_Delete(ping);
-	j->sent = true;
+	out[0] = '\0';
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(dev, "leds"))
+		if (cJSON_IsString(l) && used < cap)
+			used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? ", " : "",
+			                         l->valuestring);
 }
 
-static void on_message(struct conn *c, const cJSON *msg, const char *text, size_t len,
-                       void *arg)
+static int report(const struct cli_opts *o, const struct led_args *a,
+                  const struct cli_request *r)
 {
-	struct led_job *j = arg;
-	const char *type = status_str(msg, "type", "");
+	char leds[256];
 
-	(void)text;
-	(void)len;
-	if (strcmp(type, "hello") == 0 && !j->sent) {
-		resolve_device(j, cJSON_GetObjectItemCaseSensitive(msg, "devices"));
-		send_request(c, j);
-	} else if (strcmp(type, "error") == 0 && j->sent && !j->answered) {
-		j->failed = true;
-		snprintf(j->code, sizeof j->code, "%s", status_str(msg, "code", "error"));
-		snprintf(j->message, sizeof j->message, "%s", status_str(msg, "message", ""));
-	} else if (strcmp(type, "pong") == 0 && j->sent &&
-	           strcmp(status_str(msg, "id", ""), PING_ID) == 0) {
-		j->answered = true;
-		conn_finish(c);
+	if (r->failed) {
+		list_leds(r->device_obj, leds, sizeof leds);
+		if (strcmp(r->code, "unknown_led") == 0 || (strcmp(r->code, "invalid_field") == 0 &&
+		                                             strstr(r->message, "'led'"))) {
+			if (leds[0])
+				return cli_fail(o, EXIT_FAILED, r->code, "%s: %s (its LEDs: %s)",
+				                r->device_id, r->message, leds);
+			return cli_fail(o, EXIT_FAILED, r->code, "%s: %s (it has no LEDs)",
+			                r->device_id, r->message);
+		}
+		return cli_fail(o, EXIT_FAILED, r->code, "%s: %s", r->device_id, r->message);
 	}
+	if (o->json) {
+		cJSON *j = cJSON_CreateObject();
+
+		cJSON_AddTrueToObject(j, "ok");
+		cJSON_AddStringToObject(j, "device_id", r->device_id);
+		cJSON_AddStringToObject(j, "led", a->led);
+		cJSON_AddStringToObject(j, "color", a->color);
+		cJSON_AddStringToObject(j, "mode", a->mode ? a->mode : "on");
+		cli_print_json(j);
+		cJSON_Delete(j);
+	} else {
+		printf("%s: LED %s set to %s%s%s\n", r->device_id, a->led, a->color,
+		       a->mode && strcmp(a->color, "off") != 0 ? ", " : "",
+		       a->mode && strcmp(a->color, "off") != 0 ? a->mode : "");
+	}
+	return EXIT_OK;
 }
 
 int cmd_led(const struct cli_opts *o)
 {
-	static const struct conn_handlers handlers = { .message = on_message };
-	struct led_job j;
-	char err[256];
+	struct led_args a;
+	struct cli_request r = { .type = "led", .fill = fill, .arg = &a };
 	int rc;
 
 	if (o->argc < 3 || o->argc > 4)
 		return cli_fail(o, EXIT_USAGE, "usage",
 		                "usage: dictabridge led DEVICE LED COLOR [MODE] (see --help)");
-	memset(&j, 0, sizeof j);
-	j.o = o;
-	j.device = o->argv[0];
-	j.led = o->argv[1];
-	j.color = o->argv[2];
-	j.mode = o->argc == 4 ? o->argv[3] : NULL;
-
-	rc = conn_ws_run(o->port, &handlers, &j, LED_TIMEOUT_MS, err, sizeof err);
-	if (rc == CONN_DOWN)
-		return cli_not_running(o);
-	if (rc != CONN_OK || !j.answered)
-		return cli_fail(o, EXIT_FAILED, "connection", "%s",
-		                err[0] ? err : "the daemon did not confirm the request");
-	if (j.failed) {
-		if (strcmp(j.code, "unknown_led") == 0 || (strcmp(j.code, "invalid_field") == 0 &&
-		                                           strstr(j.message, "'led'"))) {
-			if (j.device_leds[0])
-				return cli_fail(o, EXIT_FAILED, j.code, "%s: %s (its LEDs: %s)",
-				                j.device_id, j.message, j.device_leds);
-			return cli_fail(o, EXIT_FAILED, j.code, "%s: %s (it has no LEDs)",
-			                j.device_id, j.message);
-		}
-		return cli_fail(o, EXIT_FAILED, j.code, "%s: %s", j.device_id, j.message);
-	}
-	if (o->json) {
-		cJSON *r = cJSON_CreateObject();
-
-		cJSON_AddTrueToObject(r, "ok");
-		cJSON_AddStringToObject(r, "device_id", j.device_id);
-		cJSON_AddStringToObject(r, "led", j.led);
-		cJSON_AddStringToObject(r, "color", j.color);
-		cJSON_AddStringToObject(r, "mode", j.mode ? j.mode : "on");
-		cli_print_json(r);
-		cJSON_Delete(r);
-	} else {
-		printf("%s: LED %s set to %s%s%s\n", j.device_id, j.led, j.color,
-		       j.mode && strcmp(j.color, "off") != 0 ? ", " : "",
-		       j.mode && strcmp(j.color, "off") != 0 ? j.mode : "");
-	}
-	return EXIT_OK;
+	r.device = o->argv[0];
+	a.led = o->argv[1];
+	a.color = o->argv[2];
+	a.mode = o->argc == 4 ? o->argv[3] : NULL;
+	rc = cli_request_run(o, &r);
+	if (rc == EXIT_OK)
+		rc = report(o, &a, &r);
+	cJSON_Delete(r.device_obj);
+	return rc;
 }

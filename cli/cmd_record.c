@@ -433,26 +433,6 @@ static void on_interrupt(struct conn *c, void *arg)
 
 /* ---- options and the summary ------------------------------------------------------- */
 
-/* --name VALUE or --name=VALUE at argv[*i]; NULL when argv[*i] is another option. */
-static const char *option_value(const struct cli_opts *o, int *i, const char *name,
-                                bool *missing)
-{
-	const char *a = o->argv[*i];
-	size_t n = strlen(name);
-
-	if (strncmp(a, name, n) != 0)
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] != '\0')
-		return NULL;
-	if (*i + 1 >= o->argc) {
-		*missing = true;
-		return NULL;
-	}
-	return o->argv[++*i];
-}
-
 static int parse_args(const struct cli_opts *o, struct rec *r)
 {
 	for (int i = 0; i < o->argc; i++) {
@@ -460,11 +440,11 @@ static int parse_args(const struct cli_opts *o, struct rec *r)
 		const char *v;
 		char *end;
 
-		if ((v = option_value(o, &i, "--device", &missing)) != NULL) {
+		if ((v = cli_option_value(o, &i, "--device", &missing)) != NULL) {
 			r->device_arg = v;
-		} else if ((v = option_value(o, &i, "--out", &missing)) != NULL) {
+		} else if ((v = cli_option_value(o, &i, "--out", &missing)) != NULL) {
 			r->out_path = v;
-		} else if ((v = option_value(o, &i, "--rate", &missing)) != NULL) {
+		} else if ((v = cli_option_value(o, &i, "--rate", &missing)) != NULL) {
 			long rate = strtol(v, &end, 10);
 
 			if (end == v || *end || rate <= 0 || rate > RATE_MAX)
@@ -472,7 +452,7 @@ static int parse_args(const struct cli_opts *o, struct rec *r)
 				                "--rate: '%s' is not a sample rate in Hz (8000, 16000, "
 				                "22050, 44100 or 48000)", v);
 			r->rate_req = (int)rate;
-		} else if ((v = option_value(o, &i, "--seconds", &missing)) != NULL) {
+		} else if ((v = cli_option_value(o, &i, "--seconds", &missing)) != NULL) {
 			r->seconds = strtod(v, &end);
 			if (end == v || *end || !(r->seconds > 0) || r->seconds > SECONDS_MAX)
 				return cli_fail(o, EXIT_USAGE, "usage",

@@ -319,12 +319,31 @@ static void check_audio(struct report *r)
 		else if (cJSON_IsObject(audio))
 			check(r, V_OK, "audio", NULL, "%s (%s): the system's default microphone "
 			      "(audio.allow_system_default)", id, model);
-		else if (family_has_mic(status_str(dev, "family", "")))
+		else if (family_has_mic(status_str(dev, "family", "")) &&
+		         !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(dev, "virtual")))
 			check(r, V_WARN, "audio", fix, "%s (%s) has no microphone: no sound card of "
 			      "the same USB unit, and no audio.device configured", id, model);
 		else
 			check(r, V_OK, "audio", NULL, "%s (%s): no microphone (none built in)", id,
 			      model);
+	}
+}
+
+/* Virtual units (for testing only) and units the daemon cannot hear (their event mode). */
+static void check_devices(struct report *r)
+{
+	const cJSON *dev;
+
+	cJSON_ArrayForEach(dev, cJSON_GetObjectItemCaseSensitive(r->status, "devices")) {
+		const char *id = status_str(dev, "id", "?");
+		const cJSON *warning = cJSON_GetObjectItemCaseSensitive(dev, "warning");
+
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(dev, "virtual")))
+			check(r, V_WARN, "devices", "remove --virtual-device and \"virtual_devices\" "
+			      "from the daemon's start-up unless you are testing",
+			      "%s is a virtual device: no hardware behind it, for testing only", id);
+		if (cJSON_IsString(warning))
+			check(r, V_WARN, "devices", NULL, "%s: %s", id, warning->valuestring);
 	}
 }
 
@@ -346,6 +365,7 @@ int cmd_doctor(const struct cli_opts *o)
 	check_udev_rule(&r);
 	check_nodes(&r);
 	check_config(&r);
+	check_devices(&r);
 	check_audio(&r);
 	cJSON_Delete(r.status);
 

@@ -25,6 +25,11 @@ static const struct command commands[] = {
 	{ "led", cmd_led, "DEVICE LED COLOR [MODE]", "set one LED of one device" },
 	{ "record", cmd_record, "[--device ID] [--rate R] [--seconds N] [--out FILE]",
 	  "record a device's microphone to a WAV file" },
+	{ "mode", cmd_mode, "DEVICE MODE", "switch a SpeechMike's event mode (it re-enumerates)" },
+	{ "press", cmd_press, "BUTTON [--hold MS] [--device ID]",
+	  "press a virtual device's button" },
+	{ "slide", cmd_slide, "POSITION [--device ID]",
+	  "move a virtual device's slide switch" },
 	{ "doctor", cmd_doctor, "", "check everything dictation needs, with fixes" },
 };
 
@@ -61,9 +66,33 @@ static void usage(FILE *out)
 	        "that is not a terminal. A summary on stderr (--json: on stdout, so with --out).\n"
 	        "It exits 1 when the device is unplugged or its microphone fails (the file is\n"
 	        "still a valid WAV of what arrived).\n\n"
+	        "mode: MODE is hid, browser, keyboard, windows_sr, dragon_for_mac or\n"
+	        "dragon_for_windows; dictabridge receives buttons in hid and browser mode only.\n"
+	        "The unit disconnects and comes back, in browser mode under another product id.\n\n"
+	        "press, slide: only virtual devices (dictabridged --virtual-device); without\n"
+	        "--device, the only one. --hold MS keeps the button down MS milliseconds\n"
+	        "(default 100: a short press).\n\n"
 	        "Exit status: 0 success, 1 the daemon refused or a check failed, 2 usage or\n"
 	        "not available, 3 dictabridged is not running, 4 something else holds the port.\n",
 	        CLI_DEFAULT_PORT);
+}
+
+const char *cli_option_value(const struct cli_opts *o, int *i, const char *name, bool *missing)
+{
+	const char *a = o->argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n) != 0)
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] != '\0')
+		return NULL;
+	if (*i + 1 >= o->argc) {
+		*missing = true;
+		return NULL;
+	}
+	return o->argv[++*i];
 }
 
 void cli_print_json(const cJSON *o)
@@ -173,8 +202,9 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 		} else if (a[0] == '-' && a[1] == '-' && n_rest > 0 &&
-		           strcmp(rest[0], "record") == 0) {
-			rest[n_rest++] = argv[i];   /* record's own options: it parses them */
+		           (strcmp(rest[0], "record") == 0 || strcmp(rest[0], "press") == 0 ||
+		            strcmp(rest[0], "slide") == 0)) {
+			rest[n_rest++] = argv[i];   /* the command's own options: it parses them */
 		} else if (a[0] == '-' && a[1] != '\0') {
 			fprintf(stderr, "dictabridge: unknown option '%s' (see --help)\n", a);
 			free(rest);

@@ -272,6 +272,63 @@ static int parse_allowed_origins(struct parser *p, const cJSON *v, struct config
 	return 0;
 }
 
+/* ---- virtual devices ---------------------------------------------------------- */
+
+int config_add_virtual_device(struct config *c, const char *spec, char *err, size_t errlen)
+{
+	char family[32], shown[SHOWN_MAX + 4];
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+	int f;
+	unsigned long code = 0;
+
+	printable(shown, sizeof shown, spec, SHOWN_MAX);
+	if (c->n_virtual == CONFIG_MAX_VIRTUAL) {
+		snprintf(err, errlen, "at most %d virtual devices", CONFIG_MAX_VIRTUAL);
+		return -1;
+	}
+	snprintf(family, sizeof family, "%.*s", (int)(n < sizeof family ? n : 0), spec);
+	f = db_family_from_name(family);
+	if (f < 0) {
+		snprintf(err, errlen, "\"%s\": not a device family (speechmike, powermic4, "
+		         "powermic3, foot_control, vec_pedal)", shown);
+		return -1;
+	}
+	if (colon) {
+		char *end;
+
+		code = strtoul(colon + 1, &end, 10);
+		if (f != DB_FAMILY_SPEECHMIKE || end == colon + 1 || *end || code > UINT16_MAX ||
+		    db_model_lookup(DB_FAMILY_SPEECHMIKE, (uint16_t)code)->code != code ||
+		    code == 0) {
+			snprintf(err, errlen, "\"%s\": only speechmike takes a device code, and "
+			         "it must be a known one (such as 3710 for a slide switch)", shown);
+			return -1;
+		}
+	}
+	c->virtual_devices[c->n_virtual].family = f;
+	c->virtual_devices[c->n_virtual].code = (uint16_t)code;
+	c->n_virtual++;
+	return 0;
+}
+
+static int parse_virtual_devices(struct parser *p, const cJSON *v, struct config *c)
+{
+	if (!cJSON_IsArray(v))
+		return report(p, "must be an array of device families");
+	size_t i = 0;
+	for (const cJSON *e = v->child; e != NULL; e = e->next, i++) {
+		size_t saved = path_append(p, "[%zu]", i);
+		char why[200];
+		if (!cJSON_IsString(e))
+			return report(p, "must be a string (a family such as \"speechmike\")");
+		if (config_add_virtual_device(c, e->valuestring, why, sizeof why) < 0)
+			return report(p, "%s", why);
+		path_pop(p, saved);
+	}
+	return 0;
+}
+
 /* ---- keymap ------------------------------------------------------------------- */
 
 static int on_gesture(struct parser *p, const cJSON *v, int gesture, void *arg)
@@ -433,6 +490,7 @@ static const struct top_rule {
 } top_rules[] = {
 	{ "port", parse_port },
 	{ "allowed_origins", parse_allowed_origins },
+	{ "virtual_devices", parse_virtual_devices },
 	{ "hold_ms", parse_hold_ms },
 	{ "identify_timeout_ms", parse_identify_timeout },
 	{ "log_level", parse_log_level },
@@ -566,6 +624,7 @@ void config_free(struct config *c)
 		c->origins[i] = NULL;
 	}
 	c->n_origins = 0;
+	c->n_virtual = 0;
 	free(c->audio_device);
 	c->audio_device = NULL;
 	free(c->source);

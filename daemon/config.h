@@ -21,6 +21,9 @@
  *                                 without a paired sound card (1..127 characters);
  *                                 allow_system_default: default false; capture_rate:
  *                                 8000 | 16000 | 22050 | 44100 | 48000, default automatic
+ *   virtual_devices               array of "FAMILY" or "speechmike:CODE" (a device code, for
+ *                                 a slider model), at most CONFIG_MAX_VIRTUAL: virtual units
+ *                                 for testing without hardware (default none; read at start)
  *   keymap                        { FAMILY: { "record_mode": "toggle" | "push_to_talk",
  *                                             "buttons": { BUTTON: { "press"|"release"|"hold":
  *                                                                    COMMAND | null } } } }
@@ -39,6 +42,7 @@
 #define CONFIG_MAX_ORIGINS 64
 #define CONFIG_MAX_FILE_BYTES (1024 * 1024)
 #define CONFIG_AUDIO_DEVICE_MAX 127
+#define CONFIG_MAX_VIRTUAL 8
 
 enum log_level { LOG_ERROR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
@@ -52,6 +56,11 @@ struct config {
 	char *audio_device;                  /* owned; NULL: none configured */
 	bool audio_allow_system_default;
 	uint32_t audio_capture_rate;         /* 0: automatic */
+	struct config_virtual {              /* virtual_devices, then --virtual-device */
+		int family;                  /* enum db_family */
+		uint16_t code;               /* SpeechMike device code, 0: generic */
+	} virtual_devices[CONFIG_MAX_VIRTUAL];
+	size_t n_virtual;
 	char *source;                        /* file it came from, NULL for built-in defaults */
 };
 
@@ -79,6 +88,10 @@ int config_set_audio_device(struct config *c, const char *name, char *err, size_
 
 /* Appends an --allow-origin value; -1 with a message when invalid or too many. */
 int config_add_origin(struct config *c, const char *origin, char *err, size_t errlen);
+
+/* Appends a virtual device ("FAMILY" or "speechmike:CODE" with a known device code); -1
+ * with a message when invalid or too many. */
+int config_add_virtual_device(struct config *c, const char *spec, char *err, size_t errlen);
 
 void config_free(struct config *c);
 

@@ -49,6 +49,8 @@ struct hid_iface {
 	pthread_cond_t cond;
 	uint8_t out[OUT_MAX];
 	size_t out_len;             /* 0 = nothing pending */
+	uint8_t cmd[OUT_MAX];       /* a one-off command, written before out */
+	size_t cmd_len;
 	bool wr_opened;             /* the reader has tried to open wr (it may be NULL) */
 	bool stopping;
 	bool writer_done;
@@ -143,9 +145,10 @@ size_t hid_collections(uint16_t vid, uint16_t pid, const char *devnode, uint16_t
 }
 
 static void push(const struct hid_iface *h, enum dev_event_kind kind, const uint8_t *data,
-                 size_t len, uint16_t code, const char *text)
+                 size_t len, uint16_t code, const char *text, int8_t event_mode)
 {
-	struct dev_event ev = {.kind = kind, .iface_id = h->id, .model_code = code};
+	struct dev_event ev = {.kind = kind, .iface_id = h->id, .model_code = code,
+	                       .event_mode = event_mode};
 
 	ev.real_ms = queue_now_real_ms();
 	ev.mono_us = queue_now_mono_us();
@@ -167,9 +170,9 @@ static void push_reports(const struct hid_iface *h, const uint8_t *buf, size_t n
 
 	if (rl && n > rl && n % rl == 0) {
 		for (size_t off = 0; off < n; off += rl)
-			push(h, DEV_EV_REPORT, buf + off, rl, 0, NULL);
+			push(h, DEV_EV_REPORT, buf + off, rl, 0, NULL, -1);
 	} else {
-		push(h, DEV_EV_REPORT, buf, n, 0, NULL);
+		push(h, DEV_EV_REPORT, buf, n, 0, NULL, -1);
 	}
 }
 
@@ -198,9 +201,10 @@ static void hold_report(struct held *held, const uint8_t *r, size_t len)
 }
 
 /* Runs the identification exchange. Returns the device code (0 when the device did not
- * answer), or -1 after a read error (event already pushed). Reports that are not answers
- * are kept in *held and delivered after the device is announced. */
-static int identify(struct hid_iface *h, struct held *held)
+ * answer), or -1 after a read error (event already pushed); *event_mode gets the mode
+ * the unit answered (-1: none). Reports that are not answers are kept in *held and
+ * delivered after the device is announced. */
+static int identify(struct hid_iface *h, struct held *held, int8_t *event_mode)
 {
 	struct db_ident st;
 	uint8_t q[OUT_MAX], buf[256];
@@ -217,9 +221,23 @@ static int identify(struct hid_iface *h, struct held *held)
 
 		if (now >= deadline) {
 			if (!retries_left--) {
-				log_warn("%s: no answer to identification query 0x%02x; using the "
-				         "generic button map", h->devnode, st.pending);
-				return 0;
+				uint8_t unanswered = st.pending;
+				size_t next_len = 0;
+
+				if (st.code)
+					log_warn("%s: no answer to identification query 0x%02x; keeping "
+					         "device code %u", h->devnode, unanswered, st.code);
+				else
+					log_warn("%s: no answer to identification query 0x%02x; using the "
+					         "generic button map", h->devnode, unanswered);
+				if (db_ident_timeout(&st, q, sizeof q, &next_len) == DB_IDENT_DONE) {
+					*event_mode = st.event_mode;
+					return st.code;
+				}
+				hid_write(h->rd, q, next_len);
+				retries_left = 1;
+				deadline = now_ms() + h->identify_timeout_ms;
+				continue;
 			}
 			qlen = db_ident_pending_query(&st, q, sizeof q);
 			hid_write(h->rd, q, qlen);
@@ -230,7 +248,7 @@ static int identify(struct hid_iface *h, struct held *held)
 		if (atomic_load(&h->reader_stop))
 			return -1;
 		if (n < 0) {
-			push(h, DEV_EV_GONE, NULL, 0, 0, "read error during identification");
+			push(h, DEV_EV_GONE, NULL, 0, 0, "read error during identification", -1);
 			return -1;
 		}
 		size_t rl = h->row->wire->report_len ? h->row->wire->report_len : (size_t)n;
@@ -238,8 +256,10 @@ static int identify(struct hid_iface *h, struct held *held)
 			size_t next_len = 0;
 			enum db_ident_result r = db_ident_feed(&st, buf + off, rl, q, sizeof q,
 			                                       &next_len);
-			if (r == DB_IDENT_DONE)
+			if (r == DB_IDENT_DONE) {
+				*event_mode = st.event_mode;
 				return st.code;
+			}
 			if (r == DB_IDENT_NOT_MINE) {
 				hold_report(held, buf + off, rl);
 				continue;
@@ -281,6 +301,7 @@ static void *reader_main(void *arg)
 	uint8_t buf[256];
 	char why[128] = "";
 	int code = 0;
+	int8_t event_mode = -1;
 
 	h->rd = open_locked(h->devnode, why, sizeof why);
 	if (h->rd)
@@ -288,17 +309,17 @@ static void *reader_main(void *arg)
 	else
 		publish_writer(h, NULL);
 	if (!h->rd) {
-		push(h, DEV_EV_OPEN_FAILED, NULL, 0, 0, why);
+		push(h, DEV_EV_OPEN_FAILED, NULL, 0, 0, why, -1);
 		return NULL;
 	}
 	if (h->row->wire->identifies) {
-		code = identify(h, &held);
+		code = identify(h, &held, &event_mode);
 		if (code < 0)
 			return NULL;
 	}
-	push(h, DEV_EV_OPENED, NULL, 0, (uint16_t)code, NULL);
+	push(h, DEV_EV_OPENED, NULL, 0, (uint16_t)code, NULL, event_mode);
 	for (size_t i = 0; i < held.n; i++)
-		push(h, DEV_EV_REPORT, held.data[i], held.len[i], 0, NULL);
+		push(h, DEV_EV_REPORT, held.data[i], held.len[i], 0, NULL, -1);
 	/* A whole number of reports per read: where the node is a byte stream (emulation,
 	 * some bridges), a burst then never splits a report across two reads. */
 	size_t rl = h->row->wire->report_len, want = rl && rl <= sizeof buf
@@ -310,7 +331,7 @@ static void *reader_main(void *arg)
 			return NULL;
 		if (n < 0) {
 			snprintf(why, sizeof why, "read failed: %ls", hid_error(h->rd));
-			push(h, DEV_EV_GONE, NULL, 0, 0, why);
+			push(h, DEV_EV_GONE, NULL, 0, 0, why, -1);
 			return NULL;
 		}
 		if (n > 0)
@@ -327,13 +348,21 @@ static void *writer_main(void *arg)
 		uint8_t out[OUT_MAX];
 		size_t len;
 
-		while ((!h->out_len || !h->wr_opened) && !h->stopping)
+		while (((!h->out_len && !h->cmd_len) || !h->wr_opened) && !h->stopping)
 			pthread_cond_wait(&h->cond, &h->lock);
-		if (!h->out_len || !h->wr_opened)
+		if (!h->wr_opened) {
 			break;
-		len = h->out_len;
-		memcpy(out, h->out, len);
-		h->out_len = 0;
+		} else if (h->cmd_len) {
+			len = h->cmd_len;
+			memcpy(out, h->cmd, len);
+			h->cmd_len = 0;
+		} else if (h->out_len) {
+			len = h->out_len;
+			memcpy(out, h->out, len);
+			h->out_len = 0;
+		} else {
+			break;
+		}
 		pthread_mutex_unlock(&h->lock);
 
 		if (h->wr && hid_write(h->wr, out, len) < 0)
@@ -389,6 +418,17 @@ void hid_iface_write(struct hid_iface *h, const uint8_t *buf, size_t len)
 	pthread_mutex_unlock(&h->lock);
 }
 
+void hid_iface_command(struct hid_iface *h, const uint8_t *buf, size_t len)
+{
+	if (len > OUT_MAX)
+		return;
+	pthread_mutex_lock(&h->lock);
+	memcpy(h->cmd, buf, len);
+	h->cmd_len = len;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+}
+
 /* Joins t, interrupting its blocking system call until it notices its stop flag. The
  * flag may be read just before the thread enters the call, so one signal is not enough. */
 static void join_interrupting(pthread_t t)
@@ -430,6 +470,7 @@ void hid_iface_stop(struct hid_iface *h)
 	done = h->writer_done;
 	/* Drop what is still queued: the writer exits after the write in progress. */
 	h->out_len = 0;
+	h->cmd_len = 0;
 	pthread_mutex_unlock(&h->lock);
 	if (!done)
 		log_warn("%s: LED write did not complete; abandoning it", h->devnode);

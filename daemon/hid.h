@@ -33,6 +33,10 @@ struct hid_iface *hid_iface_start(const char *devnode, const struct db_row *row,
 /* Queues `buf` as the next output report, replacing one not yet written. Never blocks. */
 void hid_iface_write(struct hid_iface *h, const uint8_t *buf, size_t len);
 
+/* Queues a one-off command (an event-mode switch): written before any LED state still
+ * pending, and not replaced by a later LED write. Never blocks. */
+void hid_iface_command(struct hid_iface *h, const uint8_t *buf, size_t len);
+
 /* Stops the threads, writes a still-pending output report first (bounded wait), closes
  * the handles and frees h. */
 void hid_iface_stop(struct hid_iface *h);

@@ -46,8 +46,11 @@ struct unit {
 	char *serial;
 	uint16_t vid, pid;
 	enum db_family family;
-	struct db_model generic;   /* the row's model, used until (or unless) identified */
+	struct db_model generic;   /* the row's model, used until (or unless) identified,
+	                            * or a device code the table does not know */
+	char model_name[64];       /* generic.name of an unknown device code */
 	const struct db_model *model;
+	int event_mode;            /* enum db_event_mode the unit answered, -1: not known */
 	bool announced;
 	struct iface *ifaces[UNIT_MAX_IFACES];
 	size_t n_ifaces;
@@ -58,6 +61,12 @@ struct unit {
 	struct capture_source mic; /* valid when has_mic */
 	bool has_mic;
 	lws_sorted_usec_list_t hold_timer;
+	/* A virtual unit (--virtual-device): no collections; press requests release their
+	 * buttons at release_at (monotonic ms, 0: held until released). */
+	bool is_virtual;
+	uint64_t release_at[DB_BTN_COUNT];
+	struct client *held_by[DB_BTN_COUNT]; /* an untimed press: released when it leaves */
+	lws_sorted_usec_list_t release_timer;
 	struct unit *next;
 };
 
@@ -128,8 +137,11 @@ static struct iface *led_iface(const struct unit *u)
 
 static const struct db_wire *led_wire(const struct unit *u)
 {
+	/* a virtual unit has the LEDs of its family's first unit that has any */
 	for (const struct db_row *r = db_rows; r < db_rows + db_row_count; r++)
-		if (r->vendor_id == u->vid && r->product_id == u->pid && r->wire->encode_leds)
+		if ((u->is_virtual ? r->family == u->family
+		                   : r->vendor_id == u->vid && r->product_id == u->pid) &&
+		    r->wire->encode_leds)
 			return r->wire;
 	return NULL;
 }
@@ -147,7 +159,7 @@ static bool refresh_mic(struct unit *u, const char *gone)
 	bool has = true;
 
 	memset(&src, 0, sizeof src); /* compared whole, padding included */
-	if (!db_family_has_microphone(u->family)) {
+	if (!db_family_has_microphone(u->family) || u->is_virtual) {
 		has = false;
 	} else if (audio_pair_find(u->syspath, gone, &card)) {
 		src.kind = CAPTURE_CARD;
@@ -178,6 +190,8 @@ static void describe(const struct unit *u, struct pm_device *d)
 	d->family = u->family;
 	d->model = u->model->name;
 	d->model_code = u->model->code;
+	d->has_event_mode = u->event_mode >= 0;
+	d->event_mode = u->event_mode;
 	d->vendor_id = u->vid;
 	d->product_id = u->pid;
 	d->serial = u->serial;
@@ -187,6 +201,9 @@ static void describe(const struct unit *u, struct pm_device *d)
 		d->leds = w->leds;
 		d->led_blink = w->led_blink;
 	}
+	d->is_virtual = u->is_virtual;
+	if (u->is_virtual)
+		d->led_state = &u->leds;
 	if (u->has_mic) {
 		static const char *const sources[] = {"paired", "config", "default"};
 
@@ -244,9 +261,15 @@ static void broadcast_owned(char *json)
 static void leds_write(struct unit *u)
 {
 	struct iface *i = led_iface(u);
+	const struct db_wire *w;
 	uint8_t buf[64];
 	size_t len;
 
+	if (u->is_virtual) { /* the LEDs a virtual unit would light, for clients to show */
+		if ((w = led_wire(u)) != NULL && u->announced)
+			broadcast_owned(pm_leds(u->id, &u->leds, w->leds));
+		return;
+	}
 	if (!i)
 		return;
 	len = i->row->wire->encode_leds(&u->leds, buf, sizeof buf);
@@ -295,6 +318,42 @@ char *hub_led(const struct pm_request *req)
 	u->leds.led[req->led].color = (uint8_t)req->color;
 	u->leds.led[req->led].mode = (uint8_t)req->mode;
 	leds_write(u);
+	return NULL;
+}
+
+/* The collection that identified the unit takes the SpeechMike vendor commands. */
+static struct iface *vendor_iface(const struct unit *u)
+{
+	for (size_t i = 0; i < u->n_ifaces; i++)
+		if (u->ifaces[i]->row->wire->identifies)
+			return u->ifaces[i];
+	return NULL;
+}
+
+/* Switches a SpeechMike's event mode: only ever on request, never on the daemon's own
+ * initiative (other programs on the workstation may rely on the mode it is in). */
+char *hub_mode(const struct pm_request *req)
+{
+	struct unit *u = unit_by_id(req->device_id);
+	struct iface *i;
+	uint8_t buf[16];
+	size_t len;
+
+	if (!u)
+		return error_json(PM_ERR_UNKNOWN_DEVICE, "mode", "no device with id '%s'",
+		                  req->device_id);
+	if (!(i = vendor_iface(u)))
+		return error_json(PM_ERR_UNSUPPORTED, "mode",
+		                  "only a plugged SpeechMike has an event mode");
+	if (u->event_mode == req->event_mode)
+		return error_json(PM_ERR_UNSUPPORTED, "mode", "the unit is already in %s mode",
+		                  db_event_mode_name(req->event_mode));
+	len = db_event_mode_command(req->event_mode, buf, sizeof buf);
+	if (!len)
+		return error_json(PM_ERR_INVALID_FIELD, "mode", "no such event mode");
+	log_info("%s: switching to %s mode on request; the unit re-enumerates", u->id,
+	         db_event_mode_name(req->event_mode));
+	hid_iface_command(i->io, buf, len);
 	return NULL;
 }
 
@@ -454,6 +513,7 @@ static struct unit *unit_new(const struct hotplug_node *node, const struct db_ro
 	u->generic.name = row->model;
 	u->model = &u->generic;
 	u->km.slider = -1;
+	u->event_mode = -1;
 	make_id(u, node->unit_port);
 	u->next = units;
 	units = u;
@@ -482,6 +542,10 @@ static void announce(struct unit *u)
 	u->announced = true;
 	log_info("attached %s (serial %s) as %s", u->model->name,
 	         u->serial ? u->serial : "none", u->id);
+	if (!db_event_mode_delivers_buttons(u->event_mode))
+		log_warn("%s is in %s mode: its buttons do not reach dictabridge; switch it to "
+		         "HID mode with: dictabridge mode %s hid", u->id,
+		         db_event_mode_name(u->event_mode), u->id);
 	refresh_mic(u, NULL);
 	describe(u, &d);
 	broadcast_owned(pm_device_added(&d));
@@ -655,12 +719,15 @@ void hub_node_removed(const char *syspath)
 
 /* ---- device events ------------------------------------------------------------------------------- */
 
-static void on_opened(struct iface *i, uint16_t code)
+static void on_opened(struct iface *i, uint16_t code, int8_t event_mode)
 {
 	struct unit *u = i->unit;
 
 	if (i->row->wire->identifies && code)
-		u->model = db_model_lookup(u->family, code);
+		u->model = db_model_identified(u->family, code, &u->generic, u->model_name,
+		                               sizeof u->model_name);
+	if (i->row->wire->identifies)
+		u->event_mode = event_mode;
 	/* A buttons-only collection opens at once, but the unit's control collection may
 	 * still be identifying it: the device object clients get (model, slider, buttons)
 	 * has no later update, so it waits for the control collection. */
@@ -712,7 +779,7 @@ void hub_drain(void)
 			continue; /* already removed: late events of a stopped collection */
 		switch (ev->kind) {
 		case DEV_EV_OPENED:
-			on_opened(i, ev->model_code);
+			on_opened(i, ev->model_code, ev->event_mode);
 			break;
 		case DEV_EV_REPORT:
 			on_report(i, ev);
@@ -729,6 +796,124 @@ void hub_drain(void)
 	queue_free(list);
 }
 
+/* ---- virtual units ---------------------------------------------------------------------------- */
+
+static void release_timer_fired(lws_sorted_usec_list_t *sul);
+
+/* Releases the timed presses that are due, and arms the timer for the next one. */
+static void virtual_release_due(struct unit *u)
+{
+	uint64_t now = now_ms(), next = UINT64_MAX;
+	uint32_t held = u->buttons;
+
+	for (int b = 0; b < DB_BTN_COUNT; b++) {
+		if (!u->release_at[b])
+			continue;
+		if (u->release_at[b] <= now) {
+			u->release_at[b] = 0;
+			held &= ~DB_BTN_BIT(b);
+		} else if (u->release_at[b] < next) {
+			next = u->release_at[b];
+		}
+	}
+	if (held != u->buttons)
+		buttons_changed(u, held, queue_now_real_ms(), now, "release");
+	if (next == UINT64_MAX)
+		lws_sul_cancel(&u->release_timer);
+	else
+		lws_sul_schedule(server_lws_context(), 0, &u->release_timer, release_timer_fired,
+		                 (lws_usec_t)(next - now) * LWS_US_PER_MS);
+}
+
+static void release_timer_fired(lws_sorted_usec_list_t *sul)
+{
+	virtual_release_due(lws_container_of(sul, struct unit, release_timer));
+}
+
+/* press / slide: input for a virtual unit only. No client can press a real unit's
+ * buttons: those come from the hardware alone. */
+char *hub_virtual_input(struct client *c, const struct pm_request *req)
+{
+	const char *type = req->type == PM_REQ_PRESS ? "press" : "slide";
+	struct unit *u = unit_by_id(req->device_id);
+	uint32_t bit = DB_BTN_BIT(req->button), held;
+
+	if (!u)
+		return error_json(PM_ERR_UNKNOWN_DEVICE, type, "no device with id '%s'",
+		                  req->device_id);
+	if (!u->is_virtual)
+		return error_json(PM_ERR_UNSUPPORTED, type,
+		                  "only a virtual device's buttons can be pressed");
+	if (req->type == PM_REQ_SLIDE) {
+		if (!(db_slider_positions_of(u->model) & bit))
+			return error_json(PM_ERR_INVALID_FIELD, type,
+			                  "this device's slide switch has no position '%s'",
+			                  db_button_name(req->button));
+		slider_moved(u, req->button, queue_now_real_ms());
+		return NULL;
+	}
+	if (!(db_buttons_of(u->family, u->model) & bit))
+		return error_json(PM_ERR_INVALID_FIELD, type, "this device has no button '%s'%s",
+		                  db_button_name(req->button),
+		                  db_slider_positions_of(u->model) & bit
+		                          ? " (a slide switch position: use slide)" : "");
+	held = req->pressed ? u->buttons | bit : u->buttons & ~bit;
+	u->release_at[req->button] = req->pressed && req->hold_ms ? now_ms() + req->hold_ms : 0;
+	u->held_by[req->button] = req->pressed && !req->hold_ms ? c : NULL;
+	if (held != u->buttons)
+		buttons_changed(u, held, queue_now_real_ms(), now_ms(), "release");
+	virtual_release_due(u);
+	return NULL;
+}
+
+void hub_client_gone(struct client *c)
+{
+	/* a page closed with a virtual button held down (by the mouse) lets go of it */
+	for (struct unit *u = units; u; u = u->next) {
+		uint32_t held = u->buttons;
+
+		for (int b = 0; b < DB_BTN_COUNT; b++) {
+			if (u->held_by[b] == c) {
+				u->held_by[b] = NULL;
+				held &= ~DB_BTN_BIT(b);
+			}
+		}
+		if (held != u->buttons)
+			buttons_changed(u, held, queue_now_real_ms(), now_ms(), "release");
+	}
+	audio_client_gone(c);
+}
+
+void hub_add_virtual(int family, uint16_t code)
+{
+	struct unit *u = calloc(1, sizeof *u);
+	unsigned n = 1;
+
+	if (!u)
+		return;
+	do
+		snprintf(u->id, sizeof u->id, "virtual-%s-%u", db_family_name(family), n++);
+	while (id_taken(u->id));
+	if (!(u->syspath = strdup(u->id))) {
+		free(u);
+		return;
+	}
+	u->is_virtual = true;
+	u->family = (enum db_family)family;
+	u->generic = *db_model_lookup(u->family, code);
+	snprintf(u->model_name, sizeof u->model_name, "Virtual %s", u->generic.name);
+	u->generic.name = u->model_name;
+	u->model = &u->generic;
+	u->km.slider = -1;
+	u->event_mode = -1;
+	u->next = units;
+	units = u;
+	log_warn("virtual device %s (%s) added: no hardware behind it, for testing only "
+	         "(press its buttons with: dictabridge press BUTTON --device %s)", u->id,
+	         u->model->name, u->id);
+	announce(u);
+}
+
 void hub_shutdown(void)
 {
 	for (struct unit *u = units; u; u = u->next) {
@@ -741,5 +926,9 @@ void hub_shutdown(void)
 
 		u->announced = false; /* nobody is listening any more: no messages */
 		iface_remove(i, "shutting down");
+	}
+	while (units) { /* only virtual units are left */
+		lws_sul_cancel(&units->release_timer);
+		unit_free(units);
 	}
 }

@@ -31,6 +31,23 @@ char *hub_led(const struct pm_request *req);
  * record LED of every unit, now (written where it changes) and of units plugged in later. */
 void hub_show_state(bool recording, bool report_open);
 
+/* A mode request: switches a plugged SpeechMike's event mode (it re-enumerates). NULL
+ * on success, else an error message JSON for the sender. */
+char *hub_mode(const struct pm_request *req);
+/* A press or slide request of client c: input for a virtual unit only (a real unit's
+ * buttons come from the hardware alone). NULL on success, else an error JSON. */
+struct client;
+char *hub_virtual_input(struct client *c, const struct pm_request *req);
+
+/* Client c is closed: releases the virtual buttons it held without a hold time, then
+ * forgets its audio streams. */
+void hub_client_gone(struct client *c);
+
+/* Adds a virtual unit of `family` (SpeechMike device `code`, 0: generic): announced at
+ * once, its input comes from press/slide requests, its LED state goes to clients as
+ * `leds` messages. For testing without hardware; it lives until shutdown. */
+void hub_add_virtual(int family, uint16_t code);
+
 /* Turns every LED off and stops every device (waits for the writes, bounded). */
 void hub_shutdown(void);
 

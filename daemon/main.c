@@ -31,6 +31,8 @@ struct options {
 	int check_config;              /* --check-config: validate, report, exit */
 	const char *web_root;          /* --web-root, else DICTABRIDGE_WEB_ROOT */
 	const char *audio_device;      /* --audio-device */
+	const char *virtual_devices[CONFIG_MAX_VIRTUAL + 1]; /* --virtual-device */
+	size_t n_virtual;
 };
 
 static struct config active;       /* the configuration in force */
@@ -54,6 +56,11 @@ static void usage(FILE *out)
 	        "  --audio-device NAME    capture from the PortAudio device NAME (or the\n"
 	        "                         first whose name contains NAME) for devices\n"
 	        "                         without their own sound card\n"
+	        "  --virtual-device FAMILY\n"
+	        "                         add a virtual unit of FAMILY (speechmike,\n"
+	        "                         speechmike:CODE for a model such as 3710, powermic4,\n"
+	        "                         powermic3, foot_control, vec_pedal) for testing\n"
+	        "                         without hardware (repeatable)\n"
 	        "  --verbose              log debug messages\n"
 	        "  --check-config         check the configuration (with the options above)\n"
 	        "                         and exit: 0 when valid, 1 with the error\n"
@@ -68,7 +75,7 @@ static void usage(FILE *out)
 static int parse_args(int argc, char **argv)
 {
 	enum { OPT_PORT = 1, OPT_ORIGIN, OPT_CONFIG, OPT_VERBOSE, OPT_VERSION, OPT_HELP,
-	       OPT_CHECK_CONFIG, OPT_WEB_ROOT, OPT_AUDIO_DEVICE };
+	       OPT_CHECK_CONFIG, OPT_WEB_ROOT, OPT_AUDIO_DEVICE, OPT_VIRTUAL_DEVICE };
 	static const struct option longopts[] = {
 		{"port", required_argument, NULL, OPT_PORT},
 		{"allow-origin", required_argument, NULL, OPT_ORIGIN},
@@ -79,6 +86,7 @@ static int parse_args(int argc, char **argv)
 		{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
 		{"web-root", required_argument, NULL, OPT_WEB_ROOT},
 		{"audio-device", required_argument, NULL, OPT_AUDIO_DEVICE},
+		{"virtual-device", required_argument, NULL, OPT_VIRTUAL_DEVICE},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -113,6 +121,11 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_AUDIO_DEVICE:
 			opts.audio_device = optarg;
+			break;
+		case OPT_VIRTUAL_DEVICE:
+			/* one over the limit, so that config_add_virtual_device says so */
+			if (opts.n_virtual <= CONFIG_MAX_VIRTUAL)
+				opts.virtual_devices[opts.n_virtual++] = optarg;
 			break;
 		case OPT_VERBOSE:
 			opts.verbose = 1;
@@ -151,6 +164,13 @@ static int load_config(struct config *c)
 	for (size_t i = 0; i < opts.n_origins; i++) {
 		if (config_add_origin(c, opts.origins[i], err, sizeof err) < 0) {
 			log_error("--allow-origin: %s", err);
+			config_free(c);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < opts.n_virtual; i++) {
+		if (config_add_virtual_device(c, opts.virtual_devices[i], err, sizeof err) < 0) {
+			log_error("--virtual-device: %s", err);
 			config_free(c);
 			return -1;
 		}
@@ -306,6 +326,8 @@ int main(int argc, char **argv)
 	}
 	apply_config();
 	announce_web_root();
+	for (size_t i = 0; i < active.n_virtual; i++)
+		hub_add_virtual(active.virtual_devices[i].family, active.virtual_devices[i].code);
 	udev_fd = hotplug_open(&hotplug_handlers);
 	if (udev_fd < 0 || server_watch_fd(udev_fd, on_hotplug, NULL) < 0 ||
 	    server_watch_fd(signal_fd, on_signal, NULL) < 0) {

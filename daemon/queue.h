@@ -23,6 +23,7 @@ struct dev_event {
 	enum dev_event_kind kind;
 	uint32_t iface_id;
 	uint16_t model_code;        /* DEV_EV_OPENED: identified device code, 0 if none */
+	int8_t event_mode;          /* DEV_EV_OPENED: enum db_event_mode, -1 if not known */
 	int64_t real_ms;            /* wall clock when read (protocol time_ms) */
 	uint64_t mono_us;           /* CLOCK_MONOTONIC when read (gesture timing) */
 	uint8_t len;

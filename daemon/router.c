@@ -130,6 +130,11 @@ char *router_request(struct client *c, const struct pm_request *req)
 	case PM_REQ_AUDIO_START:
 	case PM_REQ_AUDIO_STOP:
 		return audio_request(c, req);
+	case PM_REQ_MODE:
+		return hub_mode(req);
+	case PM_REQ_PRESS:
+	case PM_REQ_SLIDE:
+		return hub_virtual_input(c, req);
 	case PM_REQ_PING:
 		break;
 	}
@@ -141,7 +146,7 @@ void router_client_gone(struct client *c)
 	struct route **pp = &routes, *r;
 	bool was_owner;
 
-	audio_client_gone(c);
+	hub_client_gone(c);
 	while (*pp && (*pp)->c != c)
 		pp = &(*pp)->next;
 	if (!(r = *pp))

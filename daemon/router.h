@@ -1,6 +1,7 @@
 /* Who gets what. The one place that decides which client receives a `command` and whose
  * `state` the units' LEDs show; it also dispatches every validated request the server
- * hands over (claim / release / state here, led to the hub, audio.* to the audio module).
+ * hands over (claim / release / state here; led, mode, press and slide to the hub; audio.* to
+ * the audio module).
  *
  * The contract (PROTOCOL.md "claim / release", "state"):
  * - A `command` goes to exactly one client, the owner, or to none. Never broadcast.
@@ -23,7 +24,8 @@ struct client;
 
 /* A validated request of c other than ping: NULL, or an error JSON for c. */
 char *router_request(struct client *c, const struct pm_request *req);
-/* c is closed: forgets it (its ownership passes on, its audio streams end). */
+/* c is closed: forgets it (its ownership passes on; the hub releases the virtual buttons
+ * it held and ends its audio streams). */
 void router_client_gone(struct client *c);
 /* Sends json to the owner of the commands, if any. */
 void router_send_command(const char *json);

@@ -259,7 +259,10 @@ static void handle_message(struct client *c, const char *text, size_t len)
 	case PM_REQ_LED:
 	case PM_REQ_STATE:
 	case PM_REQ_AUDIO_START:
-	case PM_REQ_AUDIO_STOP: {
+	case PM_REQ_AUDIO_STOP:
+	case PM_REQ_MODE:
+	case PM_REQ_PRESS:
+	case PM_REQ_SLIDE: {
 		char *reply = handlers->request(c, &req);
 
 		if (reply)

@@ -62,7 +62,7 @@ void db_decode(const struct db_row *row, const struct db_model *model,
 		return;
 
 	/* A slide switch has no separate button at its positions: those bits always report
-	 * where it stands (§1.5), whichever collection they come from. */
+	 * where it stands (doc/devices.md §1.3), whichever collection they come from. */
 	uint32_t positions = db_slider_positions_of(model);
 	out->kind = DB_INPUT_BUTTONS;
 	out->buttons = buttons & ~positions;
@@ -72,6 +72,11 @@ void db_decode(const struct db_row *row, const struct db_model *model,
 			break;
 		}
 	}
+	/* The browser-mode joystick report has no STOP bit: there, no position bit is the
+	 * STOP position (devices/speechmike.c, gamepad bit map). */
+	if (out->slider < 0 && (positions & DB_BTN_BIT(DB_BTN_STOP)) &&
+	    !(buttons_of_word(row->bitmap, UINT32_MAX) & DB_BTN_BIT(DB_BTN_STOP)))
+		out->slider = DB_BTN_STOP;
 }
 
 uint32_t db_buttons_of(enum db_family family, const struct db_model *model)

@@ -177,14 +177,42 @@ void db_decode(const struct db_row *row, const struct db_model *model,
 uint32_t db_buttons_of(enum db_family family, const struct db_model *model);
 uint32_t db_slider_positions_of(const struct db_model *model);
 
+/* ---- event mode (SpeechMike vendor protocol) ----------------------------------- */
+
+/* What a SpeechMike does with its buttons. Switching changes the USB product id, so the
+ * unit leaves and comes back (re-enumerates). */
+enum db_event_mode {
+	DB_EVENT_MODE_HID,                /* vendor collection 0x80 reports */
+	DB_EVENT_MODE_KEYBOARD,           /* keystrokes */
+	DB_EVENT_MODE_BROWSER,            /* joystick collection (product id 0fa0 or 0c1e) */
+	DB_EVENT_MODE_WINDOWS_SR,         /* Windows speech recognition */
+	DB_EVENT_MODE_DRAGON_FOR_MAC,
+	DB_EVENT_MODE_DRAGON_FOR_WINDOWS,
+	DB_EVENT_MODE_COUNT
+};
+/* "hid", "keyboard", "browser", "windows_sr", "dragon_for_mac", "dragon_for_windows";
+ * NULL when out of range. */
+const char *db_event_mode_name(int mode);
+int db_event_mode_from_name(const char *name);
+/* Whether the daemon receives the buttons of a unit in `mode`: HID and browser mode
+ * only (a mode out of range, or not known, is given the benefit of the doubt). */
+bool db_event_mode_delivers_buttons(int mode);
+/* The SET_EVENT_MODE command (0x0D, the mode in the last payload byte) as the buffer to
+ * pass to hid_write (report ID first); its length, or 0 when mode is out of range or it
+ * does not fit in cap. */
+size_t db_event_mode_command(int mode, uint8_t *out, size_t cap);
+
 /* ---- model identification (SpeechMike vendor protocol) ------------------------ */
 
-/* The exchange at open: 0x83, then 0x87 or 0x8B, then possibly 0x91 and 0x96.
+/* The exchange at open: 0x83, then 0x87 or 0x8B, then possibly 0x91 and 0x96, and once
+ * the device code is known the event mode (0x8D).
  * Pure state machine; the caller does the I/O, the timeout and the retry. */
 struct db_ident {
 	uint8_t pending;          /* command code of the query awaiting its answer */
 	uint8_t stage;            /* private */
 	uint16_t code;            /* result: device code (0 until known) */
+	int8_t event_mode;        /* result: enum db_event_mode, -1 until known (the device
+	                           * may answer a value out of range: kept as it came) */
 };
 
 enum db_ident_result {
@@ -201,9 +229,21 @@ size_t db_ident_pending_query(const struct db_ident *st, uint8_t *out, size_t ca
 /* Feeds one input report. On DB_IDENT_SEND, *out_len is set to the query length. */
 enum db_ident_result db_ident_feed(struct db_ident *st, const uint8_t *report, size_t len,
                                    uint8_t *out, size_t cap, size_t *out_len);
+/* The pending query went unanswered (retry included). What was learned is kept: a device
+ * code already received stays (an Air whose firmware query times out is still an Air).
+ * Returns DB_IDENT_SEND with the next query in out when one is still worth asking, else
+ * DB_IDENT_DONE. */
+enum db_ident_result db_ident_timeout(struct db_ident *st, uint8_t *out, size_t cap,
+                                      size_t *out_len);
 
 /* The model for a device code of a family (always non-NULL: unknown codes and code 0
  * give the family's generic model). */
 const struct db_model *db_model_lookup(enum db_family family, uint16_t code);
+/* The model a unit that answered `code` is shown as: the known model, or for a code the
+ * table does not know, *unknown filled with that code, no slide switch, and a name that
+ * carries the code ("SpeechMike (device code 4711)", written into name[0..cap)). Code 0
+ * gives the family's generic model. */
+const struct db_model *db_model_identified(enum db_family family, uint16_t code,
+                                           struct db_model *unknown, char *name, size_t cap);
 
 #endif

@@ -1,4 +1,4 @@
-/* Foot pedals (devices-hid.md §4, §5): plain button reports, no LEDs, no identification. */
+/* Foot pedals (doc/devices.md §3): plain button reports, no LEDs, no identification. */
 #include "devices/wires.h"
 
 /* Philips ACC2310/2320/2330: only byte 0 is known; the pedals are named by their default

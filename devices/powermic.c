@@ -1,4 +1,4 @@
-/* Nuance PowerMic button layouts (devices-hid.md §2, §1.10, §3) and the PowerMic II/III
+/* Nuance PowerMic button layouts (doc/devices.md §1.4, §2) and the PowerMic II/III
  * wire. The PowerMic 4 speaks the SpeechMike protocol (devices/speechmike.c); only its
  * button layouts live here. */
 #include "devices/wires.h"
@@ -35,8 +35,8 @@ const struct db_bitmap dbw_powermic4_gamepad_buttons = {
 
 /* PowerMic II/III: 3-byte report, no report ID. The trigger has two reported homes, byte 0
  * bit 0 (a capture, although the descriptor calls that byte constant) and HID button 13 at
- * byte 2 bit 4 (another reader); neither is confirmed, so both count (§3.3). The mouse
- * buttons at byte 2 bits 2-3 are the trackball's, not dictation buttons. */
+ * byte 2 bit 4 (another reader); neither is confirmed, so both count (doc/devices.md §2).
+ * The mouse buttons at byte 2 bits 2-3 are the trackball's, not dictation buttons. */
 const struct db_bitmap dbw_powermic3_buttons = {
 	.offset = 0,
 	.width = 3,

@@ -1,10 +1,10 @@
-/* The SpeechMike vendor protocol (devices-hid.md §1): framing of the 9-byte reports of
+/* The SpeechMike vendor protocol (doc/devices.md §1): framing of the 9-byte reports of
  * collection 0xFFA0/1, SET_LED, the model-identification exchange and the device codes,
  * plus the browser-mode joystick collection that pairs with it.
  *
  * Every host→device buffer is 10 bytes: hidapi's report-ID byte 0, the command code, and
  * eight payload bytes. Queries are padded to that length too, because whether the
- * firmware accepts a 1-byte output report over hidraw is not known (§1.2).
+ * firmware accepts a 1-byte output report over hidraw is not known (doc/devices.md §1.1).
  */
 #include <string.h>
 
@@ -17,10 +17,12 @@ enum {
 
 enum {
 	CMD_SET_LED = 0x02,
+	CMD_SET_EVENT_MODE = 0x0D,
 	EV_BUTTONS = 0x80,
 	Q_IS_PREMIUM = 0x83,
 	Q_CODE_SM3 = 0x87,
 	Q_CODE_SMP = 0x8B,
+	Q_EVENT_MODE = 0x8D,
 	Q_FIRMWARE = 0x91,
 	Q_CODE_SO = 0x96,
 	EV_MOTION = 0x9E,
@@ -150,9 +152,9 @@ static size_t encode_leds(const struct db_led_state *state, uint8_t *out, size_t
 const struct db_wire dbw_speechmike = VENDOR_WIRE("speechmike", true);
 
 /* The PowerMic 4 answers the identification queries like a Premium, but its type comes
- * from its PID (§1.9 step 3), so the exchange would only cost time at open. Which of its
- * LEDs react to SET_LED is not documented (§2): it advertises the SpeechMike set, as the
- * reference SDK sends it the same SET_LED. */
+ * from its PID (doc/devices.md §1.6), so the exchange would only cost time at open. Which
+ * of its LEDs react to SET_LED is not documented (doc/devices.md §1.5): it advertises the
+ * SpeechMike set, as the reference SDK sends it the same SET_LED. */
 const struct db_wire dbw_powermic4 = VENDOR_WIRE("powermic4", false);
 
 /* Only the first two bytes are known; the rest of the report (axes?) is not documented,
@@ -164,7 +166,7 @@ const struct db_wire dbw_gamepad = {
 	.encode_leds = NULL, /* LEDs stay on the vendor collection */
 };
 
-/* ---- model identification (§1.9) -------------------------------------------------- */
+/* ---- model identification (doc/devices.md §1.6) ------------------------------------ */
 
 /* Stages name what the pending answer means; 0x96 is asked for two different reasons. */
 enum {
@@ -175,6 +177,7 @@ enum {
 	ST_FIRMWARE,
 	ST_CODE_SPEECHONE,
 	ST_CODE_AMBIENT,
+	ST_EVENT_MODE,
 	ST_DONE,
 };
 
@@ -185,6 +188,7 @@ static const uint8_t stage_query[] = {
 	[ST_FIRMWARE] = Q_FIRMWARE,
 	[ST_CODE_SPEECHONE] = Q_CODE_SO,
 	[ST_CODE_AMBIENT] = Q_CODE_SO,
+	[ST_EVENT_MODE] = Q_EVENT_MODE,
 	[ST_DONE] = 0,
 };
 
@@ -203,6 +207,7 @@ size_t db_ident_start(struct db_ident *st, uint8_t *out, size_t cap)
 {
 	size_t n;
 	st->code = 0;
+	st->event_mode = -1;
 	enter(st, ST_IS_PREMIUM, out, cap, &n);
 	return n;
 }
@@ -252,15 +257,67 @@ enum db_ident_result db_ident_feed(struct db_ident *st, const uint8_t *report, s
 		if (be16(report + 5) != 0)
 			st->code = be16(report + 5);
 		break;
+	case ST_EVENT_MODE:
+		st->event_mode = (int8_t)report[8];
+		break;
 	default:
 		break;
 	}
+	/* Once the code is known, the mode it runs in. */
+	if (next == ST_DONE && st->stage != ST_EVENT_MODE && st->code != 0)
+		next = ST_EVENT_MODE;
 	return enter(st, next, out, cap, out_len);
+}
+
+enum db_ident_result db_ident_timeout(struct db_ident *st, uint8_t *out, size_t cap,
+                                      size_t *out_len)
+{
+	/* st->code stays as received: the queries after the first code only refine it, and
+	 * the event mode is still worth asking for. */
+	bool ask_mode = st->code != 0 && st->stage != ST_EVENT_MODE && st->stage != ST_DONE;
+	return enter(st, ask_mode ? ST_EVENT_MODE : ST_DONE, out, cap, out_len);
+}
+
+/* ---- event mode (doc/devices.md §1.7) ---------------------------------------------- */
+
+static const char *const event_mode_names[DB_EVENT_MODE_COUNT] = {
+	[DB_EVENT_MODE_HID] = "hid",
+	[DB_EVENT_MODE_KEYBOARD] = "keyboard",
+	[DB_EVENT_MODE_BROWSER] = "browser",
+	[DB_EVENT_MODE_WINDOWS_SR] = "windows_sr",
+	[DB_EVENT_MODE_DRAGON_FOR_MAC] = "dragon_for_mac",
+	[DB_EVENT_MODE_DRAGON_FOR_WINDOWS] = "dragon_for_windows",
+};
+
+const char *db_event_mode_name(int mode)
+{
+	return mode >= 0 && mode < DB_EVENT_MODE_COUNT ? event_mode_names[mode] : NULL;
+}
+
+int db_event_mode_from_name(const char *name)
+{
+	return db_name_index(event_mode_names, DB_EVENT_MODE_COUNT, name);
+}
+
+bool db_event_mode_delivers_buttons(int mode)
+{
+	return mode < 0 || mode >= DB_EVENT_MODE_COUNT || mode == DB_EVENT_MODE_HID ||
+	       mode == DB_EVENT_MODE_BROWSER;
+}
+
+size_t db_event_mode_command(int mode, uint8_t *out, size_t cap)
+{
+	if (mode < 0 || mode >= DB_EVENT_MODE_COUNT)
+		return 0;
+	size_t n = command_buffer(CMD_SET_EVENT_MODE, out, cap);
+	if (n)
+		out[WRITE_LEN - 1] = (uint8_t)mode;
+	return n;
 }
 
 /* ---- device codes ---------------------------------------------------------------- */
 
-/* xx00 push buttons, xx10 INT slider, xx20 PHI slider (§1.5). */
+/* xx00 push buttons, xx10 INT slider, xx20 PHI slider (doc/devices.md §1.3). */
 static const struct db_model models[] = {
 	{ 3200, "SpeechMike III LFH3200", DB_SLIDER_NONE },
 	{ 3210, "SpeechMike III LFH3210", DB_SLIDER_INT },

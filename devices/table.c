@@ -1,6 +1,8 @@
 /* Every supported HID collection, and the generic model of each family. The udev rule is
  * generated from this table (udev/gen-rules.c), so adding a row here is all it takes to
  * support a new unit. */
+#include <stdio.h>
+
 #include "devices/wires.h"
 
 #define VID_PHILIPS 0x0911
@@ -92,6 +94,18 @@ const struct db_model *db_model_lookup(enum db_family family, uint16_t code)
 	if ((unsigned)family >= DB_FAMILY_COUNT)
 		return &unknown_model;
 	return &generic_models[family];
+}
+
+const struct db_model *db_model_identified(enum db_family family, uint16_t code,
+                                           struct db_model *unknown, char *name, size_t cap)
+{
+	const struct db_model *m = db_model_lookup(family, code);
+
+	if (m->code == code || family != DB_FAMILY_SPEECHMIKE || cap == 0)
+		return m;
+	snprintf(name, cap, "%s (device code %u)", m->name, code);
+	*unknown = (struct db_model){ code, name, DB_SLIDER_NONE };
+	return unknown;
 }
 
 static const bool family_microphone[DB_FAMILY_COUNT] = {

@@ -15,7 +15,7 @@
 #define DBW_NO_BUTTONS \
 	DBW_NONE, DBW_NONE, DBW_NONE, DBW_NONE, DBW_NONE, DBW_NONE, DBW_NONE, DBW_NONE
 
-/* ---- speechmike.c: the SpeechMike vendor protocol (§1) ------------------------- */
+/* ---- speechmike.c: the SpeechMike vendor protocol (doc/devices.md §1) --------- */
 
 /* The vendor collection 0xFFA0/1 as SpeechMikes speak it: identifies its model. */
 extern const struct db_wire dbw_speechmike;
@@ -28,14 +28,14 @@ extern const struct db_bitmap dbw_speechmike_gamepad_buttons; /* joystick report
 /* The model of a SpeechMike device code, or NULL when the code is unknown. */
 const struct db_model *dbw_speechmike_model(uint16_t code);
 
-/* ---- powermic.c: Nuance button layouts and the PowerMic II/III wire (§2, §3) --- */
+/* ---- powermic.c: Nuance button layouts and the PowerMic II/III wire (doc/devices.md §2) */
 
 extern const struct db_wire dbw_powermic3;
 extern const struct db_bitmap dbw_powermic3_buttons;
 extern const struct db_bitmap dbw_powermic4_buttons;          /* 0x80 report */
 extern const struct db_bitmap dbw_powermic4_gamepad_buttons;  /* joystick report */
 
-/* ---- pedal.c: foot pedals (§4, §5) ------------------------------------------ */
+/* ---- pedal.c: foot pedals (doc/devices.md §3) -------------------------------- */
 
 extern const struct db_wire dbw_foot_control;
 extern const struct db_wire dbw_vec_pedal;

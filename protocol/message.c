@@ -60,6 +60,23 @@ static cJSON *audio_json(const struct pm_device *d)
 	return o;
 }
 
+/* {"record": {"color": "red", "mode": "on"}, ...} for the LEDs in `leds`. */
+static cJSON *led_state_json(const struct db_led_state *st, uint32_t leds)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (int i = 0; o && i < DB_LED_COUNT; i++) {
+		cJSON *l;
+
+		if (!(leds & (UINT32_C(1) << i)) || !(l = cJSON_CreateObject()))
+			continue;
+		cJSON_AddStringToObject(l, "color", db_color_name(st->led[i].color));
+		cJSON_AddStringToObject(l, "mode", db_mode_name(st->led[i].mode));
+		cJSON_AddItemToObject(o, db_led_name(i), l);
+	}
+	return o;
+}
+
 static cJSON *device_json(const struct pm_device *d)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -84,6 +101,23 @@ static cJSON *device_json(const struct pm_device *d)
 	cJSON_AddItemToObject(o, "led_colors", names(colors, 3, db_color_name));
 	cJSON_AddItemToObject(o, "led_modes", names(modes, 3, db_mode_name));
 	cJSON_AddItemToObject(o, "audio", audio_json(d));
+	if (d->has_event_mode && db_event_mode_name(d->event_mode))
+		cJSON_AddStringToObject(o, "event_mode", db_event_mode_name(d->event_mode));
+	else
+		cJSON_AddNullToObject(o, "event_mode");
+	if (d->has_event_mode && !db_event_mode_delivers_buttons(d->event_mode)) {
+		char why[256];
+
+		snprintf(why, sizeof why, "in %s mode its buttons do not reach dictabridge; "
+		         "switch it to HID mode with: dictabridge mode %s hid",
+		         db_event_mode_name(d->event_mode), d->id);
+		cJSON_AddStringToObject(o, "warning", why);
+	} else {
+		cJSON_AddNullToObject(o, "warning");
+	}
+	cJSON_AddBoolToObject(o, "virtual", d->is_virtual);
+	if (d->led_state)
+		cJSON_AddItemToObject(o, "led_state", led_state_json(d->led_state, d->leds));
 	return o;
 }
 
@@ -219,6 +253,14 @@ char *pm_motion(const char *device_id, enum db_motion motion)
 	                     cJSON_AddStringToObject(o, "state", motion == DB_MOTION_LAID_DOWN
 	                                                                 ? "laid_down"
 	                                                                 : "picked_up"));
+}
+
+char *pm_leds(const char *device_id, const struct db_led_state *state, uint32_t leds)
+{
+	cJSON *o = message("leds");
+
+	return finish(o, o && cJSON_AddStringToObject(o, "device_id", device_id) &&
+	                     cJSON_AddItemToObject(o, "leds", led_state_json(state, leds)));
 }
 
 char *pm_claim(bool owner)
@@ -400,10 +442,26 @@ static int utf8_prefix(const char *s, size_t max)
 	return (int)n;
 }
 
+static int parse_press(const cJSON *o, struct pm_request *req, struct pm_parse_error *err)
+{
+	if (device_id_field(o, req, err) ||
+	    name_field(o, "button", db_button_from_name, &req->button, err) ||
+	    bool_field(o, "pressed", &req->pressed, err) ||
+	    optional_uint(o, "hold_ms", &req->hold_ms, err))
+		return -1;
+	if (req->hold_ms > PM_MAX_HOLD_MS)
+		return fail(err, PM_ERR_INVALID_FIELD, "field 'hold_ms' must be at most %d",
+		            PM_MAX_HOLD_MS);
+	if (req->hold_ms && !req->pressed)
+		return fail(err, PM_ERR_INVALID_FIELD, "field 'hold_ms' needs 'pressed': true");
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	enum pm_request_type type;
 } request_types[] = {
+	{"mode", PM_REQ_MODE}, {"press", PM_REQ_PRESS}, {"slide", PM_REQ_SLIDE},
 	{"ping", PM_REQ_PING}, {"led", PM_REQ_LED}, {"state", PM_REQ_STATE},
 	{"claim", PM_REQ_CLAIM}, {"release", PM_REQ_RELEASE},
 	{"audio.start", PM_REQ_AUDIO_START}, {"audio.stop", PM_REQ_AUDIO_STOP},
@@ -438,6 +496,14 @@ static int parse_object(const cJSON *o, struct pm_request *req, struct pm_parse_
 		return parse_audio_start(o, req, err);
 	case PM_REQ_AUDIO_STOP:
 		return device_id_field(o, req, err);
+	case PM_REQ_MODE:
+		return device_id_field(o, req, err) ||
+		       name_field(o, "mode", db_event_mode_from_name, &req->event_mode, err) ? -1 : 0;
+	case PM_REQ_PRESS:
+		return parse_press(o, req, err);
+	case PM_REQ_SLIDE:
+		return device_id_field(o, req, err) ||
+		       name_field(o, "position", db_button_from_name, &req->button, err) ? -1 : 0;
 	case PM_REQ_CLAIM:
 	case PM_REQ_RELEASE:
 		return 0;

@@ -35,6 +35,14 @@ struct pm_device {
 	const char *audio_source;
 	int audio_card;
 	const char *audio_name;
+	/* SpeechMike event mode (enum db_event_mode) when has_event_mode. A mode whose
+	 * buttons the daemon cannot receive adds a "warning" saying how to fix it. */
+	bool has_event_mode;
+	int event_mode;
+	/* A virtual unit (--virtual-device): no hardware behind it; led_state is its LED
+	 * state, shown in the device object. NULL for real units. */
+	bool is_virtual;
+	const struct db_led_state *led_state;
 };
 
 char *pm_hello(const char *version, const struct pm_device *devices, size_t n);
@@ -46,6 +54,8 @@ char *pm_slider(const char *device_id, int position, int64_t time_ms);
 /* gesture: "press" | "release" | "hold" | "slider" | "unplug" */
 char *pm_command(const char *device_id, int command, int button, const char *gesture);
 char *pm_motion(const char *device_id, enum db_motion motion);
+/* The whole LED state of a virtual unit (only the LEDs in the `leds` mask). */
+char *pm_leds(const char *device_id, const struct db_led_state *state, uint32_t leds);
 char *pm_claim(bool owner);
 char *pm_pong(const char *id_json);   /* id_json: the request id, already JSON-encoded */
 /* request_type may be NULL (unknown or unreadable request). */
@@ -65,6 +75,9 @@ char *pm_status(const char *version, unsigned clients, const struct pm_device *d
 enum pm_request_type {
 	PM_REQ_PING, PM_REQ_LED, PM_REQ_STATE, PM_REQ_CLAIM, PM_REQ_RELEASE,
 	PM_REQ_AUDIO_START, PM_REQ_AUDIO_STOP,
+	PM_REQ_MODE,        /* switch a SpeechMike's event mode */
+	PM_REQ_PRESS,       /* press or release a virtual unit's button */
+	PM_REQ_SLIDE,       /* move a virtual unit's slide switch */
 };
 
 struct pm_request {
@@ -74,7 +87,12 @@ struct pm_request {
 	int led, color, mode;                   /* led: enum db_led / db_led_color / db_led_mode */
 	bool recording, report_open;            /* state */
 	uint32_t rate, frame_ms;                /* audio.start (defaults filled in) */
+	int event_mode;                         /* mode: enum db_event_mode */
+	int button;                             /* press: enum db_button; slide: the position */
+	bool pressed;                           /* press */
+	uint32_t hold_ms;                       /* press: release after this long (0: no) */
 };
+#define PM_MAX_HOLD_MS 60000
 
 /* Error codes (PROTOCOL.md "Errors"). */
 #define PM_ERR_INVALID_JSON "invalid_json"

@@ -8,7 +8,7 @@ export const DEFAULT_URL = 'ws://127.0.0.1:27415/';
 /** The server → client message types that become events of the same name. */
 export const MESSAGE_TYPES = Object.freeze([
   'hello', 'device.added', 'device.removed', 'button', 'command', 'slider', 'motion',
-  'claim', 'error', 'pong',
+  'claim', 'error', 'pong', 'leds',
 ]);
 
 /**
@@ -46,6 +46,17 @@ const AUDIO_HEADER_BYTES = 24;
  * @property {string[]} led_modes
  * @property {DeviceAudio | null} audio The microphone `audio.start` captures from; null when
  *   the unit has none, and then `audio.start` is refused (`unsupported`).
+ * @property {string | null} [event_mode] A SpeechMike's event mode (`hid`, `browser`, ...).
+ * @property {string | null} [warning] Why the unit will not work as expected, with the fix.
+ * @property {boolean} [virtual] A virtual unit (no hardware): `press` and `slide` drive it.
+ * @property {Record<string, LedValue>} [led_state] A virtual unit's LEDs, kept current from
+ *   `leds` messages.
+ */
+
+/**
+ * @typedef {object} LedValue
+ * @property {string} color 'off', 'red' or 'green'
+ * @property {string} mode 'on', 'blink_slow' or 'blink_fast'
  */
 
 /**
@@ -300,6 +311,29 @@ export class DictabridgeClient extends EventTarget {
   }
 
   /**
+   * Presses (or releases) a button of a virtual unit; the daemon refuses real units.
+   * @param {string} deviceId
+   * @param {string} button
+   * @param {boolean} pressed
+   * @param {number} [holdMs] with pressed: the daemon releases the button after this long
+   * @returns {boolean} whether it was sent
+   */
+  press(deviceId, button, pressed, holdMs) {
+    return this._send({ type: 'press', device_id: deviceId, button, pressed,
+                        ...(holdMs ? { hold_ms: holdMs } : {}) });
+  }
+
+  /**
+   * Moves a virtual unit's slide switch.
+   * @param {string} deviceId
+   * @param {string} position
+   * @returns {boolean} whether it was sent
+   */
+  slide(deviceId, position) {
+    return this._send({ type: 'slide', device_id: deviceId, position });
+  }
+
+  /**
    * Asks for the `command` messages: this client owns them until another client claims
    * (then the `claim` event says `owner: false`). @returns {boolean} whether it was sent
    */
@@ -509,6 +543,11 @@ export class DictabridgeClient extends EventTarget {
     case 'device.removed':
       this.devices.delete(/** @type {string} */ (m.device_id));
       break;
+    case 'leds': {
+      const d = this.devices.get(/** @type {string} */ (m.device_id));
+      if (d) d.led_state = /** @type {Record<string, LedValue>} */ (m.leds);
+      break;
+    }
     case 'claim':
       this.isOwner = m.owner === true;
       break;

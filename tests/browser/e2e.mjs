@@ -78,6 +78,13 @@ const commands = {
     return h.jsonValue();
   },
   async click({ page: name, frame: f, selector }) { await frame(name, f).click(selector); return true; },
+  // A mouse button held down on an element of the page, then let go: a real hold.
+  async mousedown({ page: name, selector }) {
+    await page(name).hover(selector);
+    await page(name).mouse.down();
+    return true;
+  },
+  async mouseup({ page: name }) { await page(name).mouse.up(); return true; },
   async fill({ page: name, frame: f, selector, value }) {
     await frame(name, f).fill(selector, value);
     return true;

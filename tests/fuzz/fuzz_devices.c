@@ -26,8 +26,9 @@ static const uint16_t known_codes[] = {
 #define N_KNOWN (sizeof known_codes / sizeof known_codes[0])
 #define MAX_REPORT 64
 #define MAX_CAP 24
-/* Queries at most: 0x83, 0x87 or 0x8B, 0x91, 0x96 (the first comes from db_ident_start). */
-#define MAX_IDENT_QUERIES 4
+/* Queries at most: 0x83, 0x87 or 0x8B, 0x91, 0x96, 0x8D (the first comes from
+ * db_ident_start). */
+#define MAX_IDENT_QUERIES 5
 
 static const struct db_model *pick_model(struct fuzz_cursor *c, const struct db_row *row,
                                          uint8_t choice)
@@ -107,7 +108,14 @@ static void ident_step(struct db_ident *st, const uint8_t *report, size_t len, s
 	FUZZ_CHECK(out != NULL);
 	struct db_ident before = *st;
 	size_t out_len = 12345;
-	enum db_ident_result r = db_ident_feed(st, report, len, cap ? out : NULL, cap, &out_len);
+	/* A one-byte report 0xFF stands for the pending query's timeout. */
+	bool timeout = len == 1 && report[0] == 0xFF;
+	enum db_ident_result r = timeout ? db_ident_timeout(st, cap ? out : NULL, cap, &out_len)
+	                                 : db_ident_feed(st, report, len, cap ? out : NULL, cap,
+	                                                 &out_len);
+	/* A timeout keeps what was learned. */
+	if (timeout)
+		FUZZ_CHECK(st->code == before.code && r != DB_IDENT_NOT_MINE);
 	FUZZ_CHECK(out_len <= cap);
 	switch (r) {
 	case DB_IDENT_NOT_MINE:

@@ -142,6 +142,19 @@ static void check_success(const struct pm_request *req, bool input_utf8)
 	case PM_REQ_AUDIO_STOP:
 		check_device_id(req, input_utf8);
 		break;
+	case PM_REQ_MODE:
+		check_device_id(req, input_utf8);
+		FUZZ_CHECK(db_event_mode_name(req->event_mode) != NULL);
+		break;
+	case PM_REQ_PRESS:
+		check_device_id(req, input_utf8);
+		FUZZ_CHECK(db_button_name(req->button) != NULL);
+		FUZZ_CHECK(req->hold_ms <= PM_MAX_HOLD_MS && (!req->hold_ms || req->pressed));
+		break;
+	case PM_REQ_SLIDE:
+		check_device_id(req, input_utf8);
+		FUZZ_CHECK(db_button_name(req->button) != NULL);
+		break;
 	case PM_REQ_STATE:
 	case PM_REQ_CLAIM:
 	case PM_REQ_RELEASE:

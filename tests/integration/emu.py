@@ -89,7 +89,7 @@ RDESC_POWERMIC3 = bytes([
 OUT_LEN_VENDOR = 10
 OUT_LEN_POWERMIC3 = 2
 
-# ---- identification answers (devices-hid.md F.3) ------------------------------------
+# ---- identification answers (doc/devices.md §1.6) ---------------------------------
 
 
 def _h(s):
@@ -111,6 +111,10 @@ MODELS = {
                 0x91: _h('910000050706 2E0007'.replace(' ', '')),
                 0x96: _h('960000000013880000')},
     'POWERMIC4': {0x83: _h('830000000100320195'), 0x8B: _h('8B0000000E740DAC00')},
+    # An SMP4010 (INT slide switch) that never answers the firmware query.
+    'SMP4010_nofw': {0x83: _h('830000000100320195'), 0x8B: _h('8B000FAA0E740DAC00')},
+    # A Premium answering a device code no table knows (0x1267 = 4711).
+    'SM4711': {0x83: _h('830000000100320195'), 0x8B: _h('8B0000000000126700')},
     'silent': {},
     # Answers IS_PREMIUM like a Premium, then never the device-code query.
     'half_silent': {0x83: _h('830000000100320195')},
@@ -127,6 +131,20 @@ def sm_report(word=0):
 
 def sm_motion(laid_down):
     return bytes([0x9E, 0, 0, 0, 0, 0, 0, 0, 1 if laid_down else 0])
+
+
+def mode_answer(mode):
+    """GET_EVENT_MODE's answer: the mode in byte 8."""
+    return bytes([0x8D, 0, 0, 0, 0, 0, 0, 0, mode & 0xFF])
+
+
+def set_mode_command(mode):
+    """SET_EVENT_MODE as the device side reads it (report ID 00 first): 0x0D, the mode
+    in the last payload byte."""
+    return bytes([0x00, 0x0D, 0, 0, 0, 0, 0, 0, 0, mode])
+
+
+MODE_HID, MODE_KEYBOARD, MODE_BROWSER = 0, 1, 2
 
 
 def sm_leds(b6=0, b7=0, b8=0):
@@ -167,6 +185,10 @@ class Unit:
         # without one. Only sysfs is emulated: there is no /dev/snd behind it.
         self.sound_card = None
         self.sound_plugged = False
+        # SpeechMike event mode the vendor collection answers to 0x8D (None: no answer);
+        # the product id the unit has in HID mode (it changes with the mode).
+        self.event_mode = 0 if model is not None else None
+        self.hid_pid = pid
 
     @property
     def family_key(self):
@@ -196,9 +218,12 @@ def speechone(serial='SO0001', model='PSM6000'):
 
 def speechmike_browser(serial='SMB0001', model='SMP3700'):
     """A SpeechMike in browser/gamepad mode: vendor on IF4, gamepad on IF5."""
-    return Unit(0x0911, 0x0FA0, serial, 'SpeechMike', [
+    u = Unit(0x0911, 0x0FA0, serial, 'SpeechMike', [
         Iface(4, RDESC_VENDOR, OUT_LEN_VENDOR, responder=True),
         Iface(5, RDESC_GAMEPAD)], model=model)
+    u.event_mode = MODE_BROWSER
+    u.hid_pid = 0x0C1C
+    return u
 
 
 def powermic4(serial='PM40001', model='POWERMIC4'):
@@ -250,6 +275,8 @@ class Node:
         self.outputs = []           # every output report the daemon wrote, in order
         self.inputs = []            # every input report sent
         self.ident_answers = dict(MODELS.get(unit.model, {})) if iface.responder else {}
+        if iface.responder and unit.event_mode is not None:
+            self.ident_answers[0x8D] = mode_answer(unit.event_mode)
         self._buf = b''
         self._cond = threading.Condition()
         self._wlock = threading.Lock()
@@ -561,6 +588,21 @@ class Emulator:
             if n.iface.responder or n.iface.out_len:
                 return n
         return nodes[-1]
+
+    def reenumerate(self, unit, mode):
+        """What a SpeechMike does after SET_EVENT_MODE: it leaves and comes back in `mode`,
+        in browser mode under product id 0fa0 with the joystick collection (a SpeechOne /
+        Ambient keeps 0c1e), otherwise under its HID-mode product id. Returns the new unit
+        (same serial and model)."""
+        self.unplug(unit)
+        if mode == MODE_BROWSER and unit.hid_pid != 0x0C1E:
+            new = speechmike_browser(unit.serial, unit.model)
+            new.hid_pid = unit.hid_pid
+        else:
+            new = speechmike(unit.serial, unit.model, pid=unit.hid_pid)
+        new.event_mode = mode
+        self.plug(new)
+        return new
 
     def unplug(self, unit):
         """Removes the unit like the kernel does: 'remove' uevents children first, then the

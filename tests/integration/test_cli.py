@@ -95,7 +95,8 @@ def test_version_and_help(tmp_path):
     h = cli(['--help'], tmp_path / 'home')
     assert h.returncode == 0
     for cmd in ('status', 'devices', 'monitor', 'led DEVICE LED COLOR [MODE]', 'record',
-                'doctor', '--port N', '--json'):
+                'doctor', '--port N', '--json', 'mode DEVICE MODE',
+                'press BUTTON [--hold MS] [--device ID]', 'slide POSITION [--device ID]'):
         assert cmd in h.stdout, (cmd, h.stdout)
     bad = cli(['frobnicate'], tmp_path / 'home')
     assert bad.returncode == 2 and "unknown command 'frobnicate'" in bad.stderr, bad

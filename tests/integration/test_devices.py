@@ -349,7 +349,7 @@ async def test_browser_mode_unit_is_one_device(spawn, emu):
     assert c.hello['devices'] == [dev]
     vendor, pad = emu.node(u, 4), emu.node(u, 5)
     # identification ran on the vendor collection only
-    assert [q[1] for q in vendor.queries()] == [0x83, 0x8B]
+    assert [q[1] for q in vendor.queries()] == [0x83, 0x8B, 0x8D]
     assert pad.outputs == []
     did = dev['id']
     for hexrep, name in GAMEPAD_BUTTONS:
@@ -686,15 +686,15 @@ async def test_state_applies_to_later_device(spawn, emu):
 
 IDENT = [
     # (factory, model key, code, model name, queries in order)
-    (E.speechmike, 'SMP3700', 3700, 'SpeechMike Premium Touch SMP3700', [0x83, 0x8B]),
-    (E.speechmike, 'SMP3710', 3710, 'SpeechMike Premium Touch SMP3710', [0x83, 0x8B]),
-    (E.speechmike, 'LFH3520', 3520, 'SpeechMike Premium LFH3520', [0x83, 0x8B]),
-    (E.speechmike, 'LFH3200', 3200, 'SpeechMike III LFH3200', [0x83, 0x87]),
-    (E.speechmike, 'LFH3210', 3210, 'SpeechMike III LFH3210', [0x83, 0x87]),
+    (E.speechmike, 'SMP3700', 3700, 'SpeechMike Premium Touch SMP3700', [0x83, 0x8B, 0x8D]),
+    (E.speechmike, 'SMP3710', 3710, 'SpeechMike Premium Touch SMP3710', [0x83, 0x8B, 0x8D]),
+    (E.speechmike, 'LFH3520', 3520, 'SpeechMike Premium LFH3520', [0x83, 0x8B, 0x8D]),
+    (E.speechmike, 'LFH3200', 3200, 'SpeechMike III LFH3200', [0x83, 0x87, 0x8D]),
+    (E.speechmike, 'LFH3210', 3210, 'SpeechMike III LFH3210', [0x83, 0x87, 0x8D]),
     (E.speechmike_air, 'SMP4000', 4000, 'SpeechMike Premium Air SMP4000',
-     [0x83, 0x8B, 0x91]),
-    (E.speechone, 'PSM6000', 6001, 'SpeechOne PSM6000', [0x83, 0x8B, 0x96]),
-    (E.speechone, 'PSM5000', 5000, 'SpeechMike Ambient PSM5000', [0x83, 0x8B, 0x91, 0x96]),
+     [0x83, 0x8B, 0x91, 0x8D]),
+    (E.speechone, 'PSM6000', 6001, 'SpeechOne PSM6000', [0x83, 0x8B, 0x96, 0x8D]),
+    (E.speechone, 'PSM5000', 5000, 'SpeechMike Ambient PSM5000', [0x83, 0x8B, 0x91, 0x96, 0x8D]),
 ]
 
 
@@ -704,6 +704,7 @@ async def test_identification(spawn, emu, factory, model, code, name, queries):
     d, c = await start(spawn, u)
     dev = by_serial(d.status()['devices'], u.serial)
     assert (dev['model_code'], dev['model']) == (code, name), dev
+    assert (dev['event_mode'], dev['warning'], dev['virtual']) == ('hid', None, False), dev
     assert c.hello['devices'] == [dev]
     node = emu.node(u)
     qs = node.queries()
@@ -758,6 +759,59 @@ async def test_partial_answers_then_silence(spawn, emu):
     node.send(sm(0x0008))
     m = await next_button(c)
     assert (m['device_id'], m['button'], m['pressed']) == (dev['id'], 'f3', True), m
+    await c.close()
+
+
+async def test_timeout_after_device_code_keeps_the_model(spawn, emu):
+    """An SMP4010 whose firmware query (0x91) goes unanswered stays an SMP4010, slide
+    switch included, and the log names the query that went unanswered."""
+    d = spawn()
+    c = await Client.connect(d.port)
+    u = E.speechmike_air(serial='NOFW0001', model='SMP4010_nofw')
+    node = emu.plug(u)[-1]
+    dev = (await c.expect('device.added', timeout=5))['device']
+    assert (dev['model_code'], dev['model']) == (4010, 'SpeechMike Premium Air SMP4010'), dev
+    assert dev['slider'] == ['record', 'stop', 'play', 'rewind'], dev
+    assert [q[1] for q in node.queries()]== [0x83, 0x8B, 0x91, 0x91, 0x8D], \
+        [q.hex(' ') for q in node.queries()]
+    d.wait_log(r'no answer to identification query 0x91; keeping device code 4010')
+    await expect_slider(c, node, dev['id'], 0x0100, 'record')
+    await c.close()
+
+
+async def test_unknown_device_code_is_kept(spawn, emu):
+    u = E.speechmike(serial='UNK04711', model='SM4711')
+    d, c = await start(spawn, u)
+    dev = by_serial(d.status()['devices'], u.serial)
+    assert (dev['model_code'], dev['model']) == (4711, 'SpeechMike (device code 4711)'), dev
+    assert dev['slider'] == [], dev
+    assert c.hello['devices'] == [dev]
+    node = emu.node(u)
+    await press_release(c, node, dev['id'], sm(0x0200), sm(0), ['stop'])
+    await c.close()
+
+
+async def test_browser_mode_slider_stop_has_no_bit(spawn, emu):
+    """The joystick report of a browser-mode slider model has no STOP bit: a report
+    without a position bit is the STOP position."""
+    u = E.speechmike_browser(serial='BRWSTOP1', model='SMP3710')
+    d, c = await start(spawn, u)
+    did = dev_id(u)
+    pad = emu.node(u, 5)
+    pad.send(bytes.fromhex('2000'))
+    m = await c.expect('slider')
+    assert m['position'] == 'record', m
+    assert (await c.expect('command'))['command'] == 'record.start'
+    pad.send(bytes.fromhex('0000'))
+    m = await c.expect('slider')
+    assert (m['device_id'], m['position']) == (did, 'stop'), m
+    cmd = await c.expect('command')
+    assert (cmd['command'], cmd['gesture']) == ('record.stop', 'slider'), cmd
+    # a button pressed and released at STOP is a button, and STOP is not repeated
+    await press_release(c, pad, did, bytes.fromhex('0004'), b'\0\0', ['f1'])
+    await c.nothing(100, type_='slider')
+    pad.send(bytes.fromhex('0200'))
+    assert (await c.expect('slider'))['position'] == 'play'
     await c.close()
 
 

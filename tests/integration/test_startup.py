@@ -25,7 +25,7 @@ def test_help_lists_every_option(tmp_path):
     r = run_cli(['--help'], tmp_path)
     assert r.returncode == 0, r.stderr
     for opt in ('--port', '--allow-origin', '--config', '--web-root', '--verbose', '--version',
-                '--help'):
+                '--help', '--virtual-device', '--audio-device'):
         assert opt in r.stdout, '%s missing from --help:\n%s' % (opt, r.stdout)
 
 

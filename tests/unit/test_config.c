@@ -163,6 +163,44 @@ static void test_audio(void)
 	CHECK(c.audio_device == NULL, "freed");
 }
 
+static void test_virtual_devices(void)
+{
+	struct config c;
+	char e[256];
+
+	config_defaults(&c);
+	CHECK(c.n_virtual == 0, "no virtual device by default");
+	config_free(&c);
+	CHECK(parse("{ \"virtual_devices\": [\"speechmike\", \"speechmike:3710\", "
+	            "\"foot_control\"] }", &c) == 0, "virtual_devices: %s", err);
+	CHECK(c.n_virtual == 3 && c.virtual_devices[0].family == DB_FAMILY_SPEECHMIKE &&
+	          c.virtual_devices[0].code == 0 && c.virtual_devices[1].code == 3710 &&
+	          c.virtual_devices[2].family == DB_FAMILY_FOOT_CONTROL,
+	      "virtual values");
+	/* --virtual-device adds to the file's */
+	CHECK(config_add_virtual_device(&c, "vec_pedal", e, sizeof e) == 0, "add: %s", e);
+	CHECK(c.n_virtual == 4 && c.virtual_devices[3].family == DB_FAMILY_VEC_PEDAL, "added");
+	static const char *const bad[] = {
+		"trumpet", "speechmike:9999", "speechmike:", "speechmike:0", "speechmike:3710x",
+		"foot_control:3710", "speechmike:-3710", "", ":3710",
+		"speechmikespeechmikespeechmikespeechmike",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(config_add_virtual_device(&c, bad[i], e, sizeof e) == -1 && e[0],
+		      "accepted \"%s\"", bad[i]);
+	CHECK(c.n_virtual == 4, "nothing added by the bad ones");
+	while (c.n_virtual < CONFIG_MAX_VIRTUAL)
+		CHECK(config_add_virtual_device(&c, "powermic3", e, sizeof e) == 0, "fill: %s", e);
+	CHECK(config_add_virtual_device(&c, "powermic3", e, sizeof e) == -1 &&
+	          strstr(e, "at most"), "over the limit: %s", e);
+	config_free(&c);
+	CHECK(c.n_virtual == 0, "freed");
+	expect_error("{ \"virtual_devices\": \"speechmike\" }", "virtual_devices", "array");
+	expect_error("{ \"virtual_devices\": [3] }", "virtual_devices[0]", "string");
+	expect_error("{ \"virtual_devices\": [\"speechmike\", \"kazoo\"] }",
+	             "virtual_devices[1]", "kazoo");
+}
+
 static void test_short_press_opt_out(void)
 {
 	struct config c;
@@ -347,6 +385,7 @@ int main(void)
 	test_full();
 	test_errors();
 	test_audio();
+	test_virtual_devices();
 	test_short_press_opt_out();
 	test_origins_limit();
 	test_load();

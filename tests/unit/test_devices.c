@@ -1,4 +1,4 @@
-/* Device knowledge against the fixtures of the HID reference (§F.1-§F.8), data-driven:
+/* Device knowledge against the device facts of doc/devices.md, data-driven:
  * every vector is a hex string in a table, and one runner per kind of table. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -201,7 +201,7 @@ static void test_table(void)
 	}
 }
 
-/* ---- decoding (§F.1, F.4-F.8) --------------------------------------------------------- */
+/* ---- decoding (doc/devices.md §1.2-§1.4, §2, §3) ---------------------------------- */
 
 #define SM_TRANSPORT (B(RECORD) | B(STOP) | B(PLAY) | B(FORWARD) | B(REWIND))
 #define SM_BUTTONS                                                                       \
@@ -285,12 +285,34 @@ static const struct decode_case phi_slider_cases[] = {
 	PRESS("80 00 00 00 00 00 00 00 41", B(RECORD) | B(INS_OVR)),
 };
 
-/* The slide switch in browser mode: the joystick's record bit is the INT slider too. */
+/* The slide switch in browser mode: the joystick's record bit is the INT slider too, and
+ * as the joystick has no STOP bit, a report without a position bit is STOP. */
 static const struct decode_case int_slider_gamepad_cases[] = {
 	SLIDE("20 00", 0, RECORD),
 	SLIDE("02 00", 0, PLAY),
-	PRESS("40 00", B(COMMAND)),
-	PRESS("04 00", B(FORWARD)),
+	SLIDE("01 00", 0, REWIND),
+	SLIDE("00 00", 0, STOP),
+	SLIDE("40 00", B(COMMAND), STOP),
+	SLIDE("04 00", B(FORWARD), STOP),
+	SLIDE("00 04", B(F1), STOP),
+	SLIDE("22 04", B(F1), RECORD),
+	SLIDE("20 00 7F 7F", 0, RECORD),
+	IGNORED("20"),
+};
+
+/* PHI slider in browser mode: forward is a position, record a button. */
+static const struct decode_case phi_slider_gamepad_cases[] = {
+	SLIDE("04 00", 0, FORWARD),
+	SLIDE("00 00", 0, STOP),
+	SLIDE("20 00", B(RECORD), STOP),
+	SLIDE("24 00", B(RECORD), FORWARD),
+	SLIDE("01 00", 0, REWIND),
+};
+
+/* Push-button model in browser mode: no slider, so no position either. */
+static const struct decode_case buttons_gamepad_cases[] = {
+	PRESS("00 00", 0),
+	PRESS("20 00", B(RECORD)),
 };
 
 /* F.4: the PowerMic 4's own bit map on the vendor collection. */
@@ -380,6 +402,9 @@ static const struct decode_suite {
 	SUITE("F.1 SMP3710 (INT)", 0x0911, 0x0c1c, 0xFFA0, 1, 3710, int_slider_cases),
 	SUITE("F.1 LFH3520 (PHI)", 0x0911, 0x0c1c, 0xFFA0, 1, 3520, phi_slider_cases),
 	SUITE("SMP3710 browser mode", 0x0911, 0x0fa0, 1, 4, 3710, int_slider_gamepad_cases),
+	SUITE("SMP4010 browser mode", 0x0911, 0x0fa0, 1, 4, 4010, int_slider_gamepad_cases),
+	SUITE("LFH3520 browser mode", 0x0911, 0x0fa0, 1, 4, 3520, phi_slider_gamepad_cases),
+	SUITE("SMP3700 browser mode", 0x0911, 0x0fa0, 1, 4, 3700, buttons_gamepad_cases),
 	SUITE("F.4 PowerMic 4", 0x0554, 0x0064, 0xFFA0, 1, 0, powermic4_cases),
 	SUITE("F.6 PowerMic II/III", 0x0554, 0x1001, 1, 0, 0, powermic3_cases),
 	SUITE("F.7 ACC2310", 0x0911, 0x1844, 1, 4, 0, foot_control_cases),
@@ -470,7 +495,7 @@ static void test_gamepad(void)
 	}
 }
 
-/* ---- LEDs (§F.2, F.6) ------------------------------------------------------------------ */
+/* ---- LEDs (doc/devices.md §1.5, §2) ----------------------------------------------- */
 
 struct led_set {
 	int led, color, mode;
@@ -553,7 +578,7 @@ static void test_leds(void)
 	CHECK(pm3->wire->encode_leds(&state, out, 1) == 0, "PowerMic LED needs 2 bytes");
 }
 
-/* ---- identification (§F.3) --------------------------------------------------------------- */
+/* ---- identification (doc/devices.md §1.6) ----------------------------------------- */
 
 struct ident_step {
 	const char *answer;
@@ -628,17 +653,18 @@ static void test_ident_sequences(void)
 		for (const struct ident_step *s = ident_cases[i].steps; !done; s++) {
 			enum db_ident_result r = feed(&st, s->answer, out, &len);
 			done = s->next == 0;
-			if (done)
-				CHECK(r == DB_IDENT_DONE && len == 0 && st.pending == 0,
-				      "case %zu [%s]: result %d", i, s->answer, r);
-			else
-				CHECK(r == DB_IDENT_SEND && query_is(out, len, s->next) &&
-				          st.pending == s->next,
-				      "case %zu [%s]: result %d, want query %02X", i, s->answer, r,
-				      s->next);
+			/* with the code known, the event mode is asked last */
+			uint8_t want = done ? 0x8D : s->next;
+			CHECK(r == DB_IDENT_SEND && query_is(out, len, want) && st.pending == want,
+			      "case %zu [%s]: result %d, want query %02X", i, s->answer, r, want);
 		}
 		CHECK(st.code == ident_cases[i].code, "case %zu: code %u, want %u", i, st.code,
 		      ident_cases[i].code);
+		CHECK(st.event_mode == -1, "case %zu: mode before its answer", i);
+		enum db_ident_result r = feed(&st, "8D 00 00 00 00 00 00 00 02", out, &len);
+		CHECK(r == DB_IDENT_DONE && len == 0 && st.pending == 0 && st.event_mode == 2 &&
+		          st.code == ident_cases[i].code,
+		      "case %zu: mode answer: result %d mode %d", i, r, st.event_mode);
 	}
 }
 
@@ -683,17 +709,110 @@ static void test_ident_not_mine(void)
 	CHECK(query_is(out, len, 0x8B), "retry re-encodes 0x8B");
 	CHECK(feed(&st, "83 00 00 00 01 00 32 01 95", out, &len) == DB_IDENT_NOT_MINE,
 	      "repeated earlier answer");
-	CHECK(feed(&st, "8B 00 00 00 00 00 0E 74 00", out, &len) == DB_IDENT_DONE &&
-	          st.code == 3700,
-	      "done after the interruption");
+	CHECK(feed(&st, "8B 00 00 00 00 00 0E 74 00", out, &len) == DB_IDENT_SEND &&
+	          st.code == 3700 && query_is(out, len, 0x8D),
+	      "code after the interruption");
+	CHECK(feed(&st, button, out, &len) == DB_IDENT_NOT_MINE && st.pending == 0x8D,
+	      "button before the mode answer");
+	CHECK(feed(&st, "8D 00 00 00 00 00 00 00 01", out, &len) == DB_IDENT_DONE &&
+	          st.code == 3700 && st.event_mode == DB_EVENT_MODE_KEYBOARD,
+	      "done after the mode");
 	CHECK(feed(&st, "8B 00 00 00 00 00 0E 74 00", out, &len) == DB_IDENT_NOT_MINE,
 	      "after done");
 	CHECK(db_ident_pending_query(&st, out, sizeof(out)) == 0, "no query after done");
 }
 
+/* A query that stays unanswered ends the exchange, keeping the code already received. */
+static void test_ident_timeout(void)
+{
+	static const struct {
+		const char *answers[3]; /* fed in order before the timeout */
+		uint8_t unanswered;
+		uint16_t code;
+	} cases[] = {
+		{ { NULL }, 0x83, 0 },
+		{ { "83 00 00 00 01 00 32 01 95" }, 0x8B, 0 },
+		{ { "83 02 00 00 00 00 32 00 55" }, 0x87, 0 },
+		/* SMP4010 whose firmware query times out: still an SMP4010 (INT slider) */
+		{ { "83 00 00 00 01 00 32 01 95", "8B 00 0F AA 0E 74 0D AC 00" }, 0x91, 4010 },
+		{ { "83 00 00 00 01 00 32 01 95", "8B 00 0F A0 0E 74 0D AC 00" }, 0x91, 4000 },
+		/* firmware 6 but the Ambient code query times out: an Air */
+		{ { "83 00 00 00 01 00 32 01 95", "8B 00 0F A0 0E 74 0D AC 00",
+		    "91 00 00 05 07 06 2E 00 07" }, 0x96, 4000 },
+		/* a SpeechOne whose code query times out: nothing known */
+		{ { "83 00 00 00 01 00 32 01 95", "8B 01 0F A0 0E 74 0D AC 00" }, 0x96, 0 },
+	};
+	for (size_t i = 0; i < COUNT(cases); i++) {
+		struct db_ident st;
+		uint8_t out[MAX_REPORT];
+		size_t len = db_ident_start(&st, out, sizeof(out));
+		for (size_t k = 0; k < COUNT(cases[i].answers) && cases[i].answers[k]; k++)
+			feed(&st, cases[i].answers[k], out, &len);
+		CHECK(st.pending == cases[i].unanswered, "timeout case %zu: pending %02X", i,
+		      st.pending);
+		enum db_ident_result r = db_ident_timeout(&st, out, sizeof(out), &len);
+		if (cases[i].code != 0) { /* the mode is still asked for, and may time out too */
+			CHECK(r == DB_IDENT_SEND && query_is(out, len, 0x8D),
+			      "timeout case %zu: mode query, result %d", i, r);
+			r = db_ident_timeout(&st, out, sizeof(out), &len);
+		}
+		CHECK(r == DB_IDENT_DONE && len == 0 && st.pending == 0 && st.event_mode == -1,
+		      "timeout case %zu: result %d", i, r);
+		CHECK(st.code == cases[i].code, "timeout case %zu: code %u, want %u", i, st.code,
+		      cases[i].code);
+		const struct db_model *m = db_model_lookup(DB_FAMILY_SPEECHMIKE, st.code);
+		CHECK(m->code == cases[i].code, "timeout case %zu: model %s", i, m->name);
+	}
+	/* the SMP4010 keeps its slide switch */
+	CHECK(db_model_lookup(DB_FAMILY_SPEECHMIKE, 4010)->slider == DB_SLIDER_INT, "4010");
+}
+
+/* Event modes: names, which deliver buttons, and SET_EVENT_MODE's exact bytes. */
+static void test_event_mode(void)
+{
+	static const struct {
+		const char *name;
+		bool delivers;
+		const char *command;
+	} modes[] = {
+		{ "hid", true, "00 0D 00 00 00 00 00 00 00 00" },
+		{ "keyboard", false, "00 0D 00 00 00 00 00 00 00 01" },
+		{ "browser", true, "00 0D 00 00 00 00 00 00 00 02" },
+		{ "windows_sr", false, "00 0D 00 00 00 00 00 00 00 03" },
+		{ "dragon_for_mac", false, "00 0D 00 00 00 00 00 00 00 04" },
+		{ "dragon_for_windows", false, "00 0D 00 00 00 00 00 00 00 05" },
+	};
+	uint8_t out[MAX_REPORT];
+	for (int m = 0; m < (int)COUNT(modes); m++) {
+		CHECK_STR(db_event_mode_name(m), modes[m].name);
+		CHECK(db_event_mode_from_name(modes[m].name) == m, "from name %s", modes[m].name);
+		CHECK(db_event_mode_delivers_buttons(m) == modes[m].delivers, "delivers %d", m);
+		size_t n = db_event_mode_command(m, out, sizeof(out));
+		CHECK(hex_equal(out, n, modes[m].command), "command %d", m);
+	}
+	CHECK(db_event_mode_name(6) == NULL && db_event_mode_name(-1) == NULL, "range");
+	CHECK(db_event_mode_from_name("HID") == -1 && db_event_mode_from_name(NULL) == -1,
+	      "unknown names");
+	CHECK(db_event_mode_delivers_buttons(-1) && db_event_mode_delivers_buttons(9),
+	      "unknown modes");
+	CHECK(db_event_mode_command(6, out, sizeof(out)) == 0 &&
+	          db_event_mode_command(-1, out, sizeof(out)) == 0 &&
+	          db_event_mode_command(0, out, 9) == 0,
+	      "bad mode or buffer");
+	/* the answer's byte 8 is read as a signed byte */
+	struct db_ident st;
+	size_t len;
+	db_ident_start(&st, out, sizeof(out));
+	feed(&st, "83 02 00 00 00 00 32 00 55", out, &len);
+	feed(&st, "87 00 00 00 00 00 00 0C 80", out, &len);
+	CHECK(feed(&st, "8D 00 00 00 00 00 00 00 FE", out, &len) == DB_IDENT_DONE &&
+	          st.event_mode == -2 && st.code == 3200,
+	      "mode -2");
+}
+
 /* ---- models and capabilities ---------------------------------------------------------- */
 
-/* The device codes the reference lists (§1.5); the names must carry the model number. */
+/* The device codes doc/devices.md lists (§1.6); the names must carry the model number. */
 static const uint16_t known_codes[] = {
 	3200, 3210, 3220, 3300, 3310, 3500, 3510, 3520, 3600, 3610,
 	3700, 3710, 3720, 3800, 3810, 4000, 4010, 5000, 6001,
@@ -759,6 +878,25 @@ static void test_models(void)
 		CHECK_STR(m->name, generic_models[i].name);
 	}
 	CHECK(db_model_lookup(DB_FAMILY_COUNT, 0) != NULL, "bad family");
+
+	/* An unknown code is kept and named; known codes and code 0 are looked up. */
+	struct db_model unknown;
+	char name[48];
+	const struct db_model *id = db_model_identified(DB_FAMILY_SPEECHMIKE, 4711, &unknown,
+	                                               name, sizeof name);
+	CHECK(id == &unknown && id->code == 4711 && id->slider == DB_SLIDER_NONE, "4711");
+	CHECK_STR(id->name, "SpeechMike (device code 4711)");
+	CHECK(db_buttons_of(DB_FAMILY_SPEECHMIKE, id) == SM_BUTTONS, "4711 buttons");
+	id = db_model_identified(DB_FAMILY_SPEECHMIKE, 3710, &unknown, name, sizeof name);
+	CHECK(id == db_model_lookup(DB_FAMILY_SPEECHMIKE, 3710), "3710 identified");
+	id = db_model_identified(DB_FAMILY_SPEECHMIKE, 0, &unknown, name, sizeof name);
+	CHECK(id->code == 0 && check_str_eq(id->name, "SpeechMike"), "code 0");
+	/* other families have no device codes */
+	id = db_model_identified(DB_FAMILY_POWERMIC4, 3700, &unknown, name, sizeof name);
+	CHECK(id->code == 0 && check_str_eq(id->name, "PowerMic 4"), "PowerMic 4");
+	id = db_model_identified(DB_FAMILY_SPEECHMIKE, 65535, &unknown, name, 12);
+	CHECK(id->code == 65535 && check_str_eq(id->name, "SpeechMike "), "short buffer: %s",
+	      id->name);
 	for (size_t i = 0; i < COUNT(capabilities); i++) {
 		const struct db_model *m = db_model_lookup(capabilities[i].family,
 		                                           capabilities[i].code);
@@ -858,6 +996,8 @@ int main(void)
 	test_leds();
 	test_ident_sequences();
 	test_ident_not_mine();
+	test_ident_timeout();
+	test_event_mode();
 	test_models();
 	test_random_reports();
 	return CHECK_DONE();

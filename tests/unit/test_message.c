@@ -62,6 +62,20 @@ static const struct parse_case cases[] = {
 	{"{\"type\":\"audio.start\",\"device_id\":\"d\",\"frame_ms\":null}", PM_ERR_INVALID_FIELD, "audio.start"},
 	{"{\"type\":\"audio.stop\"}", PM_ERR_INVALID_FIELD, "audio.stop"},
 	{"{\"type\":\"audio.stop\",\"device_id\":[]}", PM_ERR_INVALID_FIELD, "audio.stop"},
+	{"{\"type\":\"mode\",\"device_id\":\"d\",\"mode\":\"hid\"}", NULL, ""},
+	{"{\"type\":\"mode\",\"device_id\":\"d\",\"mode\":\"dragon_for_windows\"}", NULL, ""},
+	{"{\"type\":\"mode\",\"device_id\":\"d\",\"mode\":\"HID\"}", PM_ERR_INVALID_FIELD, "mode"},
+	{"{\"type\":\"mode\",\"device_id\":\"d\",\"mode\":0}", PM_ERR_INVALID_FIELD, "mode"},
+	{"{\"type\":\"mode\",\"mode\":\"hid\"}", PM_ERR_INVALID_FIELD, "mode"},
+	{"{\"type\":\"press\",\"device_id\":\"d\",\"button\":\"eol\",\"pressed\":true}", NULL, ""},
+	{"{\"type\":\"press\",\"device_id\":\"d\",\"button\":\"eol\",\"pressed\":false}", NULL, ""},
+	{"{\"type\":\"press\",\"device_id\":\"d\",\"button\":\"eol\",\"pressed\":true,\"hold_ms\":60000}", NULL, ""},
+	{"{\"type\":\"press\",\"device_id\":\"d\",\"button\":\"eol\",\"pressed\":true,\"hold_ms\":60001}", PM_ERR_INVALID_FIELD, "press"},
+	{"{\"type\":\"press\",\"device_id\":\"d\",\"button\":\"eol\",\"pressed\":false,\"hold_ms\":5}", PM_ERR_INVALID_FIELD, "press"},
+	{"{\"type\":\"press\",\"device_id\":\"d\",\"button\":\"nose\",\"pressed\":true}", PM_ERR_INVALID_FIELD, "press"},
+	{"{\"type\":\"press\",\"device_id\":\"d\",\"button\":\"eol\"}", PM_ERR_INVALID_FIELD, "press"},
+	{"{\"type\":\"slide\",\"device_id\":\"d\",\"position\":\"play\"}", NULL, ""},
+	{"{\"type\":\"slide\",\"device_id\":\"d\",\"position\":3}", PM_ERR_INVALID_FIELD, "slide"},
 };
 
 static void test_parse(void)
@@ -174,14 +188,16 @@ static void test_encode(void)
 	            "\"family\":\"vec_pedal\",\"model\":\"VEC pedal\",\"model_code\":0,"
 	            "\"vendor_id\":1523,\"product_id\":255,\"serial\":null,"
 	            "\"buttons\":[\"pedal_left\",\"pedal_right\"],\"slider\":[],\"leds\":[],"
-	            "\"led_colors\":[],\"led_modes\":[],\"audio\":null}}");
+	            "\"led_colors\":[],\"led_modes\":[],\"audio\":null,"
+	            "\"event_mode\":null,\"warning\":null,\"virtual\":false}}");
 	expect_json(pm_hello("1.2.3", &pm3, 1),
 	            "{\"type\":\"hello\",\"protocol\":1,\"version\":\"1.2.3\",\"devices\":[{\"id\":\"x\","
 	            "\"family\":\"powermic3\",\"model\":\"PowerMic II/III\",\"model_code\":0,"
 	            "\"vendor_id\":1364,\"product_id\":4097,\"serial\":\"S\","
 	            "\"buttons\":[\"record\"],\"slider\":[],\"leds\":[\"record\"],"
 	            "\"led_colors\":[\"off\",\"red\",\"green\"],\"led_modes\":[\"on\"],"
-	            "\"audio\":null}]}");
+	            "\"audio\":null,"
+	            "\"event_mode\":null,\"warning\":null,\"virtual\":false}]}");
 	{
 		struct pm_device mic = pm3;
 
@@ -194,7 +210,8 @@ static void test_encode(void)
 		            "\"vendor_id\":1364,\"product_id\":4097,\"serial\":\"S\","
 		            "\"buttons\":[\"record\"],\"slider\":[],\"leds\":[\"record\"],"
 		            "\"led_colors\":[\"off\",\"red\",\"green\"],\"led_modes\":[\"on\"],"
-		            "\"audio\":{\"card\":2,\"name\":\"SpeechMikeIII\",\"source\":\"paired\"}}}");
+		            "\"audio\":{\"card\":2,\"name\":\"SpeechMikeIII\",\"source\":\"paired\"},"
+		            "\"event_mode\":null,\"warning\":null,\"virtual\":false}}");
 		mic.audio_source = "config";
 		mic.audio_name = "USB desk mic";
 		expect_json(pm_device_added(&mic),
@@ -203,7 +220,8 @@ static void test_encode(void)
 		            "\"vendor_id\":1364,\"product_id\":4097,\"serial\":\"S\","
 		            "\"buttons\":[\"record\"],\"slider\":[],\"leds\":[\"record\"],"
 		            "\"led_colors\":[\"off\",\"red\",\"green\"],\"led_modes\":[\"on\"],"
-		            "\"audio\":{\"card\":null,\"name\":\"USB desk mic\",\"source\":\"config\"}}}");
+		            "\"audio\":{\"card\":null,\"name\":\"USB desk mic\",\"source\":\"config\"},"
+		            "\"event_mode\":null,\"warning\":null,\"virtual\":false}}");
 	}
 	expect_json(pm_audio_started("x", 7, 16000, 20, 48000),
 	            "{\"type\":\"audio.started\",\"device_id\":\"x\",\"stream_id\":7,"

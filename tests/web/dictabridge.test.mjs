@@ -194,6 +194,7 @@ test('every protocol message type becomes an event of that name; unknown ones do
     { type: 'claim', owner: true },
     { type: 'error', code: 'unknown_led', message: 'no', request: 'led' },
     { type: 'pong', id: 'x' },
+    { type: 'leds', device_id: 'd', leds: { record: { color: 'red', mode: 'on' } } },
   ];
   assert.deepEqual(messages.map((m) => m.type), [...MESSAGE_TYPES]);
   for (const m of messages) socket().receive(m);
@@ -393,4 +394,30 @@ test('auto-claim: a page hidden or unfocused at connect does not claim; autoClai
   doc.dispatchEvent(new Event('pointerdown'));
   doc.dispatchEvent(new Event('keydown'));
   assert.deepEqual(off.socket().sent, []);
+});
+
+test('a virtual unit: press and slide requests, LED state kept from leds messages', () => {
+  const { client, socket } = setup();
+  client.connect();
+  socket().open();
+  const VIRTUAL = { ...DEVICE_A, id: 'virtual-speechmike-1', virtual: true,
+                    led_state: { record: { color: 'off', mode: 'on' } } };
+  socket().receive({ type: 'hello', protocol: 1, version: '0.1.0', devices: [VIRTUAL] });
+  assert.equal(client.press(VIRTUAL.id, 'eol', true), true);
+  assert.equal(client.press(VIRTUAL.id, 'eol', false), true);
+  assert.equal(client.press(VIRTUAL.id, 'f1', true, 250), true);
+  assert.equal(client.slide(VIRTUAL.id, 'play'), true);
+  assert.deepEqual(socket().sent.slice(-4).map((t) => JSON.parse(t)), [
+    { type: 'press', device_id: VIRTUAL.id, button: 'eol', pressed: true },
+    { type: 'press', device_id: VIRTUAL.id, button: 'eol', pressed: false },
+    { type: 'press', device_id: VIRTUAL.id, button: 'f1', pressed: true, hold_ms: 250 },
+    { type: 'slide', device_id: VIRTUAL.id, position: 'play' },
+  ]);
+  socket().receive({ type: 'leds', device_id: VIRTUAL.id,
+                     leds: { record: { color: 'red', mode: 'blink_fast' } } });
+  assert.deepEqual(client.devices.get(VIRTUAL.id).led_state.record,
+                   { color: 'red', mode: 'blink_fast' });
+  // a leds message for an unknown device changes nothing
+  socket().receive({ type: 'leds', device_id: 'gone', leds: {} });
+  assert.equal(client.devices.size, 1);
 });

@@ -9,6 +9,7 @@
 // as /demo/ and /web/demo/).
 import { DictabridgeClient } from '../../web/dictabridge.js';
 import { createRadpairRelay } from '../../web/radpair-relay.js';
+import { createVirtualUnit, showLeds } from './virtual-unit.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -61,9 +62,15 @@ function renderConnection() {
   if (reason) b.title = reason;
 }
 
+/** On-screen devices of virtual units, kept across re-renders (a held button stays held). */
+const virtualUnits = new Map();
+
 function renderDevices() {
   const ul = $('devices');
   ul.textContent = '';
+  for (const id of virtualUnits.keys()) {
+    if (client.status !== 'open' || !client.devices.has(id)) virtualUnits.delete(id);
+  }
   if (client.status !== 'open' || client.devices.size === 0) {
     ul.innerHTML = '<li class="empty">none</li>';
     return;
@@ -75,6 +82,16 @@ function renderDevices() {
     li.innerHTML = '<div class="model"></div><div class="id"></div>';
     li.querySelector('.model').textContent = d.model;
     li.querySelector('.id').textContent = d.id;
+    if (d.warning) {
+      const w = document.createElement('div');
+      w.className = 'warning';
+      w.textContent = d.warning;
+      li.appendChild(w);
+    }
+    if (d.virtual) {
+      if (!virtualUnits.has(d.id)) virtualUnits.set(d.id, createVirtualUnit(client, d));
+      li.appendChild(virtualUnits.get(d.id));
+    }
     ul.appendChild(li);
   }
 }
@@ -110,6 +127,10 @@ client.addEventListener('button', (e) => {
 client.addEventListener('command', (e) => {
   const m = e.detail;
   log('command', `command ${m.command} (${m.button ?? '-'} ${m.gesture})`, { command: m.command });
+});
+client.addEventListener('leds', (e) => {
+  const box = virtualUnits.get(e.detail.device_id);
+  if (box) showLeds(box, e.detail.leds);
 });
 client.addEventListener('slider', (e) => log('button', `slider ${e.detail.position} (${e.detail.device_id})`));
 client.addEventListener('motion', (e) => log('button', `motion ${e.detail.state} (${e.detail.device_id})`));
@@ -207,7 +228,7 @@ function audioRow(id) {
     <div class="counts">frames <b class="frames">0</b> · lost to overruns <b class="overruns">0</b></div>
     <p class="status" id="mic-${n}-status" role="status" aria-live="polite"></p>`;
   li.querySelector('.id').textContent = id;
-  row = { id, li, model: id, audio: null, present: false, unsubscribe: null, phase: 'idle',
+  row = { id, li, model: id, audio: null, virtual: false, present: false, unsubscribe: null, phase: 'idle',
           text: 'not listening', frames: 0, dropped: 0, rms: null, peak: null };
   li.querySelector('.listen').addEventListener('click', () => toggleListen(row));
   audioRows.set(id, row);
@@ -234,7 +255,7 @@ function updateAudioRow(row) {
   btn.disabled = !listening && (!row.present || !row.audio);
   const why = li.querySelector('.why');
   if (!row.present) why.textContent = '';   // the model line says unplugged
-  else if (!row.audio) why.textContent = NO_MIC;
+  else if (!row.audio) why.textContent = row.virtual ? 'A virtual unit has no microphone.' : NO_MIC;
   else why.textContent = `microphone: ${row.audio.name} (${SOURCES[row.audio.source] ?? row.audio.source})`;
   li.dataset.audio = row.audio ? 'yes' : 'none';
   const meter = li.querySelector('.level');
@@ -261,6 +282,7 @@ function renderAudio() {
       row.present = true;
       row.model = d.model;
       row.audio = d.audio ?? null;
+      row.virtual = Boolean(d.virtual);
     }
   }
   const ul = $('audio');
