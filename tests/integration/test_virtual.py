@@ -20,6 +20,7 @@ async def run_cli(tmp_path, *args):
 async def test_virtual_unit_announced_and_pressed(spawn, tmp_path):
     d = spawn(args=('--virtual-device', 'speechmike'), devices=1)
     c = await Client.connect(d.port)
+    await c.claim()   # commands and the LEDs' state belong to the owner
     dev = c.hello['devices'][0]
     assert (dev['id'], dev['virtual'], dev['family']) == ('virtual-speechmike-1', True,
                                                           'speechmike'), dev
@@ -51,6 +52,7 @@ async def test_virtual_unit_announced_and_pressed(spawn, tmp_path):
 async def test_virtual_hold_signs_only_after_hold_time(spawn, tmp_path):
     d = spawn(args=('--virtual-device', 'speechmike'), devices=1)
     c = await Client.connect(d.port)
+    await c.claim()   # commands and the LEDs' state belong to the owner
     did = c.hello['devices'][0]['id']
     # a short press of eol never signs
     r = await run_cli(tmp_path, '--port', d.port, 'press', 'eol', '--hold', '50')
@@ -79,6 +81,7 @@ async def test_virtual_hold_signs_only_after_hold_time(spawn, tmp_path):
 async def test_virtual_led_state_visible(spawn):
     d = spawn(args=('--virtual-device', 'speechmike'), devices=1)
     c = await Client.connect(d.port)
+    await c.claim()   # commands and the LEDs' state belong to the owner
     did = c.hello['devices'][0]['id']
     await c.send({'type': 'state', 'recording': True, 'report_open': True})
     m = await c.expect('leds', pred=lambda m: m['leds']['record']['color'] == 'red')
@@ -97,6 +100,7 @@ async def test_virtual_slider_and_config_key(spawn, tmp_path):
     cfg = dict(TEST_CONFIG, virtual_devices=['speechmike:3710', 'foot_control'])
     d = spawn(config=cfg, devices=2)
     c = await Client.connect(d.port)
+    await c.claim()   # commands and the LEDs' state belong to the owner
     ids = sorted(x['id'] for x in c.hello['devices'])
     assert ids == ['virtual-foot_control-1', 'virtual-speechmike-1'], ids
     sm = [x for x in c.hello['devices'] if x['family'] == 'speechmike'][0]
@@ -123,6 +127,7 @@ async def test_real_unit_cannot_be_pressed(spawn, emu, tmp_path):
     u = E.speechmike(serial='REAL0001', model='SMP3700')
     d = spawn(u, args=('--virtual-device', 'speechmike'), devices=2)
     c = await Client.connect(d.port)
+    await c.claim()   # commands and the LEDs' state belong to the owner
     real = [x for x in c.hello['devices'] if not x['virtual']][0]
     assert real['id'] == '0911-0c1c-REAL0001'
     for msg in ({'type': 'press', 'device_id': real['id'], 'button': 'eol',
@@ -154,6 +159,7 @@ async def test_held_until_released_or_client_gone(spawn):
     on-screen device); when its client disconnects the button is released."""
     d = spawn(args=('--virtual-device', 'speechmike'), devices=1)
     watcher = await Client.connect(d.port)
+    await watcher.claim()
     presser = await Client.connect(d.port)
     did = watcher.hello['devices'][0]['id']
     await presser.send({'type': 'press', 'device_id': did, 'button': 'f2', 'pressed': True})
