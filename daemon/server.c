@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daemon/log.h"
+#include "daemon/sockdiag.h"
 #include "daemon/webroot.h"
 #include "protocol/audio_frame.h"
 #include "protocol/origin.h"
@@ -824,16 +825,62 @@ static int open_listener(int family, int port, int *err)
 	return fd;
 }
 
+/* Refusals are logged once per uid (a program retrying in a loop would flood the log);
+ * the table is bounded, the oldest entry is forgotten first. */
+static uid_t logged_uids[16];
+static size_t n_logged_uids;
+
+static void log_foreign(uid_t uid)
+{
+	size_t n = sizeof logged_uids / sizeof logged_uids[0];
+
+	for (size_t i = 0; i < n_logged_uids && i < n; i++)
+		if (logged_uids[i] == uid)
+			return;
+	logged_uids[n_logged_uids++ % n] = uid;
+	log_warn("refused connections from uid %u: only this user's (uid %u) programs are "
+	         "served (logged once per uid)", (unsigned)uid, (unsigned)geteuid());
+}
+
+/* Only the daemon's own user: a browser runs as the seat user, another account's
+ * programs do not get the microphone or the commands. Asked of the kernel before a byte
+ * is read; an owner that cannot be determined is refused. */
+static bool peer_is_own_user(int fd)
+{
+	static bool logged_unknown;
+	uid_t uid;
+
+	if (sockdiag_peer_uid(fd, &uid) < 0) {
+		if (!logged_unknown)
+			log_warn("refused a connection whose owner cannot be determined (%s; "
+			         "logged once)", strerror(errno));
+		logged_unknown = true;
+		return false;
+	}
+	if (uid != geteuid()) {
+		log_foreign(uid);
+		return false;
+	}
+	return true;
+}
+
 static void on_accept(void *arg)
 {
 	int lfd = *(int *)arg, fd, sndbuf = SERVER_SOCKET_SNDBUF;
 
 	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		struct lws *wsi;
+
+		if (!peer_is_own_user(fd)) {
+			close(fd);
+			continue;
+		}
 		/* A fixed kernel buffer: left to grow (up to megabytes), it would hold minutes of
 		 * audio for a client that stopped reading, behind the daemon's back, instead of
 		 * the daemon's one second that drops the oldest frames. */
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-		if (!lws_adopt_socket_vhost(vhost, fd))
+		wsi = lws_adopt_socket_vhost(vhost, fd);
+		if (!wsi)
 			log_warn("could not take a new connection");
 	}
 }

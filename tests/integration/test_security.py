@@ -1,0 +1,77 @@
+"""Who may connect: only the daemon's own user (the kernel's sock_diag answer for each
+connection), only the daemon's own origins plus the configured ones, and the transport
+limits that keep one client from starving the others."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from client import Client
+from daemon import http_request, ws_upgrade
+
+# A client run as another user: a raw TCP connection that sends a WebSocket upgrade or a
+# GET /status and prints what came back (nothing when the daemon closed it unread).
+FOREIGN_CLIENT = r'''
+import socket, sys
+port, family, addr, kind = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+fam = socket.AF_INET6 if family == '6' else socket.AF_INET
+host = '[::1]' if family == '6' else '127.0.0.1'
+if kind == 'ws':
+    req = ('GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+           'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n'
+           'Sec-WebSocket-Protocol: dictabridge.v1\r\n\r\n' % (host, port))
+else:
+    req = 'GET /status HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n' % (host, port)
+s = socket.socket(fam, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect((addr, port))
+try:
+    s.sendall(req.encode())
+    data = b''
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+        if kind == 'ws' and b'\r\n\r\n' in data:
+            break
+except (ConnectionResetError, BrokenPipeError):
+    pass
+sys.stdout.write(repr(data[:200]))
+'''
+
+
+def run_as(user, port, family, kind):
+    """FOREIGN_CLIENT as `user` (None: as ourselves); returns the bytes it received."""
+    argv = [sys.executable, '-c', FOREIGN_CLIENT, str(port), family,
+            '::1' if family == '6' else '127.0.0.1', kind]
+    if user:
+        ids = subprocess.check_output(['id', '-u', user]), subprocess.check_output(['id', '-g', user])
+        argv = ['setpriv', '--reuid=%d' % int(ids[0]), '--regid=%d' % int(ids[1]),
+                '--clear-groups'] + argv
+    env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin')}   # no test preloads
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=15, env=env,
+                       stdin=subprocess.DEVNULL, cwd='/')
+    assert r.returncode == 0, r.stderr
+    return eval(r.stdout)  # noqa: S307 (our own repr of bytes)
+
+
+def test_other_user_refused_own_user_served(spawn):
+    if os.geteuid() != 0:
+        pytest.skip('needs root to run a client as another user')
+    d = spawn()
+    p = d.port
+    for family in ('4', '6'):
+        for kind in ('ws', 'http'):
+            got = run_as('nobody', p, family, kind)
+            assert got == b'', 'a client of uid nobody got %r (%s, IPv%s)' % (got, kind, family)
+            mine = run_as(None, p, family, kind)
+            want = b'HTTP/1.1 101' if kind == 'ws' else b'HTTP/1.1 200'
+            assert mine.startswith(want), (kind, family, mine)
+    nobody = int(subprocess.check_output(['id', '-u', 'nobody']).strip())
+    lines = [l for l in d.log().splitlines() if 'refused connections from uid' in l]
+    assert len(lines) == 1, lines   # four refusals, one line
+    assert 'uid %d' % nobody in lines[0], lines
+    assert d.running()
