@@ -1,6 +1,7 @@
 /* libwebsockets client side: GET /status and the WebSocket session. One lws context per
  * operation, serviced on the calling thread until the operation ends. */
 #include "cli/conn.h"
+#include "daemon/sockdiag.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -80,13 +81,14 @@ static void end(struct conn *c, int result)
 
 /* ---- probe ------------------------------------------------------------------------ */
 
-int conn_probe(int port)
+/* A connected socket to 127.0.0.1:port, or -1. */
+static int connect_loopback(int port)
 {
 	struct sockaddr_in sa;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
 
 	if (fd < 0)
-		return CONN_DOWN;
+		return -1;
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
@@ -94,8 +96,32 @@ int conn_probe(int port)
 	do
 		rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
 	while (rc < 0 && errno == EINTR);
+	if (rc < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int conn_probe(int port)
+{
+	int fd = connect_loopback(port);
+
+	if (fd < 0)
+		return CONN_DOWN;
 	close(fd);
-	return rc == 0 ? CONN_OK : CONN_DOWN;
+	return CONN_OK;
+}
+
+int conn_holder_uid(int port, uid_t *uid)
+{
+	int fd = connect_loopback(port), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = sockdiag_peer_uid(fd, uid);
+	close(fd);
+	return rc;
 }
 
 /* ---- the lws callback ------------------------------------------------------------- */

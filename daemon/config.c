@@ -363,6 +363,11 @@ static int parse_log_level(struct parser *p, const cJSON *v, struct config *c)
 	return 0;
 }
 
+static int parse_allow_null_origin(struct parser *p, const cJSON *v, struct config *c)
+{
+	return get_bool(p, v, &c->allow_null_origin);
+}
+
 static int parse_allow_destructive(struct parser *p, const cJSON *v, struct config *c)
 {
 	return get_bool(p, v, &c->keymap.allow_short_press_destructive);
@@ -433,6 +438,7 @@ static const struct top_rule {
 } top_rules[] = {
 	{ "port", parse_port },
 	{ "allowed_origins", parse_allowed_origins },
+	{ "allow_null_origin", parse_allow_null_origin },
 	{ "hold_ms", parse_hold_ms },
 	{ "identify_timeout_ms", parse_identify_timeout },
 	{ "log_level", parse_log_level },

@@ -170,7 +170,11 @@ static int load_config(struct config *c)
 static void apply_config(void)
 {
 	log_set_level(active.log_level);
-	server_set_origins((const char *const *)active.origins, active.n_origins);
+	server_set_origins((const char *const *)active.origins, active.n_origins,
+	                   active.allow_null_origin);
+	if (active.allow_null_origin)
+		log_warn("allow_null_origin is set: any web site can reach the daemon from a "
+		         "sandboxed iframe (Origin: null); turn it off unless a local page needs it");
 	hub_set_config(&active);
 }
 

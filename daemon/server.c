@@ -937,19 +937,26 @@ int server_init(int port, const struct server_handlers *h)
 	return 0;
 }
 
-void server_set_origins(const char *const *list, size_t n)
+void server_set_origins(const char *const *list, size_t n, bool allow_null)
 {
-	char **copy = calloc(n ? n : 1, sizeof *copy);
+	char own[ORIGIN_OWN_COUNT][ORIGIN_OWN_MAX];
+	size_t total = ORIGIN_OWN_COUNT + n + allow_null, k = 0;
+	char **copy = calloc(total, sizeof *copy);
 
 	if (!copy)
 		return;
+	origin_own(listen_port, own);
+	for (size_t i = 0; i < ORIGIN_OWN_COUNT; i++)
+		copy[k++] = strdup(own[i]);
 	for (size_t i = 0; i < n; i++)
-		copy[i] = strdup(list[i]);
+		copy[k++] = strdup(list[i]);
+	if (allow_null)
+		copy[k++] = strdup("null");
 	for (size_t i = 0; i < n_origins; i++)
 		free(origins[i]);
 	free(origins);
 	origins = copy;
-	n_origins = n;
+	n_origins = total;
 }
 
 void server_set_web_root(const char *dir)

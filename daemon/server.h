@@ -38,8 +38,9 @@ struct server_handlers {
 /* Creates the context and both listeners. -1 (reason logged) when the port is taken or
  * the sockets cannot be created. */
 int server_init(int port, const struct server_handlers *h);
-/* The allow-list in force (copied). Called at start and on reload. */
-void server_set_origins(const char *const *origins, size_t n);
+/* The allow-list in force (copied), after the daemon's own origins on its port; with
+ * allow_null, the opaque origin "null" too. Called at start and on reload. */
+void server_set_origins(const char *const *origins, size_t n, bool allow_null);
 /* The directory served under /demo/ and /web/ (kept, not copied: it must outlive the
  * server). NULL or a missing directory: those URLs answer 404. */
 void server_set_web_root(const char *dir);

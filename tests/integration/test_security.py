@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from client import Client
-from daemon import http_request, ws_upgrade
+from daemon import TEST_CONFIG, http_request, run_cli, ws_upgrade
 
 # A client run as another user: a raw TCP connection that sends a WebSocket upgrade or a
 # GET /status and prints what came back (nothing when the daemon closed it unread).
@@ -75,3 +75,33 @@ def test_other_user_refused_own_user_served(spawn):
     assert len(lines) == 1, lines   # four refusals, one line
     assert 'uid %d' % nobody in lines[0], lines
     assert d.running()
+
+
+def test_origin_on_another_loopback_port_refused(spawn):
+    d = spawn()
+    p = d.port
+    for origin in ('http://127.0.0.1:%d' % (p + 1), 'http://localhost:8888',
+                   'http://[::1]:%d' % (p - 1)):
+        assert ws_upgrade(p, origin=origin)[0] == 403, origin
+        assert http_request(p, '/status', origin=origin)[0] == 403, origin
+    assert ws_upgrade(p, origin='http://[::1]:%d' % p)[0] == 101
+
+
+def test_null_origin_needs_the_opt_in(spawn, tmp_path):
+    d = spawn()
+    assert ws_upgrade(d.port, origin='null')[0] == 403
+    assert http_request(d.port, '/status', origin='null')[0] == 403
+    assert 'allow_null_origin' not in d.log()
+    # "null" in the allow-list is no way around it: the file is refused with the reason
+    bad = tmp_path / 'null-listed.json'
+    bad.write_text('{"allowed_origins": ["null"]}')
+    r = run_cli(['--config', str(bad), '--check-config'], tmp_path / 'h1')
+    assert r.returncode == 1 and 'allow_null_origin' in r.stderr, r.stderr
+
+    d2 = spawn(config=dict(TEST_CONFIG, allow_null_origin=True))
+    assert ws_upgrade(d2.port, origin='null')[0] == 101
+    st, hdrs, _ = http_request(d2.port, '/status', origin='null')
+    assert st == 200 and hdrs.get('access-control-allow-origin') == 'null', hdrs
+    assert 'allow_null_origin is set' in d2.log()
+    # other foreign origins stay refused
+    assert ws_upgrade(d2.port, origin='https://evil.example')[0] == 403
