@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -73,6 +74,12 @@ static size_t n_claims;
 static volatile int loop_running;
 static struct fd_watch watches[8];
 static size_t n_watches;
+/* Accepted connections that lws holds (marked with connection_mark), until destroyed. */
+static unsigned n_connections;
+static const char connection_mark = 0;
+static bool at_cap_logged;        /* the cap was reached and said so; until one ends */
+
+static void connection_ended(void);
 
 /* ---- outgoing queues ----------------------------------------------------------- */
 
@@ -412,6 +419,16 @@ static bool offers_subprotocol(struct lws *wsi)
 	return false;
 }
 
+/* lws binds a WebSocket to the first offered name it knows: "http, dictabridge.v1" would
+ * make one of the HTTP handler (or of the descriptor watcher), outside the client cap
+ * and the message rules. Those handlers refuse every WebSocket binding: lws closes the
+ * connection. */
+static int refuse_websocket(void)
+{
+	log_info("refused a connection: a WebSocket may only be %s", PM_SUBPROTOCOL);
+	return -1;
+}
+
 /* Writes a complete plain-text refusal. Hand-made rather than lws_return_http_status,
  * which answers an upgrade with an HTML page and an HTTP/1.0 status line that strict
  * WebSocket clients reject as malformed. */
@@ -667,6 +684,12 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	switch (reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return confirm_upgrade(wsi);
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return refuse_websocket();
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (lws_get_opaque_user_data(wsi) == &connection_mark)
+			connection_ended();
+		return 0;
 	case LWS_CALLBACK_HTTP:
 		return http_respond(wsi, s, in, len);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -755,7 +778,7 @@ static int fd_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	(void)len;
 	if (reason == LWS_CALLBACK_RAW_RX_FILE && w)
 		w->cb(w->arg);
-	return 0;
+	return reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION ? refuse_websocket() : 0;
 }
 
 int server_watch_fd(int fd, void (*cb)(void *arg), void *arg)
@@ -796,6 +819,14 @@ static const struct lws_protocols protocols[] = {
  * socket to every address, so the daemon binds exactly 127.0.0.1 and ::1 itself and
  * hands each accepted connection to lws. */
 static int listen_fds[2] = {-1, -1};
+
+/* WebSocket keepalive: lws pings a client idle for the first figure and drops one that
+ * has not answered by the second (a suspended laptop's tab, a hung program), so its slot
+ * and its audio queue are freed. */
+static const lws_retry_bo_t keepalive = {
+	.secs_since_valid_ping = SERVER_PING_IDLE_S,
+	.secs_since_valid_hangup = SERVER_PING_HANGUP_S,
+};
 
 static int open_listener(int family, int port, int *err)
 {
@@ -864,14 +895,68 @@ static bool peer_is_own_user(int fd)
 	return true;
 }
 
+/* Out of descriptors, accept fails and the listener stays readable: the loop would wake
+ * at once, forever, serving nobody. A descriptor kept in reserve is given up to accept
+ * the waiting connection and close it, then taken back; the backlog drains and the loop
+ * sleeps until a connection can be served again. */
+static int spare_fd = -1;
+
+static void take_spare(void)
+{
+	if (spare_fd < 0)
+		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static bool shed_one(int lfd)
+{
+	static bool logged;
+	int fd;
+
+	if (spare_fd < 0)
+		return false;
+	close(spare_fd);
+	spare_fd = -1;
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	take_spare();
+	if (!logged)
+		log_error("out of file descriptors: new connections are closed until some end "
+		          "(logged once)");
+	logged = true;
+	return fd >= 0;
+}
+
+static void connection_ended(void)
+{
+	n_connections--;
+	at_cap_logged = false;
+}
+
 static void on_accept(void *arg)
 {
-	int lfd = *(int *)arg, fd, sndbuf = SERVER_SOCKET_SNDBUF;
+	int lfd = *(int *)arg, sndbuf = SERVER_SOCKET_SNDBUF;
 
-	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct lws *wsi;
 
+		if (fd < 0) {
+			if ((errno == EMFILE || errno == ENFILE) && shed_one(lfd))
+				continue;
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return;
+		}
 		if (!peer_is_own_user(fd)) {
+			close(fd);
+			continue;
+		}
+		if (n_connections >= SERVER_MAX_CONNECTIONS) {
+			if (!at_cap_logged)
+				log_warn("%d connections are open: new ones are closed until some end",
+				         SERVER_MAX_CONNECTIONS);
+			at_cap_logged = true;
 			close(fd);
 			continue;
 		}
@@ -880,8 +965,12 @@ static void on_accept(void *arg)
 		 * the daemon's one second that drops the oldest frames. */
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 		wsi = lws_adopt_socket_vhost(vhost, fd);
-		if (!wsi)
+		if (!wsi) {
 			log_warn("could not take a new connection");
+			continue;
+		}
+		lws_set_opaque_user_data(wsi, (void *)&connection_mark);
+		n_connections++;
 	}
 }
 
@@ -915,6 +1004,7 @@ int server_init(int port, const struct server_handlers *h)
 	if (listen_fds[1] < 0)
 		log_warn("not listening on [::1]:%d: %s", port, strerror(err6));
 
+	take_spare();
 	memset(&info, 0, sizeof info);
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.timeout_secs = 10;  /* a handshake trickled byte by byte is dropped */
@@ -925,6 +1015,7 @@ int server_init(int port, const struct server_handlers *h)
 		info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 		info.vhost_name = "dictabridge";
 		info.protocols = protocols;
+		info.retry_and_idle_policy = &keepalive;
 		vhost = lws_create_vhost(ctx, &info);
 	}
 	if (!vhost || server_watch_fd(listen_fds[0], on_accept, &listen_fds[0]) < 0 ||
@@ -1014,6 +1105,9 @@ void server_destroy(void)
 			close(listen_fds[i]);
 		listen_fds[i] = -1;
 	}
+	if (spare_fd >= 0)
+		close(spare_fd);
+	spare_fd = -1;
 	for (size_t i = 0; i < n_origins; i++)
 		free(origins[i]);
 	free(origins);

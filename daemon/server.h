@@ -19,6 +19,14 @@
 #define SERVER_RATE_PER_SEC 100                 /* client messages per second, sustained */
 #define SERVER_RATE_BURST 200
 #define SERVER_SOCKET_SNDBUF (32 * 1024)           /* kernel send buffer per connection */
+/* Open connections of every kind (WebSocket clients, handshakes, HTTP): past it, a new
+ * connection is closed at once, so neither slow handshakes nor idle HTTP keep-alives can
+ * exhaust the descriptors the clients need. */
+#define SERVER_MAX_CONNECTIONS 64
+/* An established client that sent nothing for SERVER_PING_IDLE_S is pinged; one that
+ * has not answered SERVER_PING_HANGUP_S after its last answer is closed. */
+#define SERVER_PING_IDLE_S 20
+#define SERVER_PING_HANGUP_S 30
 
 struct client;
 struct lws_context;

@@ -105,3 +105,34 @@ def test_null_origin_needs_the_opt_in(spawn, tmp_path):
     assert 'allow_null_origin is set' in d2.log()
     # other foreign origins stay refused
     assert ws_upgrade(d2.port, origin='https://evil.example')[0] == 403
+
+
+# ---- transport ------------------------------------------------------------------------------
+
+def _upgrade_answer(port, subprotocol):
+    """The daemon's answer to an upgrade offering `subprotocol`: its status, or None when
+    it closed the connection without one."""
+    try:
+        return ws_upgrade(port, subprotocol=subprotocol)[0]
+    except (ConnectionError, OSError):
+        return None
+
+
+async def test_only_dictabridge_v1_is_ever_selected(spawn):
+    d = spawn()
+    p = d.port
+    # lws binds the first offered name it knows: the daemon's internal handlers refuse
+    for offer in ('http, dictabridge.v1', 'dictabridge-fd, dictabridge.v1',
+                  'x;http, dictabridge.v1', 'http,dictabridge.v1'):
+        assert _upgrade_answer(p, offer) is None, offer
+    assert _upgrade_answer(p, 'chat, dictabridge.v1') == 101
+    # with the 32 client slots taken, the same offers still get nowhere
+    clients = [await Client.connect(p, name='c%d' % i) for i in range(32)]
+    d.wait_status(lambda s: s['clients'] == 32, what='32 clients')
+    for offer in ('http, dictabridge.v1', 'dictabridge-fd, dictabridge.v1', 'dictabridge.v1'):
+        assert _upgrade_answer(p, offer) in (None, 503), offer
+    assert d.status()['clients'] == 32
+    for c in clients:
+        await c.close()
+    assert 'a WebSocket may only be dictabridge.v1' in d.log()
+    assert d.running()
