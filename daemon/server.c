@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -781,29 +780,34 @@ static int fd_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	return reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION ? refuse_websocket() : 0;
 }
 
-int server_watch_fd(int fd, void (*cb)(void *arg), void *arg)
+static struct lws *watch_fd(int fd, void (*cb)(void *arg), void *arg)
 {
 	lws_sock_file_fd_type u;
 	struct lws *wsi;
 	struct fd_watch *w;
 
 	if (n_watches == sizeof watches / sizeof watches[0])
-		return -1;
+		return NULL;
 	/* lws closes what it adopts; the owner keeps (and closes) its own descriptor. */
 	u.filefd = (lws_filefd_type)dup(fd);
 	if (u.filefd < 0)
-		return -1;
+		return NULL;
 	wsi = lws_adopt_descriptor_vhost(vhost, LWS_ADOPT_RAW_FILE_DESC, u, "dictabridge-fd",
 	                                 NULL);
 	if (!wsi) {
 		close(u.filefd);
-		return -1;
+		return NULL;
 	}
 	w = &watches[n_watches++];
 	w->cb = cb;
 	w->arg = arg;
 	lws_set_opaque_user_data(wsi, w);
-	return 0;
+	return wsi;
+}
+
+int server_watch_fd(int fd, void (*cb)(void *arg), void *arg)
+{
+	return watch_fd(fd, cb, arg) ? 0 : -1;
 }
 
 /* ---- life cycle ---------------------------------------------------------------------- */
@@ -896,35 +900,37 @@ static bool peer_is_own_user(int fd)
 }
 
 /* Out of descriptors, accept fails and the listener stays readable: the loop would wake
- * at once, forever, serving nobody. A descriptor kept in reserve is given up to accept
- * the waiting connection and close it, then taken back; the backlog drains and the loop
- * sleeps until a connection can be served again. */
-static int spare_fd = -1;
+ * at once, forever, serving nobody. Instead both listeners stop being watched for a
+ * moment; the waiting connections stay in the kernel's backlog and are served once
+ * descriptors are free again. */
+#define ACCEPT_PAUSE_US (250 * 1000)
 
-static void take_spare(void)
+static struct lws *listen_wsi[2];
+static lws_sorted_usec_list_t accept_pause;
+
+static void accepting(int enable)
 {
-	if (spare_fd < 0)
-		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < 2; i++)
+		if (listen_wsi[i])
+			lws_rx_flow_control(listen_wsi[i], enable);
 }
 
-static bool shed_one(int lfd)
+static void resume_accepting(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	accepting(1);
+}
+
+static void pause_accepting(void)
 {
 	static bool logged;
-	int fd;
 
-	if (spare_fd < 0)
-		return false;
-	close(spare_fd);
-	spare_fd = -1;
-	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd >= 0)
-		close(fd);
-	take_spare();
 	if (!logged)
-		log_error("out of file descriptors: new connections are closed until some end "
-		          "(logged once)");
+		log_error("out of file descriptors: new connections wait until some end (logged "
+		          "once)");
 	logged = true;
-	return fd >= 0;
+	accepting(0);
+	lws_sul_schedule(ctx, 0, &accept_pause, resume_accepting, ACCEPT_PAUSE_US);
 }
 
 static void connection_ended(void)
@@ -942,10 +948,10 @@ static void on_accept(void *arg)
 		struct lws *wsi;
 
 		if (fd < 0) {
-			if ((errno == EMFILE || errno == ENFILE) && shed_one(lfd))
-				continue;
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				pause_accepting();
 			return;
 		}
 		if (!peer_is_own_user(fd)) {
@@ -1004,7 +1010,6 @@ int server_init(int port, const struct server_handlers *h)
 	if (listen_fds[1] < 0)
 		log_warn("not listening on [::1]:%d: %s", port, strerror(err6));
 
-	take_spare();
 	memset(&info, 0, sizeof info);
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.timeout_secs = 10;  /* a handshake trickled byte by byte is dropped */
@@ -1018,8 +1023,11 @@ int server_init(int port, const struct server_handlers *h)
 		info.retry_and_idle_policy = &keepalive;
 		vhost = lws_create_vhost(ctx, &info);
 	}
-	if (!vhost || server_watch_fd(listen_fds[0], on_accept, &listen_fds[0]) < 0 ||
-	    (listen_fds[1] >= 0 && server_watch_fd(listen_fds[1], on_accept, &listen_fds[1]) < 0)) {
+	if (vhost)
+		for (size_t i = 0; i < 2; i++)
+			if (listen_fds[i] >= 0)
+				listen_wsi[i] = watch_fd(listen_fds[i], on_accept, &listen_fds[i]);
+	if (!vhost || !listen_wsi[0] || (listen_fds[1] >= 0 && !listen_wsi[1])) {
 		log_error("cannot start the WebSocket server");
 		server_destroy();
 		return -1;
@@ -1105,9 +1113,7 @@ void server_destroy(void)
 			close(listen_fds[i]);
 		listen_fds[i] = -1;
 	}
-	if (spare_fd >= 0)
-		close(spare_fd);
-	spare_fd = -1;
+	listen_wsi[0] = listen_wsi[1] = NULL;
 	for (size_t i = 0; i < n_origins; i++)
 		free(origins[i]);
 	free(origins);

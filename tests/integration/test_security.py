@@ -2,9 +2,13 @@
 connection), only the daemon's own origins plus the configured ones, and the transport
 limits that keep one client from starving the others."""
 
+import asyncio
 import os
+import resource
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -136,3 +140,108 @@ async def test_only_dictabridge_v1_is_ever_selected(spawn):
         await c.close()
     assert 'a WebSocket may only be dictabridge.v1' in d.log()
     assert d.running()
+
+
+def _cpu_seconds(pid):
+    fields = open('/proc/%d/stat' % pid).read().rpartition(')')[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def _closed_within(sock, seconds):
+    """True when the daemon closes `sock` (EOF or reset) within `seconds`."""
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(1) == b''
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_connection_cap_counts_handshakes(spawn):
+    d = spawn()
+    held = [socket.create_connection(('127.0.0.1', d.port)) for _ in range(64)]
+    try:
+        extra = socket.create_connection(('127.0.0.1', d.port))
+        assert _closed_within(extra, 2.0), 'a 65th connection was kept'
+        extra.close()
+        assert not _closed_within(held[0], 0.3), 'the first connections stay open'
+        d.wait_log(r'64 connections are open')
+    finally:
+        for s in held:
+            s.close()
+    # the slots come back as soon as those end
+    deadline = time.monotonic() + 3
+    while _upgrade_answer(d.port, 'dictabridge.v1') != 101:
+        assert time.monotonic() < deadline, 'not served again after the 64 ended'
+        time.sleep(0.05)
+    assert d.log().count('64 connections are open') == 1
+
+
+def test_out_of_descriptors_does_not_spin(spawn):
+    """With no descriptor left (prlimit's RLIMIT_NOFILE below what is open), accept fails
+    with EMFILE: the loop must sleep, not spin, and serve the waiting connection once
+    descriptors are back."""
+    d = spawn()
+    pid = d.proc.pid
+    d.wait_status(lambda s: s['clients'] == 0, what='started')
+    saved = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+    subprocess.run(['prlimit', '--pid', str(pid), '--nofile=8:%d' % saved[1]], check=True)
+    waiting = socket.create_connection(('127.0.0.1', d.port))
+    try:
+        waiting.sendall(('GET /status HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n'
+                         'Connection: close\r\n\r\n' % d.port).encode())
+        time.sleep(0.5)
+        cpu0 = _cpu_seconds(pid)
+        time.sleep(3.0)
+        cpu = _cpu_seconds(pid) - cpu0
+        assert cpu < 0.3, 'the daemon used %.2f s of CPU in 3 s out of descriptors' % cpu
+        d.wait_log(r'out of file descriptors')
+        assert not _closed_within(waiting, 0.1), 'the waiting connection was dropped'
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, saved)
+        waiting.settimeout(3.0)
+        assert waiting.recv(12) == b'HTTP/1.1 200', 'not served once descriptors are back'
+    finally:
+        waiting.close()
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, saved)
+    assert d.log().count('out of file descriptors') == 1
+    assert d.running()
+
+
+def test_silent_client_is_dropped_after_the_ping_timeout(spawn):
+    """A client that completes the handshake and then answers nothing (no pong) is closed
+    30 s after it last answered; one that answers pings stays."""
+    d = spawn()
+    loop = asyncio.new_event_loop()
+    good = loop.run_until_complete(Client.connect(d.port, name='answers'))
+    silent = socket.create_connection(('127.0.0.1', d.port))
+    silent.sendall(('GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n'
+                    'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'
+                    'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: dictabridge.v1\r\n'
+                    '\r\n' % d.port).encode())
+    try:
+        d.wait_status(lambda s: s['clients'] == 2, what='both connected')
+        t0 = time.monotonic()
+        # the good client's library answers pings while the loop runs
+        loop.run_until_complete(asyncio.sleep(27))
+        assert d.status()['clients'] == 2, 'dropped before the timeout'
+        loop.run_until_complete(asyncio.sleep(6))
+        d.wait_status(lambda s: s['clients'] == 1, timeout=5, what='the silent client dropped')
+        assert time.monotonic() - t0 < 40
+        data = b''
+        silent.settimeout(2)
+        while True:
+            try:
+                chunk = silent.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not chunk:
+                break
+            data += chunk
+        assert b'\x89' in data.partition(b'\r\n\r\n')[2], 'no ping was sent: %r' % data
+        pong = loop.run_until_complete(good.ping('still-here'))
+        assert pong['id'] == 'still-here'
+    finally:
+        silent.close()
+        loop.run_until_complete(good.close())
+        loop.close()
