@@ -18,6 +18,7 @@
 
 #include "protocol/audio_frame.h"
 #include "protocol/origin.h"
+#include "protocol/utf8.h"
 
 #define SYSTEM_CONFIG_PATH "/etc/dictabridge/config.json"
 #define IDENTIFY_DEFAULT_MS 1000
@@ -389,6 +390,9 @@ static const char *audio_device_problem(const char *name)
 	for (const unsigned char *s = (const unsigned char *)name; *s; s++)
 		if (*s < 0x20 || *s == 0x7f)
 			return "must not contain control characters";
+	/* It is shown to clients (JSON) and to PortAudio's device names: text only. */
+	if (!utf8_valid(name))
+		return "must be valid UTF-8";
 	return NULL;
 }
 

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+import emu as E
 from client import Client
 from daemon import TEST_CONFIG, http_request, run_cli, ws_upgrade
 
@@ -245,3 +246,39 @@ def test_silent_client_is_dropped_after_the_ping_timeout(spawn):
         silent.close()
         loop.run_until_complete(good.close())
         loop.close()
+
+
+# ---- strings from devices and files -----------------------------------------------------
+
+async def test_device_serial_cannot_forge_a_log_line(spawn):
+    """A serial number holding a newline and "<0>" (and a byte that is not UTF-8) reaches
+    the journal as one escaped line, and clients as valid JSON text."""
+    evil = 'SN1\n<0>forged emergency\udcff'          # \udcff: the raw byte 0xff
+    u = E.speechmike(serial=evil)
+    d = spawn(u, env={'JOURNAL_STREAM': '8:1234'})
+    d.wait_log(r'attached')
+    lines = d.log().splitlines()
+    assert not any(l.startswith('<0>') for l in lines), d.log()
+    attached = [l for l in lines if 'attached' in l]
+    assert attached and attached[0].startswith('<6>'), attached
+    assert 'SN1\\x0a<0>forged emergency\\xff' in attached[0], attached
+    c = await Client.connect(d.port)       # websockets rejects a text frame that is not UTF-8
+    [dev] = c.hello['devices']
+    assert dev['serial'] == 'SN1\\x0a<0>forged emergency\\xff', dev
+    assert dev['id'] == '0911-0c1c-SN1_x0a_0_forged_emergency_xff', dev
+    await c.close()
+
+
+def test_config_strings_must_be_utf8(spawn, tmp_path):
+    bad = tmp_path / 'latin1.json'
+    bad.write_bytes(b'{"audio": {"device": "Mikrofon \xe4"}}')
+    r = run_cli(['--config', str(bad), '--check-config'], tmp_path / 'h')
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "'audio.device'" in r.stderr and 'UTF-8' in r.stderr, r.stderr
+    good = tmp_path / 'utf8.json'
+    good.write_bytes(b'{"audio": {"device": "Mikrofon \xc3\xa4"}}')
+    r = run_cli(['--config', str(good), '--check-config'], tmp_path / 'h')
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = run_cli(['--audio-device', 'Mic\xff'.encode('latin-1').decode('utf-8', 'surrogateescape'),
+                 '--check-config'], tmp_path / 'h')
+    assert r.returncode == 1 and 'UTF-8' in r.stderr, r.stderr
