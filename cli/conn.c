@@ -81,14 +81,13 @@ static void end(struct conn *c, int result)
 
 /* ---- probe ------------------------------------------------------------------------ */
 
-/* A connected socket to 127.0.0.1:port, or -1. */
-static int connect_loopback(int port)
+int conn_probe(int port)
 {
 	struct sockaddr_in sa;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
 
 	if (fd < 0)
-		return -1;
+		return CONN_DOWN;
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
@@ -96,32 +95,8 @@ static int connect_loopback(int port)
 	do
 		rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
 	while (rc < 0 && errno == EINTR);
-	if (rc < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-int conn_probe(int port)
-{
-	int fd = connect_loopback(port);
-
-	if (fd < 0)
-		return CONN_DOWN;
 	close(fd);
-	return CONN_OK;
-}
-
-int conn_holder_uid(int port, uid_t *uid)
-{
-	int fd = connect_loopback(port), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = sockdiag_peer_uid(fd, uid);
-	close(fd);
-	return rc;
+	return rc == 0 ? CONN_OK : CONN_DOWN;
 }
 
 /* ---- the lws callback ------------------------------------------------------------- */
@@ -212,12 +187,35 @@ static int on_writable(struct conn *c, struct lws *wsi)
 	return 0;
 }
 
+/* Another user's program on the port (one that took it while the daemon was not running)
+ * could feed made-up devices, audio and answers: only a daemon of our own user is
+ * trusted. Checked on this very connection, before the request is sent. */
+static int check_daemon_user(struct conn *c, struct lws *wsi)
+{
+	uid_t uid;
+
+	if (sockdiag_peer_uid(lws_get_socket_fd(wsi), &uid) < 0) {
+		set_err(c, "the owner of the program on the daemon's port cannot be determined "
+		           "(%s): not trusted", strerror(errno));
+	} else if (uid != geteuid()) {
+		set_err(c, "the program on the daemon's port runs as another user (uid %u), not "
+		           "as you: not trusted, this is a security problem (it could be "
+		           "impersonating dictabridged)", (unsigned)uid);
+	} else {
+		return 0;
+	}
+	end(c, CONN_ERROR);
+	return -1;
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
 	struct conn *c = lws_context_user(lws_get_context(wsi));
 
 	switch (reason) {
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		return check_daemon_user(c, wsi);
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		set_err(c, "cannot connect: %s", in ? (const char *)in : "connection failed");
 		c->wsi = NULL;

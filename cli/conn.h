@@ -6,7 +6,6 @@
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
-#include <sys/types.h>
 #include <stddef.h>
 
 enum conn_result {
@@ -17,10 +16,6 @@ enum conn_result {
 
 /* CONN_OK when something accepts TCP connections on 127.0.0.1:port, else CONN_DOWN. */
 int conn_probe(int port);
-/* The uid of the program holding 127.0.0.1:port (the owner of the socket that accepts a
- * test connection, asked of the kernel): 0 with *uid set, -1 when nothing accepts or the
- * kernel cannot tell. */
-int conn_holder_uid(int port, uid_t *uid);
 
 /* GET /status. CONN_OK with the parsed JSON object in *out (the caller frees it with
  * cJSON_Delete), else CONN_DOWN or CONN_ERROR with a message in err. */

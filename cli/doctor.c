@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -13,6 +14,7 @@
 #include "cli/hidraw.h"
 #include "cli/status.h"
 #include "daemon/config.h"
+#include "daemon/sockdiag.h"
 #include "devices/driver.h"
 
 #define RULE_FILE "70-dictabridge.rules"
@@ -87,7 +89,7 @@ static void check_daemon(struct report *r)
 		      "if it stopped, `journalctl --user -u dictabridge` says why",
 		      "dictabridged is not running on 127.0.0.1:%d", port);
 		check(r, V_OK, "port", NULL, "127.0.0.1:%d is free for dictabridged", port);
-	} else if (conn_holder_uid(port, &holder) == 0 && holder != geteuid()) {
+	} else if (sockdiag_listener_uid(AF_INET, port, &holder) == 0 && holder != geteuid()) {
 		check(r, V_FAIL, "daemon", "see the port check below",
 		      "dictabridged does not answer on 127.0.0.1:%d for you", port);
 		snprintf(fix, sizeof fix,

@@ -272,7 +272,7 @@ int main(int argc, char **argv)
 		return 1;
 	/* For admins and installers: the same load as start-up, without starting. */
 	if (opts.check_config) {
-		printf("%s: valid (port %d, %zu allowed origin%s besides the defaults)\n",
+		printf("%s: valid (port %d, %zu allowed origin%s besides the daemon's own)\n",
 		       active.source ? active.source : "built-in defaults", active.port,
 		       active.n_origins, active.n_origins == 1 ? "" : "s");
 		config_free(&active);

@@ -980,13 +980,25 @@ static void on_accept(void *arg)
 	}
 }
 
-static int listen_failed(const char *addr, int port, int err)
+/* A port already taken names its holder's user: another user's program there is the
+ * squatting this daemon cannot prevent while it is not running (see README "Security"). */
+static int listen_failed(int family, const char *addr, int port, int err)
 {
-	if (err == EADDRINUSE)
-		log_error("port %d on %s is already in use (is another dictabridged running? "
-		          "see --port)", port, addr);
-	else
+	uid_t uid;
+
+	if (err != EADDRINUSE)
 		log_error("cannot listen on %s:%d: %s", addr, port, strerror(err));
+	else if (sockdiag_listener_uid(family, port, &uid) < 0)
+		log_error("port %d on %s is already in use (its holder does not accept "
+		          "connections, so its user is unknown; see --port)", port, addr);
+	else if (uid != geteuid())
+		log_error("port %d on %s is already in use by a program of another user (uid %u): "
+		          "this is a security problem, it would receive the pages' connections "
+		          "meant for dictabridged (find it with `sudo ss -ltnp 'sport = :%d'`)",
+		          port, addr, (unsigned)uid, port);
+	else
+		log_error("port %d on %s is already in use by a program of this user (uid %u; is "
+		          "another dictabridged running? see --port)", port, addr, (unsigned)uid);
 	return -1;
 }
 
@@ -999,13 +1011,13 @@ int server_init(int port, const struct server_handlers *h)
 	listen_port = port;
 	listen_fds[0] = open_listener(AF_INET, port, &err4);
 	if (listen_fds[0] < 0)
-		return listen_failed("127.0.0.1", port, err4);
+		return listen_failed(AF_INET, "127.0.0.1", port, err4);
 	/* IPv6 loopback is optional (some hosts disable IPv6), but another program holding
 	 * [::1]:port is not: a browser resolving "localhost" to ::1 would reach it. */
 	listen_fds[1] = open_listener(AF_INET6, port, &err6);
 	if (listen_fds[1] < 0 && err6 == EADDRINUSE) {
 		server_destroy();
-		return listen_failed("[::1]", port, err6);
+		return listen_failed(AF_INET6, "[::1]", port, err6);
 	}
 	if (listen_fds[1] < 0)
 		log_warn("not listening on [::1]:%d: %s", port, strerror(err6));

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define TCP_STATE_LISTEN 10 /* include/net/tcp_states.h, not exported to user space */
@@ -106,6 +107,31 @@ int sockdiag_peer_uid(int fd, uid_t *uid)
 	         : -1;
 	saved = errno;
 	close(nl);
+	errno = saved;
+	return rc;
+}
+
+int sockdiag_listener_uid(int family, int port, uid_t *uid)
+{
+	struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+	                          .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	struct timeval limit = {.tv_sec = 1};
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), rc, saved;
+
+	if (fd < 0)
+		return -1;
+	/* connect honours the send timeout */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+	if (family == AF_INET6)
+		rc = connect(fd, (struct sockaddr *)&a6, sizeof a6);
+	else
+		rc = connect(fd, (struct sockaddr *)&a4, sizeof a4);
+	if (rc == 0)
+		rc = sockdiag_peer_uid(fd, uid);
+	saved = errno;
+	close(fd);
 	errno = saved;
 	return rc;
 }

@@ -23,4 +23,11 @@
 
 int sockdiag_peer_uid(int fd, uid_t *uid);
 
+/* Who holds a loopback port: connects to 127.0.0.1 (family AF_INET) or ::1 (AF_INET6) on
+ * `port` and asks for the owner of the socket that took the connection, which is the uid
+ * that created the listener. 0 with *uid set; -1 with errno when nothing accepts (for
+ * instance a socket bound but not listening) or the owner cannot be told. Blocks for at
+ * most about a second (a listener whose queue is full does not answer). */
+int sockdiag_listener_uid(int family, int port, uid_t *uid);
+
 #endif

@@ -5,6 +5,7 @@ limits that keep one client from starving the others."""
 import asyncio
 import os
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -14,7 +15,8 @@ import pytest
 
 import emu as E
 from client import Client
-from daemon import TEST_CONFIG, http_request, run_cli, ws_upgrade
+from daemon import (TEST_CONFIG, Daemon, base_env, cli_binary, free_port, http_request, run_cli,
+                    ws_upgrade)
 
 # A client run as another user: a raw TCP connection that sends a WebSocket upgrade or a
 # GET /status and prints what came back (nothing when the daemon closed it unread).
@@ -282,3 +284,105 @@ def test_config_strings_must_be_utf8(spawn, tmp_path):
     r = run_cli(['--audio-device', 'Mic\xff'.encode('latin-1').decode('utf-8', 'surrogateescape'),
                  '--check-config'], tmp_path / 'h')
     assert r.returncode == 1 and 'UTF-8' in r.stderr, r.stderr
+
+
+# ---- port squatting ---------------------------------------------------------------------------
+
+# Another user's program on the daemon's port (taken while the daemon was not running),
+# pretending to be dictabridged: it accepts on 127.0.0.1 and ::1 and answers every
+# request with a made-up /status.
+SQUATTER = r'''
+import json, socket, sys, threading
+port = int(sys.argv[1])
+body = json.dumps({'name': 'dictabridged', 'version': '0.1.0', 'protocol': 1,
+                   'clients': 0, 'devices': []}).encode()
+def serve(s):
+    while True:
+        c, _ = s.accept()
+        try:
+            c.recv(4096)
+            c.sendall(b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n'
+                      b'content-length: %d\r\nconnection: close\r\n\r\n%s' % (len(body), body))
+        except OSError:
+            pass
+        c.close()
+for fam, addr in ((socket.AF_INET, '127.0.0.1'), (socket.AF_INET6, '::1')):
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(16)
+    threading.Thread(target=serve, args=(s,), daemon=True).start()
+print('ready', flush=True)
+sys.stdin.read()
+'''
+
+
+@pytest.fixture
+def squatter():
+    """Starts SQUATTER as nobody on a free port; yields (port, uid)."""
+    if os.geteuid() != 0:
+        pytest.skip('needs root to run a program as another user')
+    port = free_port()
+    uid = int(subprocess.check_output(['id', '-u', 'nobody']))
+    gid = int(subprocess.check_output(['id', '-g', 'nobody']))
+    p = subprocess.Popen(['setpriv', '--reuid=%d' % uid, '--regid=%d' % gid, '--clear-groups',
+                          sys.executable, '-c', SQUATTER, str(port)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                         env={'PATH': os.environ.get('PATH', '/usr/bin:/bin')}, cwd='/')
+    try:
+        assert p.stdout.readline().strip() == 'ready'
+        yield port, uid
+    finally:
+        p.stdin.close()
+        p.kill()
+        p.wait(5)
+
+
+def test_daemon_names_another_users_program_on_its_port(tmp_path, squatter):
+    port, uid = squatter
+    d = Daemon(tmp_path, port=port)
+    try:
+        d.start(wait=False)
+        assert d.wait_exit(10) == 1
+        log = d.log()
+        assert 'port %d on 127.0.0.1 is already in use by a program of another user ' \
+               '(uid %d): this is a security problem' % (port, uid) in log, log
+    finally:
+        d.stop(signal.SIGKILL)
+
+
+def test_port_held_by_own_program_is_no_security_problem(tmp_path):
+    port = free_port()
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('127.0.0.1', port))
+    s.listen(1)
+    d = Daemon(tmp_path, port=port)
+    try:
+        d.start(wait=False)
+        assert d.wait_exit(10) == 1
+        assert 'in use by a program of this user (uid %d' % os.geteuid() in d.log(), d.log()
+        assert 'security' not in d.log()
+    finally:
+        d.stop(signal.SIGKILL)
+        s.close()
+
+
+def test_cli_does_not_trust_another_users_program(tmp_path, squatter):
+    port, uid = squatter
+    env = base_env(tmp_path / 'home')
+    for args in (['status'], ['devices'], ['monitor']):
+        r = subprocess.run([cli_binary()] + args + ['--port', str(port)], env=env,
+                           capture_output=True, text=True, timeout=20,
+                           stdin=subprocess.DEVNULL)
+        assert r.returncode in (1, 4), (args, r)     # refused (monitor) / not dictabridged
+        assert 'another user (uid %d)' % uid in r.stderr and 'not trusted' in r.stderr, \
+            (args, r.stderr)
+        assert '"dictabridged"' not in r.stdout and 'devices' not in r.stdout, r.stdout
+    env['DICTABRIDGE_UDEV_RULES_DIRS'] = '/nonexistent'
+    r = subprocess.run([cli_binary(), 'doctor', '--port', str(port)], env=env,
+                       capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    assert r.returncode == 1, r.stdout
+    port_line = [l for l in r.stdout.splitlines() if l.startswith('FAIL  port')]
+    assert port_line and 'another user (uid %d)' % uid in port_line[0] and \
+        'security problem' in port_line[0], r.stdout
