@@ -329,7 +329,9 @@ async def main():
         node = emu.node(sm)
         await client.settle(300)
         time.sleep(0.3)
-        dev_cpu, dev_wake = idle_window(d.proc.pid, args.idle_seconds)
+        # in a thread: the client's loop must keep running to answer the daemon's pings
+        dev_cpu, dev_wake = await asyncio.to_thread(idle_window, d.proc.pid,
+                                                    args.idle_seconds)
         lat = await daemon_latency(node, client, args.reports)
         rss_dev = proc_rss_kib(d.proc.pid)
         await client.close()

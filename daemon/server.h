@@ -1,5 +1,7 @@
-/* The libwebsockets side: listening on 127.0.0.1 and ::1, the Host / Origin / client-cap
- * gate on every HTTP request and upgrade, GET /status, the read-only web root (/demo/,
+/* The libwebsockets side: listening on 127.0.0.1 and ::1, serving only the daemon's own
+ * user (each accepted connection's owner asked of the kernel, daemon/sockdiag.h), the
+ * connection cap, the Host / Origin / subprotocol / client-cap gate on every HTTP request
+ * and upgrade, WebSocket keepalive, GET /status, the read-only web root (/demo/,
  * /web/; which file a URL names is webroot.c's business), WebSocket clients with bounded
  * per-client write queues, the claim stack, and the event loop itself (other modules'
  * descriptors join it through server_watch_fd).
