@@ -2,6 +2,7 @@
 connection), only the daemon's own origins plus the configured ones, and the transport
 limits that keep one client from starving the others."""
 
+import ast
 import asyncio
 import os
 import resource
@@ -62,7 +63,7 @@ def run_as(user, port, family, kind):
     r = subprocess.run(argv, capture_output=True, text=True, timeout=15, env=env,
                        stdin=subprocess.DEVNULL, cwd='/')
     assert r.returncode == 0, r.stderr
-    return eval(r.stdout)  # noqa: S307 (our own repr of bytes)
+    return ast.literal_eval(r.stdout)
 
 
 def test_other_user_refused_own_user_served(spawn):
