@@ -199,6 +199,7 @@ def test_out_of_descriptors_does_not_spin(spawn):
         cpu0 = _cpu_seconds(pid)
         time.sleep(3.0)
         cpu = _cpu_seconds(pid) - cpu0
+        print('out of descriptors: %.2f s of CPU in 3 s' % cpu)
         assert cpu < 0.3, 'the daemon used %.2f s of CPU in 3 s out of descriptors' % cpu
         d.wait_log(r'out of file descriptors')
         assert not _closed_within(waiting, 0.1), 'the waiting connection was dropped'
