@@ -17,7 +17,12 @@ Rows:
     client's receipt, and the daemon's RSS while all 32 stream audio from a FIFO-fed
     test microphone (each its own stream);
   * --cycles connect/disconnect cycles (bare sockets, full WebSocket handshake and close):
-    the daemon's open file descriptors and RSS before and after.
+    the daemon's open file descriptors and RSS before and after;
+  * connect → `hello` latency (from connect() to holding the hello message) over --hello
+    bare WebSocket lives, for this build and, with --before-daemon (bench/run.sh --before
+    REV builds one), for another build in the same run, alternating connection by
+    connection so that the shared machine's drift hits both alike; next to it the user
+    check on its own (daemon/sockdiag.c's lookup, timed by dictabridge-bench-peeruid).
 
 Run under umockdev-wrapper (bench/run.sh does it).
 """
@@ -240,6 +245,45 @@ async def load_32(work, emu, reports, audio_seconds, cycles):
     return (lat, rss_clients, rss_stream, lost), (fd0, fd1, rss0, rss1, secs)
 
 
+class BuiltDaemon(Daemon):
+    """A daemon from another build (the --before one)."""
+
+    def __init__(self, *args, binary_path, **kw):
+        super().__init__(*args, **kw)
+        self.binary_path = binary_path
+
+    def argv(self):
+        return [self.binary_path] + super().argv()[1:]
+
+
+def connect_hello(work, cycles, before):
+    """connect → hello in ms for `cycles` WebSocket lives: {'after': [...], 'before': [...]}
+    ('before' only with a binary)."""
+    daemons = {'after': Daemon(work / 'hello', config=CONFIG, name='hello')}
+    if before:
+        daemons['before'] = BuiltDaemon(work / 'hello-before', config=CONFIG,
+                                        name='hello-before', binary_path=before)
+    samples = {k: [] for k in daemons}
+    try:
+        for d in daemons.values():
+            d.start(wait=True)
+            for _ in range(50):          # buffers and allocator at their working size
+                raw_ws_cycle(d.port)
+        for _ in range(cycles):
+            for k, d in daemons.items():
+                samples[k].append(raw_ws_cycle(d.port) * 1e3)
+    finally:
+        for d in daemons.values():
+            d.stop()
+    return samples
+
+
+def user_check_us(helper, n):
+    out = subprocess.run([helper, str(n)], capture_output=True, text=True, check=True,
+                         timeout=120).stdout
+    return [float(x) for x in out.split()]
+
+
 def row(name, value, unit, note=''):
     print('| %-44s | %12s | %-6s | %s |' % (name, value, unit, note))
 
@@ -255,6 +299,13 @@ async def main():
                     help='connect/disconnect cycles')
     ap.add_argument('--floor', default=str(HERE.parent / 'build' / 'bench' /
                                            'dictabridge-bench-floor'))
+    ap.add_argument('--hello', type=int, default=5000,
+                    help='connections timed for connect → hello (per build)')
+    ap.add_argument('--before-daemon', help='another build\'s dictabridged to time too')
+    ap.add_argument('--before-label', default='before',
+                    help='what --before-daemon is (a revision), for the table')
+    ap.add_argument('--peeruid', default=str(HERE.parent / 'build' / 'bench' /
+                                             'dictabridge-bench-peeruid'))
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix='dictabridge-bench-'))
     emu = E.Emulator()
@@ -278,7 +329,9 @@ async def main():
         node = emu.node(sm)
         await client.settle(300)
         time.sleep(0.3)
-        dev_cpu, dev_wake = idle_window(d.proc.pid, args.idle_seconds)
+        # in a thread: the client's loop must keep running to answer the daemon's pings
+        dev_cpu, dev_wake = await asyncio.to_thread(idle_window, d.proc.pid,
+                                                    args.idle_seconds)
         lat = await daemon_latency(node, client, args.reports)
         rss_dev = proc_rss_kib(d.proc.pid)
         await client.close()
@@ -290,6 +343,8 @@ async def main():
         alat, acpu, afloor, arss = await audio_stream(work, emu, args.audio_seconds)
         (llat, lrss_clients, lrss_stream, llost), churn = await load_32(
             work, emu, args.reports, args.load_audio_seconds, args.cycles)
+        hello = connect_hello(work, args.hello, args.before_daemon)
+        check = user_check_us(args.peeruid, args.hello)
     finally:
         emu.close()
 
@@ -332,6 +387,16 @@ async def main():
         '%d cycles in %.1f s' % (args.cycles, csecs))
     row('connect/disconnect cycles: RSS', '%d → %d' % (rss0, rss1), 'KiB',
         'growth %+d KiB' % (rss1 - rss0))
+    for label, p in (('p50', 50), ('p99', 99)):
+        after = percentile(hello['after'], p)
+        note = 'no --before build'
+        if 'before' in hello:
+            before = percentile(hello['before'], p)
+            note = '%s %.3f ms, %+.3f ms' % (args.before_label, before, after - before)
+        row('connect → hello, %s' % label, '%.3f' % after, 'ms', note)
+    for label, p in (('p50', 50), ('p99', 99)):
+        row('user check (sock_diag lookup) alone, %s' % label, '%.1f' % percentile(check, p),
+            'µs', 'per connection, %d lookups' % len(check))
     print('\n%d reports each; %.0f s of audio; %d CPUs; %s' % (args.reports, args.audio_seconds,
                                                           os.cpu_count(),
                                             ' '.join(os.uname()[2:3])))

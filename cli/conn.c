@@ -1,6 +1,7 @@
 /* libwebsockets client side: GET /status and the WebSocket session. One lws context per
  * operation, serviced on the calling thread until the operation ends. */
 #include "cli/conn.h"
+#include "daemon/sockdiag.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -186,12 +187,35 @@ static int on_writable(struct conn *c, struct lws *wsi)
 	return 0;
 }
 
+/* Another user's program on the port (one that took it while the daemon was not running)
+ * could feed made-up devices, audio and answers: only a daemon of our own user is
+ * trusted. Checked on this very connection, before the request is sent. */
+static int check_daemon_user(struct conn *c, struct lws *wsi)
+{
+	uid_t uid;
+
+	if (sockdiag_peer_uid(lws_get_socket_fd(wsi), &uid) < 0) {
+		set_err(c, "the owner of the program on the daemon's port cannot be determined "
+		           "(%s): not trusted", strerror(errno));
+	} else if (uid != geteuid()) {
+		set_err(c, "the program on the daemon's port runs as another user (uid %u), not "
+		           "as you: not trusted, this is a security problem (it could be "
+		           "impersonating dictabridged)", (unsigned)uid);
+	} else {
+		return 0;
+	}
+	end(c, CONN_ERROR);
+	return -1;
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
 	struct conn *c = lws_context_user(lws_get_context(wsi));
 
 	switch (reason) {
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		return check_daemon_user(c, wsi);
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		set_err(c, "cannot connect: %s", in ? (const char *)in : "connection failed");
 		c->wsi = NULL;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -13,6 +14,7 @@
 #include "cli/hidraw.h"
 #include "cli/status.h"
 #include "daemon/config.h"
+#include "daemon/sockdiag.h"
 #include "devices/driver.h"
 
 #define RULE_FILE "70-dictabridge.rules"
@@ -67,6 +69,7 @@ static void check_daemon(struct report *r)
 	char err[256], fix[512];
 	cJSON *st = NULL;
 	int rc = conn_get_status(port, &st, err, sizeof err);
+	uid_t holder;
 	bool ours = rc == CONN_OK && strcmp(status_str(st, "name", ""), "dictabridged") == 0;
 
 	if (ours) {
@@ -86,6 +89,16 @@ static void check_daemon(struct report *r)
 		      "if it stopped, `journalctl --user -u dictabridge` says why",
 		      "dictabridged is not running on 127.0.0.1:%d", port);
 		check(r, V_OK, "port", NULL, "127.0.0.1:%d is free for dictabridged", port);
+	} else if (sockdiag_listener_uid(AF_INET, port, &holder) == 0 && holder != geteuid()) {
+		check(r, V_FAIL, "daemon", "see the port check below",
+		      "dictabridged does not answer on 127.0.0.1:%d for you", port);
+		snprintf(fix, sizeof fix,
+		         "find and stop it (`sudo ss -ltnp 'sport = :%d'`); until then do not "
+		         "dictate on this workstation", port);
+		check(r, V_FAIL, "port", fix,
+		      "127.0.0.1:%d is held by a program of another user (uid %u), not yours: "
+		      "a security problem, it could receive your dictation and commands",
+		      port, (unsigned)holder);
 	} else {
 		check(r, V_FAIL, "daemon",
 		      "see the port check below",
@@ -255,8 +268,9 @@ static void check_config(struct report *r)
 		         "(e.g. [\"https://ris.example.org\"]) or start dictabridged with "
 		         "--allow-origin", c.source ? c.source : "$XDG_CONFIG_HOME/dictabridge/config.json");
 		check(r, V_WARN, "origins", fix_origins,
-		      "only the defaults are allowed (http://127.0.0.1:* and http://localhost:*): "
-		      "a web page served from elsewhere is refused");
+		      "only the daemon's own pages are allowed (http://127.0.0.1:%d, "
+		      "http://localhost:%d, http://[::1]:%d): a web page served from elsewhere, "
+		      "another loopback port included, is refused", c.port, c.port, c.port);
 	} else {
 		char list[512];
 		size_t used = 0;
@@ -265,9 +279,14 @@ static void check_config(struct report *r)
 		for (size_t i = 0; i < c.n_origins && used < sizeof list; i++)
 			used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
 			                         i ? ", " : "", c.origins[i]);
-		check(r, V_OK, "origins", NULL, "%zu allowed besides the defaults: %s",
+		check(r, V_OK, "origins", NULL, "%zu allowed besides the daemon's own: %s",
 		      c.n_origins, list);
 	}
+	if (c.allow_null_origin)
+		check(r, V_WARN, "null-origin", "remove \"allow_null_origin\" unless a local page "
+		      "needs it",
+		      "allow_null_origin is set: any web site can reach the daemon from a sandboxed "
+		      "iframe (Origin: null)");
 	config_free(&c);
 }
 

@@ -18,6 +18,7 @@
 
 #include "protocol/audio_frame.h"
 #include "protocol/origin.h"
+#include "protocol/utf8.h"
 
 #define SYSTEM_CONFIG_PATH "/etc/dictabridge/config.json"
 #define IDENTIFY_DEFAULT_MS 1000
@@ -420,6 +421,11 @@ static int parse_log_level(struct parser *p, const cJSON *v, struct config *c)
 	return 0;
 }
 
+static int parse_allow_null_origin(struct parser *p, const cJSON *v, struct config *c)
+{
+	return get_bool(p, v, &c->allow_null_origin);
+}
+
 static int parse_allow_destructive(struct parser *p, const cJSON *v, struct config *c)
 {
 	return get_bool(p, v, &c->keymap.allow_short_press_destructive);
@@ -441,6 +447,9 @@ static const char *audio_device_problem(const char *name)
 	for (const unsigned char *s = (const unsigned char *)name; *s; s++)
 		if (*s < 0x20 || *s == 0x7f)
 			return "must not contain control characters";
+	/* It is shown to clients (JSON) and to PortAudio's device names: text only. */
+	if (!utf8_valid(name))
+		return "must be valid UTF-8";
 	return NULL;
 }
 
@@ -491,6 +500,7 @@ static const struct top_rule {
 	{ "port", parse_port },
 	{ "allowed_origins", parse_allowed_origins },
 	{ "virtual_devices", parse_virtual_devices },
+	{ "allow_null_origin", parse_allow_null_origin },
 	{ "hold_ms", parse_hold_ms },
 	{ "identify_timeout_ms", parse_identify_timeout },
 	{ "log_level", parse_log_level },

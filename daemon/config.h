@@ -11,6 +11,7 @@
  * Keys (all optional):
  *   port                          integer 1..65535, default 27415
  *   allowed_origins               array of origin patterns (see protocol/origin.h)
+ *   allow_null_origin             boolean, default false: also allow "Origin: null"
  *   hold_ms                       long-press duration, 200..10000, default 800
  *   identify_timeout_ms           model-identification answer timeout, 50..10000, default 1000
  *   log_level                     "error" | "warning" | "info" | "debug", default "info"
@@ -50,6 +51,7 @@ struct config {
 	int port;
 	char *origins[CONFIG_MAX_ORIGINS];   /* from the file, then --allow-origin; owned */
 	size_t n_origins;
+	bool allow_null_origin;              /* any site can send null: explicit opt-in */
 	uint32_t identify_timeout_ms;
 	enum log_level log_level;
 	struct keymap keymap;

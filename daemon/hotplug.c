@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "daemon/log.h"
+#include "protocol/utf8.h"
 
 static struct udev *udev;
 static struct udev_monitor *monitor;
@@ -22,6 +23,8 @@ static void report_added(struct udev_device *dev)
 	struct udev_device *usb =
 		udev_device_get_parent_with_subsystem_devtype(dev, "usb", "usb_device");
 	struct hotplug_node node = {0};
+	char serial[HOTPLUG_SERIAL_MAX];
+	const char *raw_serial;
 
 	node.syspath = udev_device_get_syspath(dev);
 	node.devnode = udev_device_get_devnode(dev);
@@ -29,7 +32,10 @@ static void report_added(struct udev_device *dev)
 		return; /* not a USB HID device (Bluetooth, virtual): not ours */
 	node.unit_syspath = udev_device_get_syspath(usb);
 	node.unit_port = udev_device_get_sysname(usb);
-	node.serial = udev_device_get_sysattr_value(usb, "serial");
+	/* The serial number is whatever the device says: it goes into ids, messages and
+	 * the log as one line of valid UTF-8 (its odd bytes written as \xNN). */
+	raw_serial = udev_device_get_sysattr_value(usb, "serial");
+	node.serial = raw_serial ? utf8_escape(raw_serial, serial, sizeof serial) : NULL;
 	node.vendor_id = hex_attr(usb, "idVendor");
 	node.product_id = hex_attr(usb, "idProduct");
 	ops->added(&node);

@@ -11,13 +11,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* A USB serial number is at most 126 UTF-16 units; room for it with escapes. */
+#define HOTPLUG_SERIAL_MAX 512
+
 /* What the hub needs to know about one hidraw node. */
 struct hotplug_node {
 	const char *syspath;       /* hidraw node's sysfs path: the key for removal */
 	const char *devnode;       /* /dev/hidrawN */
 	const char *unit_syspath;  /* the USB device it belongs to: groups collections */
 	const char *unit_port;     /* USB port path ("1-2.3"), for ids of units without serial */
-	const char *serial;        /* may be NULL */
+	const char *serial;        /* may be NULL; one line of valid UTF-8 (utf8_escape) */
 	uint16_t vendor_id, product_id;
 };
 

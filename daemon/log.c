@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocol/utf8.h"
+
 static _Atomic int current_level = LOG_INFO;
 static int to_journal;
 
@@ -24,15 +26,18 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	static const char *const names[] = {"error", "warning", "info", "debug"};
 	static const int syslog_prio[] = {3, 4, 6, 7};
-	char line[1024];
+	char line[1024], shown[2048];
 
 	if ((int)level > atomic_load(&current_level))
 		return;
 	vsnprintf(line, sizeof line, fmt, ap);
+	/* Messages carry strings from devices and files: one line each, whatever they hold
+	 * (a newline followed by "<0>" would otherwise be an emergency line of its own). */
+	utf8_escape(line, shown, sizeof shown);
 	if (to_journal)
-		fprintf(stderr, "<%d>%s\n", syslog_prio[level], line);
+		fprintf(stderr, "<%d>%s\n", syslog_prio[level], shown);
 	else
-		fprintf(stderr, "%s: %s\n", names[level], line);
+		fprintf(stderr, "%s: %s\n", names[level], shown);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -1,5 +1,7 @@
 /* Levelled logging to stderr. Under systemd (JOURNAL_STREAM set) lines carry the
  * "<N>" syslog priority prefix journald understands; otherwise "level: message".
+ * Each message is one line of valid UTF-8: control characters and invalid bytes in it
+ * are written as \xNN (protocol/utf8.h), so no string can start a forged line.
  * Thread-safe: one fprintf per line. */
 #ifndef DICTABRIDGE_DAEMON_LOG_H
 #define DICTABRIDGE_DAEMON_LOG_H

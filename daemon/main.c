@@ -191,7 +191,11 @@ static int load_config(struct config *c)
 static void apply_config(void)
 {
 	log_set_level(active.log_level);
-	server_set_origins((const char *const *)active.origins, active.n_origins);
+	server_set_origins((const char *const *)active.origins, active.n_origins,
+	                   active.allow_null_origin);
+	if (active.allow_null_origin)
+		log_warn("allow_null_origin is set: any web site can reach the daemon from a "
+		         "sandboxed iframe (Origin: null); turn it off unless a local page needs it");
 	hub_set_config(&active);
 }
 
@@ -289,7 +293,7 @@ int main(int argc, char **argv)
 		return 1;
 	/* For admins and installers: the same load as start-up, without starting. */
 	if (opts.check_config) {
-		printf("%s: valid (port %d, %zu allowed origin%s besides the defaults)\n",
+		printf("%s: valid (port %d, %zu allowed origin%s besides the daemon's own)\n",
 		       active.source ? active.source : "built-in defaults", active.port,
 		       active.n_origins, active.n_origins == 1 ? "" : "s");
 		config_free(&active);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daemon/log.h"
+#include "daemon/sockdiag.h"
 #include "daemon/webroot.h"
 #include "protocol/audio_frame.h"
 #include "protocol/origin.h"
@@ -70,6 +71,12 @@ static unsigned n_clients;
 static volatile int loop_running;
 static struct fd_watch watches[8];
 static size_t n_watches;
+/* Accepted connections that lws holds (marked with connection_mark), until destroyed. */
+static unsigned n_connections;
+static const char connection_mark = 0;
+static bool at_cap_logged;        /* the cap was reached and said so; until one ends */
+
+static void connection_ended(void);
 
 /* ---- outgoing queues ----------------------------------------------------------- */
 
@@ -348,6 +355,16 @@ static bool offers_subprotocol(struct lws *wsi)
 	return false;
 }
 
+/* lws binds a WebSocket to the first offered name it knows: "http, dictabridge.v1" would
+ * make one of the HTTP handler (or of the descriptor watcher), outside the client cap
+ * and the message rules. Those handlers refuse every WebSocket binding: lws closes the
+ * connection. */
+static int refuse_websocket(void)
+{
+	log_info("refused a connection: a WebSocket may only be %s", PM_SUBPROTOCOL);
+	return -1;
+}
+
 /* Writes a complete plain-text refusal. Hand-made rather than lws_return_http_status,
  * which answers an upgrade with an HTML page and an HTTP/1.0 status line that strict
  * WebSocket clients reject as malformed. */
@@ -603,6 +620,12 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	switch (reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return confirm_upgrade(wsi);
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return refuse_websocket();
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (lws_get_opaque_user_data(wsi) == &connection_mark)
+			connection_ended();
+		return 0;
 	case LWS_CALLBACK_HTTP:
 		return http_respond(wsi, s, in, len);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -687,32 +710,37 @@ static int fd_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	(void)len;
 	if (reason == LWS_CALLBACK_RAW_RX_FILE && w)
 		w->cb(w->arg);
-	return 0;
+	return reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION ? refuse_websocket() : 0;
 }
 
-int server_watch_fd(int fd, void (*cb)(void *arg), void *arg)
+static struct lws *watch_fd(int fd, void (*cb)(void *arg), void *arg)
 {
 	lws_sock_file_fd_type u;
 	struct lws *wsi;
 	struct fd_watch *w;
 
 	if (n_watches == sizeof watches / sizeof watches[0])
-		return -1;
+		return NULL;
 	/* lws closes what it adopts; the owner keeps (and closes) its own descriptor. */
 	u.filefd = (lws_filefd_type)dup(fd);
 	if (u.filefd < 0)
-		return -1;
+		return NULL;
 	wsi = lws_adopt_descriptor_vhost(vhost, LWS_ADOPT_RAW_FILE_DESC, u, "dictabridge-fd",
 	                                 NULL);
 	if (!wsi) {
 		close(u.filefd);
-		return -1;
+		return NULL;
 	}
 	w = &watches[n_watches++];
 	w->cb = cb;
 	w->arg = arg;
 	lws_set_opaque_user_data(wsi, w);
-	return 0;
+	return wsi;
+}
+
+int server_watch_fd(int fd, void (*cb)(void *arg), void *arg)
+{
+	return watch_fd(fd, cb, arg) ? 0 : -1;
 }
 
 /* ---- life cycle ---------------------------------------------------------------------- */
@@ -728,6 +756,14 @@ static const struct lws_protocols protocols[] = {
  * socket to every address, so the daemon binds exactly 127.0.0.1 and ::1 itself and
  * hands each accepted connection to lws. */
 static int listen_fds[2] = {-1, -1};
+
+/* WebSocket keepalive: lws pings a client idle for the first figure and drops one that
+ * has not answered by the second (a suspended laptop's tab, a hung program), so its slot
+ * and its audio queue are freed. */
+static const lws_retry_bo_t keepalive = {
+	.secs_since_valid_ping = SERVER_PING_IDLE_S,
+	.secs_since_valid_hangup = SERVER_PING_HANGUP_S,
+};
 
 static int open_listener(int family, int port, int *err)
 {
@@ -757,27 +793,145 @@ static int open_listener(int family, int port, int *err)
 	return fd;
 }
 
+/* Refusals are logged once per uid (a program retrying in a loop would flood the log);
+ * the table is bounded, the oldest entry is forgotten first. */
+static uid_t logged_uids[16];
+static size_t n_logged_uids;
+
+static void log_foreign(uid_t uid)
+{
+	size_t n = sizeof logged_uids / sizeof logged_uids[0];
+
+	for (size_t i = 0; i < n_logged_uids && i < n; i++)
+		if (logged_uids[i] == uid)
+			return;
+	logged_uids[n_logged_uids++ % n] = uid;
+	log_warn("refused connections from uid %u: only this user's (uid %u) programs are "
+	         "served (logged once per uid)", (unsigned)uid, (unsigned)geteuid());
+}
+
+/* Only the daemon's own user: a browser runs as the seat user, another account's
+ * programs do not get the microphone or the commands. Asked of the kernel before a byte
+ * is read; an owner that cannot be determined is refused. */
+static bool peer_is_own_user(int fd)
+{
+	static bool logged_unknown;
+	uid_t uid;
+
+	if (sockdiag_peer_uid(fd, &uid) < 0) {
+		if (!logged_unknown)
+			log_warn("refused a connection whose owner cannot be determined (%s; "
+			         "logged once)", strerror(errno));
+		logged_unknown = true;
+		return false;
+	}
+	if (uid != geteuid()) {
+		log_foreign(uid);
+		return false;
+	}
+	return true;
+}
+
+/* Out of descriptors, accept fails and the listener stays readable: the loop would wake
+ * at once, forever, serving nobody. Instead both listeners stop being watched for a
+ * moment; the waiting connections stay in the kernel's backlog and are served once
+ * descriptors are free again. */
+#define ACCEPT_PAUSE_US (250 * 1000)
+
+static struct lws *listen_wsi[2];
+static lws_sorted_usec_list_t accept_pause;
+
+static void accepting(int enable)
+{
+	for (size_t i = 0; i < 2; i++)
+		if (listen_wsi[i])
+			lws_rx_flow_control(listen_wsi[i], enable);
+}
+
+static void resume_accepting(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	accepting(1);
+}
+
+static void pause_accepting(void)
+{
+	static bool logged;
+
+	if (!logged)
+		log_error("out of file descriptors: new connections wait until some end (logged "
+		          "once)");
+	logged = true;
+	accepting(0);
+	lws_sul_schedule(ctx, 0, &accept_pause, resume_accepting, ACCEPT_PAUSE_US);
+}
+
+static void connection_ended(void)
+{
+	n_connections--;
+	at_cap_logged = false;
+}
+
 static void on_accept(void *arg)
 {
-	int lfd = *(int *)arg, fd, sndbuf = SERVER_SOCKET_SNDBUF;
+	int lfd = *(int *)arg, sndbuf = SERVER_SOCKET_SNDBUF;
 
-	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct lws *wsi;
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				pause_accepting();
+			return;
+		}
+		if (!peer_is_own_user(fd)) {
+			close(fd);
+			continue;
+		}
+		if (n_connections >= SERVER_MAX_CONNECTIONS) {
+			if (!at_cap_logged)
+				log_warn("%d connections are open: new ones are closed until some end",
+				         SERVER_MAX_CONNECTIONS);
+			at_cap_logged = true;
+			close(fd);
+			continue;
+		}
 		/* A fixed kernel buffer: left to grow (up to megabytes), it would hold minutes of
 		 * audio for a client that stopped reading, behind the daemon's back, instead of
 		 * the daemon's one second that drops the oldest frames. */
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-		if (!lws_adopt_socket_vhost(vhost, fd))
+		wsi = lws_adopt_socket_vhost(vhost, fd);
+		if (!wsi) {
 			log_warn("could not take a new connection");
+			continue;
+		}
+		lws_set_opaque_user_data(wsi, (void *)&connection_mark);
+		n_connections++;
 	}
 }
 
-static int listen_failed(const char *addr, int port, int err)
+/* A port already taken names its holder's user: another user's program there is the
+ * squatting this daemon cannot prevent while it is not running (see README "Security"). */
+static int listen_failed(int family, const char *addr, int port, int err)
 {
-	if (err == EADDRINUSE)
-		log_error("port %d on %s is already in use (is another dictabridged running? "
-		          "see --port)", port, addr);
-	else
+	uid_t uid;
+
+	if (err != EADDRINUSE)
 		log_error("cannot listen on %s:%d: %s", addr, port, strerror(err));
+	else if (sockdiag_listener_uid(family, port, &uid) < 0)
+		log_error("port %d on %s is already in use (its holder does not accept "
+		          "connections, so its user is unknown; see --port)", port, addr);
+	else if (uid != geteuid())
+		log_error("port %d on %s is already in use by a program of another user (uid %u): "
+		          "this is a security problem, it would receive the pages' connections "
+		          "meant for dictabridged (find it with `sudo ss -ltnp 'sport = :%d'`)",
+		          port, addr, (unsigned)uid, port);
+	else
+		log_error("port %d on %s is already in use by a program of this user (uid %u; is "
+		          "another dictabridged running? see --port)", port, addr, (unsigned)uid);
 	return -1;
 }
 
@@ -790,13 +944,13 @@ int server_init(int port, const struct server_handlers *h)
 	listen_port = port;
 	listen_fds[0] = open_listener(AF_INET, port, &err4);
 	if (listen_fds[0] < 0)
-		return listen_failed("127.0.0.1", port, err4);
+		return listen_failed(AF_INET, "127.0.0.1", port, err4);
 	/* IPv6 loopback is optional (some hosts disable IPv6), but another program holding
 	 * [::1]:port is not: a browser resolving "localhost" to ::1 would reach it. */
 	listen_fds[1] = open_listener(AF_INET6, port, &err6);
 	if (listen_fds[1] < 0 && err6 == EADDRINUSE) {
 		server_destroy();
-		return listen_failed("[::1]", port, err6);
+		return listen_failed(AF_INET6, "[::1]", port, err6);
 	}
 	if (listen_fds[1] < 0)
 		log_warn("not listening on [::1]:%d: %s", port, strerror(err6));
@@ -811,10 +965,14 @@ int server_init(int port, const struct server_handlers *h)
 		info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 		info.vhost_name = "dictabridge";
 		info.protocols = protocols;
+		info.retry_and_idle_policy = &keepalive;
 		vhost = lws_create_vhost(ctx, &info);
 	}
-	if (!vhost || server_watch_fd(listen_fds[0], on_accept, &listen_fds[0]) < 0 ||
-	    (listen_fds[1] >= 0 && server_watch_fd(listen_fds[1], on_accept, &listen_fds[1]) < 0)) {
+	if (vhost)
+		for (size_t i = 0; i < 2; i++)
+			if (listen_fds[i] >= 0)
+				listen_wsi[i] = watch_fd(listen_fds[i], on_accept, &listen_fds[i]);
+	if (!vhost || !listen_wsi[0] || (listen_fds[1] >= 0 && !listen_wsi[1])) {
 		log_error("cannot start the WebSocket server");
 		server_destroy();
 		return -1;
@@ -823,19 +981,26 @@ int server_init(int port, const struct server_handlers *h)
 	return 0;
 }
 
-void server_set_origins(const char *const *list, size_t n)
+void server_set_origins(const char *const *list, size_t n, bool allow_null)
 {
-	char **copy = calloc(n ? n : 1, sizeof *copy);
+	char own[ORIGIN_OWN_COUNT][ORIGIN_OWN_MAX];
+	size_t total = ORIGIN_OWN_COUNT + n + allow_null, k = 0;
+	char **copy = calloc(total, sizeof *copy);
 
 	if (!copy)
 		return;
+	origin_own(listen_port, own);
+	for (size_t i = 0; i < ORIGIN_OWN_COUNT; i++)
+		copy[k++] = strdup(own[i]);
 	for (size_t i = 0; i < n; i++)
-		copy[i] = strdup(list[i]);
+		copy[k++] = strdup(list[i]);
+	if (allow_null)
+		copy[k++] = strdup("null");
 	for (size_t i = 0; i < n_origins; i++)
 		free(origins[i]);
 	free(origins);
 	origins = copy;
-	n_origins = n;
+	n_origins = total;
 }
 
 void server_set_web_root(const char *dir)
@@ -893,6 +1058,7 @@ void server_destroy(void)
 			close(listen_fds[i]);
 		listen_fds[i] = -1;
 	}
+	listen_wsi[0] = listen_wsi[1] = NULL;
 	for (size_t i = 0; i < n_origins; i++)
 		free(origins[i]);
 	free(origins);

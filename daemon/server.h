@@ -1,5 +1,7 @@
-/* The libwebsockets side: listening on 127.0.0.1 and ::1, the Host / Origin / client-cap
- * gate on every HTTP request and upgrade, GET /status, the read-only web root (/demo/,
+/* The libwebsockets side: listening on 127.0.0.1 and ::1, serving only the daemon's own
+ * user (each accepted connection's owner asked of the kernel, daemon/sockdiag.h), the
+ * connection cap, the Host / Origin / subprotocol / client-cap gate on every HTTP request
+ * and upgrade, WebSocket keepalive, GET /status, the read-only web root (/demo/,
  * /web/; which file a URL names is webroot.c's business), WebSocket clients with bounded
  * per-client write queues, and the event loop itself (other modules' descriptors join it
  * through server_watch_fd). Who receives a command is router.c's business.
@@ -19,6 +21,14 @@
 #define SERVER_RATE_PER_SEC 100                 /* client messages per second, sustained */
 #define SERVER_RATE_BURST 200
 #define SERVER_SOCKET_SNDBUF (32 * 1024)           /* kernel send buffer per connection */
+/* Open connections of every kind (WebSocket clients, handshakes, HTTP): past it, a new
+ * connection is closed at once, so neither slow handshakes nor idle HTTP keep-alives can
+ * exhaust the descriptors the clients need. */
+#define SERVER_MAX_CONNECTIONS 64
+/* An established client that sent nothing for SERVER_PING_IDLE_S is pinged; one that
+ * has not answered SERVER_PING_HANGUP_S after its last answer is closed. */
+#define SERVER_PING_IDLE_S 20
+#define SERVER_PING_HANGUP_S 30
 
 struct client;
 struct lws_context;
@@ -38,8 +48,9 @@ struct server_handlers {
 /* Creates the context and both listeners. -1 (reason logged) when the port is taken or
  * the sockets cannot be created. */
 int server_init(int port, const struct server_handlers *h);
-/* The allow-list in force (copied). Called at start and on reload. */
-void server_set_origins(const char *const *origins, size_t n);
+/* The allow-list in force (copied), after the daemon's own origins on its port; with
+ * allow_null, the opaque origin "null" too. Called at start and on reload. */
+void server_set_origins(const char *const *origins, size_t n, bool allow_null);
 /* The directory served under /demo/ and /web/ (kept, not copied: it must outlive the
  * server). NULL or a missing directory: those URLs answer 404. */
 void server_set_web_root(const char *dir);

@@ -9,6 +9,7 @@
 
 #include "protocol/audio_frame.h"
 #include "protocol/keymap.h"
+#include "protocol/utf8.h"
 
 /* ---- encoding ------------------------------------------------------------------- */
 
@@ -23,12 +24,16 @@ static cJSON *message(const char *type)
 	return o;
 }
 
-/* Serialises and frees o. Any allocation failure on the way yields NULL. */
+/* Serialises and frees o. Any allocation failure on the way yields NULL. cJSON copies
+ * string bytes as they are: a device's or a sound card's name that is not valid UTF-8
+ * would make a browser close the connection (1007), so such bytes become '?'. */
 static char *finish(cJSON *o, bool ok)
 {
 	char *text = o && ok ? cJSON_PrintUnformatted(o) : NULL;
 
 	cJSON_Delete(o);
+	if (text)
+		utf8_repair(text);
 	return text;
 }
 

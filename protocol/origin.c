@@ -8,11 +8,13 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const origin_defaults[] = {
-	"http://127.0.0.1:*",
-	"http://localhost:*",
-};
-const size_t origin_default_count = sizeof origin_defaults / sizeof origin_defaults[0];
+void origin_own(int port, char out[ORIGIN_OWN_COUNT][ORIGIN_OWN_MAX])
+{
+	static const char *const hosts[ORIGIN_OWN_COUNT] = { "127.0.0.1", "localhost", "[::1]" };
+
+	for (size_t i = 0; i < ORIGIN_OWN_COUNT; i++)
+		snprintf(out[i], ORIGIN_OWN_MAX, "http://%s:%d", hosts[i], port);
+}
 
 /* A serialised origin is at most a short scheme, a 253-byte host and a port. */
 #define ORIGIN_MAX_LEN 320
@@ -301,9 +303,6 @@ bool origin_allowed(const char *origin, const char *const *patterns, size_t n)
 			return false;
 		o = &parts;
 	}
-	for (size_t i = 0; i < origin_default_count; i++)
-		if (pattern_matches(origin_defaults[i], origin, o))
-			return true;
 	for (size_t i = 0; patterns != NULL && i < n; i++)
 		if (pattern_matches(patterns[i], origin, o))
 			return true;
@@ -314,7 +313,10 @@ bool origin_pattern_valid(const char *pattern, char *why, size_t whylen)
 {
 	struct origin_parts p;
 	const char *reason = pattern == NULL ? "missing" : NULL;
-	if (reason == NULL && strcmp(pattern, "null") != 0)
+	if (reason == NULL && strcmp(pattern, "null") == 0)
+		reason = "any site can send the origin null (a sandboxed iframe): it is allowed "
+		         "only by the key allow_null_origin";
+	else if (reason == NULL)
 		reason = parse_origin(pattern, true, &p);
 	if (reason != NULL && why != NULL && whylen > 0)
 		snprintf(why, whylen, "%s", reason);

@@ -7,7 +7,10 @@
  *   then     newline-separated lines: the Host value, the Origin value, then up to
  *            MAX_PATTERNS allow-list patterns
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,18 +19,6 @@
 #include "tests/fuzz/fuzz.h"
 
 #define MAX_PATTERNS 16
-
-/* ":N" with N the canonical decimal spelling of a port number. */
-static bool is_port_suffix(const char *s)
-{
-	if (s[0] != ':' || s[1] < '1' || s[1] > '9')
-		return false;
-	unsigned long v = 0;
-	size_t i = 1;
-	for (; s[i] >= '0' && s[i] <= '9' && i <= 6; i++)
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	return s[i] == '\0' && v <= 65535;
-}
 
 static bool expected_host_ok(const char *host, int port)
 {
@@ -45,17 +36,28 @@ static bool expected_host_ok(const char *host, int port)
 	return false;
 }
 
-/* The built-in allow-list: http://127.0.0.1 or http://localhost, any port or none. */
-static bool expected_default_ok(const char *origin)
+/* The daemon's own origins on `port`: http://127.0.0.1:PORT, http://localhost:PORT (any
+ * case), or an IPv6 literal of ::1 (whose spellings vary) on PORT. */
+static bool expected_own_ok(const char *origin, int port)
 {
-	static const char *const bases[] = { "http://127.0.0.1", "http://localhost" };
-	for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
-		size_t n = strlen(bases[i]);
-		if (strncasecmp(origin, bases[i], n) == 0 &&
-		    (origin[n] == '\0' || is_port_suffix(origin + n)))
+	char want[48], text[64];
+	struct in6_addr a;
+
+	if (port < 1 || port > 65535)
+		return false;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(want, sizeof want, "http://%s:%d", i ? "localhost" : "127.0.0.1", port);
+		if (strcasecmp(origin, want) == 0)
 			return true;
 	}
-	return false;
+	snprintf(want, sizeof want, "]:%d", port);
+	size_t n = strlen(origin), w = strlen(want);
+	if (strncasecmp(origin, "http://[", 8) != 0 || n <= w + 8 || n - w - 8 >= sizeof text ||
+	    strcmp(origin + n - w, want) != 0)
+		return false;
+	memcpy(text, origin + 8, n - w - 8);
+	text[n - w - 8] = '\0';
+	return inet_pton(AF_INET6, text, &a) == 1 && memcmp(&a, &in6addr_loopback, sizeof a) == 0;
 }
 
 /* The host part of an origin already accepted by the parser: after "://", up to the
@@ -73,6 +75,7 @@ static void check_single_match(const char *pattern, const char *origin)
 {
 	char why[256];
 	FUZZ_CHECK(strcmp(pattern, "null") == 0 || origin_pattern_valid(pattern, why, sizeof why));
+	FUZZ_CHECK(strcmp(pattern, "null") != 0 || !origin_pattern_valid(pattern, NULL, 0));
 	if (strcmp(origin, "null") == 0 || strcmp(pattern, "null") == 0) {
 		FUZZ_CHECK(strcmp(origin, "null") == 0 && strcmp(pattern, "null") == 0);
 		return;
@@ -152,12 +155,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(!origin_pattern_valid(NULL, NULL, 0));
 
 	if (origin != NULL) {
-		bool by_default = origin_allowed(origin, NULL, 0);
-		FUZZ_CHECK(by_default == expected_default_ok(origin));
-		bool any = by_default;
+		FUZZ_CHECK(!origin_allowed(origin, NULL, 0));
+		if (port >= 1 && port <= 65535) {
+			char own[ORIGIN_OWN_COUNT][ORIGIN_OWN_MAX];
+			const char *own_list[ORIGIN_OWN_COUNT];
+
+			origin_own(port, own);
+			for (size_t i = 0; i < ORIGIN_OWN_COUNT; i++)
+				own_list[i] = own[i];
+			FUZZ_CHECK(origin_allowed(origin, own_list, ORIGIN_OWN_COUNT) ==
+			           expected_own_ok(origin, port));
+		}
+		bool any = false;
 		for (size_t i = 0; i < n_patterns; i++) {
 			bool one = origin_allowed(origin, &patterns[i], 1);
-			if (one && !by_default)
+			if (one)
 				check_single_match(patterns[i], origin);
 			any |= one;
 		}

@@ -478,8 +478,13 @@ class Emulator:
             'A: bcdDevice=0100',
             'A: manufacturer=%s' % unit.manufacturer, 'A: product=%s' % unit.product,
         ]
+        # A serial number is whatever the device says: bytes the record's text form cannot
+        # hold (a newline, non-UTF-8) go in hex.
+        raw = unit.serial.encode('utf-8', 'surrogateescape') if unit.serial else b''
+        plain = all(0x20 < b < 0x7f for b in raw)
         if unit.serial is not None:
-            lines.append('A: serial=%s' % unit.serial)
+            lines.append('A: serial=%s' % unit.serial if plain
+                         else 'H: serial=%s' % raw.hex().upper())
         lines += ['A: busnum=1', 'A: devnum=%d' % unit.devnum, 'A: devpath=%d' % unit.port,
                   'A: speed=12', '']
         for n in nodes:
@@ -495,7 +500,7 @@ class Emulator:
                 'E: HID_ID=0003:%08X:%08X' % (vid, pid),
                 'E: HID_NAME=%s %s' % (unit.manufacturer, unit.product),
                 'E: HID_PHYS=usb-0000:00:14.0-%d/input%d' % (unit.port, ifn),
-                'E: HID_UNIQ=%s' % (unit.serial or ''),
+                'E: HID_UNIQ=%s' % (unit.serial if plain else ''),
                 'E: MODALIAS=hid:b0003g0001v%08Xp%08X' % (vid, pid),
                 'H: report_descriptor=%s' % n.iface.rdesc.hex().upper(), '',
                 'P: %s' % n.syspath[len('/sys'):],

@@ -437,8 +437,14 @@ def test_doctor_origins_configured(spawn, tmp_path):
     d = spawn(config=config)
     r = doctor(d.port, tmp_path / 'home', '--config', d.config_path)
     checks = doctor_lines(r)
-    assert checks['origins'] == [('OK', '1 allowed besides the defaults: '
+    assert checks['origins'] == [('OK', "1 allowed besides the daemon's own: "
                                         'https://ris.example.org', None)], r.stdout
+    assert 'null-origin' not in checks, r.stdout
+    d.write_config(dict(config, allow_null_origin=True))
+    r = doctor(d.port, tmp_path / 'home', '--config', d.config_path)
+    [(verdict, detail, fix)] = doctor_lines(r)['null-origin']
+    assert verdict == 'WARN' and 'sandboxed iframe' in detail and 'allow_null_origin' in fix, \
+        r.stdout
     # no device plugged in: a warning, not a failure
     assert checks['device'][0][0] == 'WARN', r.stdout
     assert r.returncode == 0, r.stdout
@@ -464,10 +470,15 @@ def test_doctor_unreadable_device_node(spawn, emu, tmp_path):
         cfg.write_text(json.dumps(TEST_CONFIG))
         cfg.chmod(0o644)
         os.chmod(target, 0o666)
+        # as nobody, the daemon (root's) is another user's: it refuses the connection and
+        # doctor says so, a security problem (test_security.py checks the wording)
+        foreign = ['daemon', 'port'] if user is not None else []
         r = doctor(d.port, home, '--config', cfg, user=user)
         checks = doctor_lines(r)
         assert checks['device'][0][0] == 'OK', r.stdout + r.stderr
-        assert r.returncode == 0, r.stdout + r.stderr
+        assert [c for c, vs in verdicts(r).items() if 'FAIL' in vs] == foreign, r.stdout
+        if user is not None:
+            assert 'another user (uid 0)' in checks['port'][0][1], r.stdout
 
         os.chmod(target, 0)
         r = doctor(d.port, home, '--config', cfg, user=user)
@@ -482,7 +493,8 @@ def test_doctor_unreadable_device_node(spawn, emu, tmp_path):
         assert 'udev rule' in fix
         assert r.stdout.splitlines()[-1].startswith('dictation is blocked:'), r.stdout
         # the rest is still healthy
-        assert [c for c, vs in verdicts(r).items() if 'FAIL' in vs] == ['device'], r.stdout
+        assert [c for c, vs in verdicts(r).items() if 'FAIL' in vs] == foreign + ['device'], \
+            r.stdout
     finally:
         os.chmod(target, saved_node)
         os.chmod(umockdev_dir, saved_dir)

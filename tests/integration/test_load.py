@@ -169,7 +169,9 @@ async def press_all(node, readers, script, timeout=10.0):
 
 def raw_ws_cycle(port):
     """One full WebSocket life on a bare socket: upgrade, hello, a masked close frame, the
-    server's close frame, end of stream."""
+    server's close frame, end of stream. Returns the seconds from connect to the hello
+    (the benchmark's connect → hello row)."""
+    t0 = time.perf_counter()
     s = socket.create_connection(('127.0.0.1', port), timeout=5)
     try:
         s.sendall((
@@ -182,6 +184,7 @@ def raw_ws_cycle(port):
             chunk = s.recv(65536)
             assert chunk, 'closed before the hello: %r' % buf[:200]
             buf += chunk
+        hello_s = time.perf_counter() - t0
         assert buf.startswith(b'HTTP/1.1 101'), buf[:200]
         payload = struct.pack('>H', 1000)
         mask = os.urandom(4)
@@ -196,6 +199,7 @@ def raw_ws_cycle(port):
         assert b'\x88' in rest, 'no close frame from the server: %r' % rest[:100]
     finally:
         s.close()
+    return hello_s
 
 
 def wait_settled(d, pred, timeout=5.0, what='condition'):

@@ -88,8 +88,15 @@ async def test_origin_defaults(spawn):
         st, hdrs, body = http_request(p, '/status', origin=origin)
         assert st == 403 and b'Origin' in body, (origin, st, body)
         assert 'access-control-allow-origin' not in hdrs, hdrs
-    for origin in ('http://127.0.0.1:%d' % p, 'http://127.0.0.1:1', 'http://127.0.0.1',
-                   'http://localhost:8080', 'http://LOCALHOST:3000', 'http://localhost'):
+    # only the daemon's own pages; another loopback port is another program's page
+    for origin in ('http://127.0.0.1:1', 'http://127.0.0.1', 'http://localhost:8080',
+                   'http://LOCALHOST:3000', 'http://localhost', 'http://[::1]:8080',
+                   'http://localhost:%d' % (p + 1)):
+        assert upgrade_status(p, origin=origin) == 403, origin
+        st, hdrs, body = http_request(p, '/status', origin=origin)
+        assert st == 403 and b'Origin' in body, (origin, st, body)
+    for origin in ('http://127.0.0.1:%d' % p, 'http://localhost:%d' % p,
+                   'http://LOCALHOST:%d' % p, 'http://[::1]:%d' % p):
         assert upgrade_status(p, origin=origin) == 101, origin
         st, hdrs, _ = http_request(p, '/status', origin=origin)
         assert st == 200, origin
@@ -99,7 +106,7 @@ async def test_origin_defaults(spawn):
     st, hdrs, _ = http_request(p, '/status')
     assert st == 200 and 'access-control-allow-origin' not in hdrs, hdrs
     # and a real client through the websockets library
-    c = await Client.connect(p, origin='http://localhost:5173')
+    c = await Client.connect(p, origin='http://localhost:%d' % p)
     await alive(c, 'o1')
     await refused(p, 403, origin='https://evil.example')
     await c.close()
@@ -127,8 +134,9 @@ async def test_origin_allow_list_flag_and_pattern(spawn):
         assert upgrade_status(p, origin=origin) == 403, origin
         st, hdrs, _ = http_request(p, '/status', origin=origin)
         assert st == 403 and 'access-control-allow-origin' not in hdrs, (origin, st, hdrs)
-    # the defaults still hold next to the list
-    assert upgrade_status(p, origin='http://127.0.0.1:9000') == 101
+    # the daemon's own origins still hold next to the list, no other loopback page
+    assert upgrade_status(p, origin='http://127.0.0.1:%d' % p) == 101
+    assert upgrade_status(p, origin='http://127.0.0.1:9000') == 403
     c = await Client.connect(p, origin='https://sub.example.org')
     await alive(c, 'x')
     await c.close()
@@ -500,7 +508,7 @@ async def test_sighup_reload(spawn):
     d.wait_log(r'configuration reloaded', since=mark)
     assert upgrade_status(p, origin='https://new.example.org') == 101
     assert upgrade_status(p, origin='https://old.example.org') == 403
-    assert upgrade_status(p, origin='http://localhost:1') == 101
+    assert upgrade_status(p, origin='http://localhost:%d' % p) == 101
     # existing connections survive a reload
     await alive(c, 'after-good')
     n = await Client.connect(p, origin='https://new.example.org')
@@ -670,7 +678,7 @@ def test_duplicate_host_or_origin_refused(spawn):
     """Two Host or two Origin headers, one good and one bad, in either order: refused."""
     d = spawn()
     p = d.port
-    good_host, good_origin = '127.0.0.1:%d' % p, 'http://localhost:1'
+    good_host, good_origin = '127.0.0.1:%d' % p, 'http://localhost:%d' % p
     upgrade = ['Upgrade: websocket', 'Connection: Upgrade',
                'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13',
                'Sec-WebSocket-Protocol: dictabridge.v1']

@@ -291,7 +291,7 @@ def test_check_config(tmp_path):
     good.write_text('{"allowed_origins": ["https://ris.example.org"], "port": 28001}')
     r = run_cli(['--check-config', '--config', str(good)], tmp_path / 'home')
     assert r.returncode == 0, r.stderr
-    assert r.stdout == '%s: valid (port 28001, 1 allowed origin besides the defaults)\n' % good
+    assert r.stdout == "%s: valid (port 28001, 1 allowed origin besides the daemon's own)\n" % good
     r = run_cli(['--check-config', '--config', str(good), '--port', '28002',
                  '--allow-origin', 'https://b.example.org'], tmp_path / 'home')
     assert r.returncode == 0 and '(port 28002, 2 allowed origins' in r.stdout, r

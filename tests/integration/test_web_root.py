@@ -244,14 +244,15 @@ def test_gate_applies_to_static_files(spawn, tree):
         for host in ('evil.example:%d' % p, 'evil.example', 'localhost:%d' % (p + 1), False):
             st, hdrs, body = get(d, path, host=host)
             assert st == 403 and body == b'Host not allowed\n', (path, host, st, body[:100])
-        for origin in ('https://evil.example', 'http://127.0.0.1.evil.example', 'null'):
+        for origin in ('https://evil.example', 'http://127.0.0.1.evil.example', 'null',
+                       'http://localhost:5173'):
             st, hdrs, body = get(d, path, origin=origin)
             assert st == 403 and body == b'Origin not allowed\n', (path, origin, st)
             assert 'access-control-allow-origin' not in hdrs
-    # allowed: a local program (no Origin), the defaults, the allow-list
+    # allowed: a local program (no Origin), the daemon's own pages, the allow-list
     st, hdrs, body = get(d, '/web/dictabridge.js')
     assert st == 200 and 'access-control-allow-origin' not in hdrs
-    for origin in ('http://127.0.0.1:%d' % p, 'http://localhost:5173',
+    for origin in ('http://127.0.0.1:%d' % p, 'http://localhost:%d' % p,
                    'https://ris.example.org'):
         st, hdrs, body = get(d, '/web/dictabridge.js', origin=origin)
         assert st == 200 and body == files['dictabridge.js'], (origin, st)

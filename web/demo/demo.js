@@ -4,25 +4,20 @@
 //
 // Query parameters: port=N (the daemon's port; default: this page's port when the page is
 // served from a loopback address, which is what dictabridged's /demo/ does, else 27415),
-// or daemon=ws://... (the whole URL).
+// or daemon=ws://... (the whole URL, loopback only: see daemon-url.js).
 // The modules are imported as /web/*.js: dictabridged serves web/ there (and this page both
 // as /demo/ and /web/demo/).
 import { DictabridgeClient } from '../../web/dictabridge.js';
 import { createRadpairRelay } from '../../web/radpair-relay.js';
 import { createVirtualUnit, showLeds } from './virtual-unit.js';
+import { daemonUrl } from './daemon-url.js';
 
 const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
+const target = daemonUrl(location.search, location);
 
-function daemonUrl() {
-  if (params.get('daemon')) return params.get('daemon');
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(location.hostname);
-  const port = params.get('port') || (loopback && location.port) || '27415';
-  return `ws://127.0.0.1:${port}/`;
-}
-
-const client = new DictabridgeClient({ url: daemonUrl() });
-$('daemon-url').textContent = client.url;
+// A refused ?daemon= or ?port= connects nowhere: the page says why instead.
+const client = new DictabridgeClient('url' in target ? { url: target.url } : {});
+$('daemon-url').textContent = 'url' in target ? client.url : `not connecting: ${target.error}`;
 
 // ---- log -------------------------------------------------------------------------------------
 
@@ -396,4 +391,4 @@ for (const t of ['hello', 'device.added', 'device.removed']) client.addEventList
 renderAudio();
 
 renderConnection();
-client.connect();
+if ('url' in target) client.connect();
