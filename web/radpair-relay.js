@@ -47,7 +47,11 @@
  */
 
 /**
+ * A report as the relay knows it. A report is identified by site id + MRN + accession number
+ * (MRN and accession number are unique only within a site); a linked group by all of its
+ * accession numbers.
  * @typedef {object} ReportState
+ * @property {string | null} site_id
  * @property {string | null} mrn
  * @property {string[]} accessions every accession number of the (linked) report
  * @property {string} status RADPAIR's report status: unread, draft, prelim_signed, signed, …
@@ -56,7 +60,7 @@
 /**
  * @typedef {object} RelayState
  * @property {boolean} signedIn
- * @property {ReportState | null} report
+ * @property {ReportState | null} report the current report: the one the iframe opened last
  * @property {boolean} recording as far as the relay knows (see createRadpairRelay)
  */
 
@@ -158,6 +162,25 @@ const SIGNED_STATUS = /** @type {Record<string, string>} */ ({
   sign_addendum_prelim: 'addendum_prelim_signed',
 });
 
+/** How many reports besides the current one the relay remembers. */
+const MAX_KNOWN_REPORTS = 32;
+
+/**
+ * Whether an event's fields name `report`: same site id, same MRN and one of its accession
+ * numbers (a linked group is one report). A field the event lacks does not count against it.
+ * @param {ReportState | null} report
+ * @param {Record<string, any>} f
+ */
+function matches(report, f) {
+  if (!report) return false;
+  if (typeof f.site_id === 'string' && report.site_id !== null && f.site_id !== report.site_id) {
+    return false;
+  }
+  if (typeof f.mrn === 'string' && report.mrn !== null && f.mrn !== report.mrn) return false;
+  return typeof f.accession_number !== 'string' ||
+    report.accessions.includes(f.accession_number);
+}
+
 /**
  * @param {unknown} data a message event's data
  * @returns {{name: string, fields: Record<string, any>} | null}
@@ -197,6 +220,8 @@ export class RadpairRelay extends EventTarget {
     this.state = Object.freeze({ signedIn: false, report: null, recording: false });
     /** @type {{request: OpenReportRequest, accessions: string[]} | null} */
     this._wanted = null;
+    /** @type {ReportState[]} reports other than the current one, most recent last */
+    this._known = [];
     this._destroyed = false;
 
     this._onMessage = (/** @type {MessageEvent} */ ev) => this._handleMessage(ev);
@@ -277,24 +302,23 @@ export class RadpairRelay extends EventTarget {
       if (this._wanted) this._post('open_report', this._wanted.request, null);
       break;
     case 'opened':
-      this._upsertReport(f, typeof f.report_status === 'string' ? f.report_status : 'draft',
-                         false);
+      this._openedReport(f, typeof f.report_status === 'string' ? f.report_status : 'draft');
       break;
     case 'saved':
-      this._upsertReport(f, typeof f.report_status === 'string' ? f.report_status : null,
+      this._reportStatus(f, typeof f.report_status === 'string' ? f.report_status : null,
                          false);
       break;
     case 'signed':
-      this._upsertReport(f, SIGNED_STATUS[f.sign_context?.sign_type] ?? f.report_status ??
+      this._reportStatus(f, SIGNED_STATUS[f.sign_context?.sign_type] ?? f.report_status ??
                             'signed', true);
       break;
     case 'closed':
     case 'discarded':
-      if (this._belongs(f)) {
-        if (this._wanted?.accessions.some((a) => this.state.report?.accessions.includes(a))) {
-          this._wanted = null;
-        }
+      if (this._wanted && matches(this._wantedReport(), f)) this._wanted = null;
+      if (matches(this.state.report, f)) {
         this._update({ report: null, recording: false });
+      } else {
+        this._known = this._known.filter((r) => !matches(r, f));
       }
       break;
     case 'recording_started':
@@ -315,27 +339,57 @@ export class RadpairRelay extends EventTarget {
     if (!this._destroyed) this._post('authenticate', { token }, null);
   }
 
-  /** Whether an event's fields name the current report. @param {Record<string, any>} f */
-  _belongs(f) {
-    const report = this.state.report;
-    if (!report) return false;
-    if (typeof f.mrn === 'string' && report.mrn !== null && f.mrn !== report.mrn) return false;
-    return typeof f.accession_number !== 'string' ||
-      report.accessions.includes(f.accession_number);
+  /** The report openReport() asked for, as a ReportState (status unknown). */
+  _wantedReport() {
+    if (!this._wanted) return null;
+    const { request, accessions } = this._wanted;
+    return { site_id: request.site_id, mrn: request.mrn, accessions, status: 'unread' };
+  }
+
+  /**
+   * report.opened: the iframe shows this report now, so it becomes the current one (a
+   * recall reopens a signed report as draft the same way). Its linked group comes from
+   * openReport() or from what the relay already knew about it; the report that was
+   * current is kept among the known ones.
+   * @param {Record<string, any>} f the event's fields
+   * @param {string} status
+   */
+  _openedReport(f, status) {
+    const current = this.state.report;
+    if (current && matches(current, f)) {
+      this._reportStatus(f, status, false);
+      return;
+    }
+    const known = this._known.find((r) => matches(r, f)) ??
+      (matches(this._wantedReport(), f) ? this._wantedReport() : null);
+    const accession = typeof f.accession_number === 'string' ? f.accession_number : null;
+    this._known = this._known.filter((r) => r !== known);
+    if (current) this._remember(current);
+    this._update({
+      report: {
+        site_id: typeof f.site_id === 'string' ? f.site_id : known?.site_id ?? null,
+        mrn: typeof f.mrn === 'string' ? f.mrn : known?.mrn ?? null,
+        accessions: known ? [...known.accessions] : accession === null ? [] : [accession],
+        status,
+      },
+      recording: false,
+    });
   }
 
   /**
    * Sets the status of the report an event names (one of a linked group counts as the
-   * group); an event for another report makes that one current, not recording. A status
-   * equal to the current one changes nothing: the N report.signed of a linked group are
-   * one change.
+   * group). A status equal to the current one changes nothing: the N report.signed of a
+   * linked group are one change. An event for a report that is not the current one (a
+   * recall window ending after the next report was opened) only updates what the relay
+   * knows about that report: it never takes over the current report, its recording or
+   * the LED.
    * @param {Record<string, any>} f the event's fields
-   * @param {string | null} status null: keep the current status
+   * @param {string | null} status null: keep the status
    * @param {boolean} stopsRecording whether the event ends a recording of the report
    */
-  _upsertReport(f, status, stopsRecording) {
+  _reportStatus(f, status, stopsRecording) {
     const current = this.state.report;
-    if (current && this._belongs(f)) {
+    if (current && matches(current, f)) {
       const next = status ?? current.status;
       this._update({
         report: next === current.status ? current : { ...current, status: next },
@@ -343,14 +397,17 @@ export class RadpairRelay extends EventTarget {
       });
       return;
     }
-    const accession = typeof f.accession_number === 'string' ? f.accession_number : null;
-    const group = this._wanted && accession !== null && this._wanted.accessions.includes(accession)
-      ? this._wanted.accessions : accession === null ? [] : [accession];
-    this._update({
-      report: { mrn: typeof f.mrn === 'string' ? f.mrn : null, accessions: [...group],
-                status: status ?? 'draft' },
-      recording: false,
-    });
+    const known = this._known.find((r) => matches(r, f));
+    if (known && status !== null) {
+      this._known = this._known.filter((r) => r !== known);
+      this._remember({ ...known, status });
+    }
+  }
+
+  /** Keeps a report among the known ones (a bounded list). @param {ReportState} report */
+  _remember(report) {
+    this._known.push(report);
+    if (this._known.length > MAX_KNOWN_REPORTS) this._known.shift();
   }
 
   // --- relay → iframe, page, daemon ---------------------------------------------------
@@ -416,9 +473,12 @@ export class RadpairRelay extends EventTarget {
  * - Handshake: on every `app_ready` posts the token from getToken() (the credentialless
  *   iframe forgets its session on each load); on `sign_in_successful` opens the report asked
  *   for with openReport().
- * - Tracks the report from the iframe's events into `relay.state`; a linked group's several
+ * - Tracks the report from the iframe's events into `relay.state`: a report is site id +
+ *   MRN + accession number, a linked group all of its accession numbers; a group's several
  *   report.signed are one change, and a recall (report.opened as draft after report.signed)
- *   opens it again.
+ *   opens it again. Only report.opened makes a report current; any other event for a report
+ *   that is not the current one (the second report.signed of a recall window that ends
+ *   after the next report was opened) only updates what the relay knows about that report.
  * - Turns the bridge's `command` events into messages from the table, refusing (with a
  *   'notice') what the report's state does not allow: nothing without an open report, sign
  *   only from unread / draft / prelim_signed, prelim sign only from unread / draft.

@@ -321,3 +321,57 @@ def test_other_commands_reach_the_simulator(spawn, emu, browser):
                  what='the relay notice')
     assert browser.eval('main', "document.querySelectorAll('#log li[data-dir=in][data-type=\"toggle_recording\"]').length",
                         frame=MOCK) == 0
+
+
+def test_late_recall_signed_does_not_take_over(spawn, emu, browser):
+    """Report recall: the first report is signed with a recall window, the radiologist opens
+    the next case and dictates, and only then does the window elapse (report.signed again for
+    the first report). The relay stays on the next report: the LED stays red, no state is
+    sent, and the next record press still reaches the iframe."""
+    sm, pm = units()
+    d = spawn(sm, pm)
+    n = emu.node(sm)
+    open_demo(browser, d)
+    mn = n.mark()
+    open_report(browser, 'main', ['ACC-9101'])
+    led_write(n, mn, LED_GREEN)
+    browser.call('click', page='main', frame=MOCK, selector='#chk-recall')
+    browser.call('fill', page='main', frame=MOCK, selector='#in-recall-s', value='3')
+    mn = n.mark()
+    press(n, SM_EOL, hold=HOLD_S)
+    browser.wait('main', "document.querySelector('#status').textContent === 'signed'",
+                 frame=MOCK, what='signed')
+    led_write(n, mn, LED_OFF)
+
+    mn = n.mark()
+    open_report(browser, 'main', ['ACC-9102'], mrn='MRN-1002')
+    led_write(n, mn, LED_GREEN)
+    mn = n.mark()
+    press(n, SM_RECORD)
+    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'true'",
+                 frame=MOCK, what='dictating into the next report')
+    led_write(n, mn, LED_RED)
+    assert mock_events(browser, 'main', 'report.signed') == ['ACC-9101'], \
+        'the window must still be running (open the next report faster)'
+
+    mn, before = n.mark(), state_count(browser, 'main')
+    browser.wait('main', "document.querySelectorAll('#log li[data-dir=out][data-type=\"report.signed\"]')"
+                         ".length === 2", frame=MOCK, timeout=10, what='the window elapsing')
+    assert mock_events(browser, 'main', 'report.signed') == ['ACC-9101', 'ACC-9101']
+    browser.wait('main', "document.querySelectorAll('#log li[data-kind=iframe]"
+                         "[data-event=\"report.signed\"]').length === 2",
+                 what='the relay received both report.signed')
+    time.sleep(0.5)
+    relay = browser.eval('main', "window.demo.relay.state")
+    assert relay['report']['accessions'] == ['ACC-9102'] and relay['recording'] is True, relay
+    assert relay['report']['status'] == 'draft', relay
+    assert state_count(browser, 'main') == before, 'no state sent for the late event'
+    assert n.led_writes(mn) == [], [o.hex(' ') for o in n.outputs[mn:]]
+    assert recording(browser, 'main') == 'true'
+
+    mn = n.mark()
+    press(n, SM_RECORD)
+    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'false'",
+                 frame=MOCK, what='the record press stopped the dictation')
+    led_write(n, mn, LED_GREEN)
+    assert not browser.eval('main', "!!document.querySelector('#log li[data-kind=notice]')")

@@ -103,7 +103,8 @@ test('event names come from strings, type or event fields; fields from data or t
   assert.equal(t.relay.state.signedIn, true);
   postFrom(t.iframe, { type: 'report.opened', mrn: 'M9', accession_number: 'A9',
                        report_status: 'unread' }, { origin: ORIGIN });
-  assert.deepEqual(t.relay.state.report, { mrn: 'M9', accessions: ['A9'], status: 'unread' });
+  assert.deepEqual(t.relay.state.report, { site_id: null, mrn: 'M9', accessions: ['A9'],
+                                           status: 'unread' });
   postFrom(t.iframe, { type: 'report.saved', data: { mrn: 'M9', accession_number: 'A9',
                                                      report_status: 'draft' } }, { origin: ORIGIN });
   assert.equal(t.relay.state.report.status, 'draft');
@@ -207,8 +208,8 @@ test('signing: refused once signed; final sign allowed from prelim_signed, preli
 
 test('a linked group: three report.signed are one state change and one setState', async () => {
   const t = await withOpenReport(GROUP);
-  assert.deepEqual(t.relay.state.report, { mrn: 'M1', accessions: ['A1', 'A2', 'A3'],
-                                           status: 'draft' });
+  assert.deepEqual(t.relay.state.report, { site_id: 'S1', mrn: 'M1',
+                                           accessions: ['A1', 'A2', 'A3'], status: 'draft' });
   t.bridge.command('record.toggle');
   assert.deepEqual(t.bridge.states, [RED]);
   t.states.length = 0;
@@ -329,4 +330,78 @@ test('destroy removes the listeners', async () => {
   await settle();
   assert.deepEqual(t.posted, []);
   assert.equal(t.relay.state.signedIn, true);
+});
+
+test('a report is site id + MRN + accession: the same MRN and accession at another site is another report', async () => {
+  const t = await withOpenReport(ONE);
+  t.bridge.command('record.start');
+  t.bridge.states.length = 0;
+  const elsewhere = { ...ONE, site_id: 'S2' };
+  for (const type of ['report.saved', 'report.closed', 'report.discarded_completely']) {
+    t.send(type, { ...elsewhere, report_status: 'draft' });
+  }
+  t.send('report.signed', { ...elsewhere, report_status: 'signed',
+                            sign_context: { sign_type: 'sign' } });
+  assert.deepEqual(t.relay.state.report, { site_id: 'S1', mrn: 'M1', accessions: ['A1'],
+                                           status: 'draft' });
+  assert.equal(t.relay.state.recording, true);
+  assert.deepEqual(t.bridge.states, [], 'the LED untouched');
+
+  // The iframe opens the other site's report: now that one is current.
+  t.send('report.opened', { ...elsewhere, report_status: 'unread' });
+  assert.deepEqual(t.relay.state.report, { site_id: 'S2', mrn: 'M1', accessions: ['A1'],
+                                           status: 'unread' });
+  assert.equal(t.relay.state.recording, false);
+});
+
+test('a late report.signed (recall window ending after the next report opened) never takes over', async () => {
+  const t = await withOpenReport(GROUP);
+  t.send('report.opened', { mrn: 'M1', accession_number: 'A1', site_id: 'S1',
+                            report_status: 'draft' });
+  // Signed with report recall: report.signed at the start of the window, once per accession.
+  for (const a of GROUP.accession_numbers) {
+    t.send('report.signed', { mrn: 'M1', accession_number: a, site_id: 'S1',
+                              report_status: 'signed', sign_context: { sign_type: 'sign' } });
+  }
+  assert.deepEqual(t.bridge.states, [OFF]);
+  // The radiologist opens the next case and dictates.
+  const NEXT = { mrn: 'M2', accession_number: 'B1', site_id: 'S1' };
+  t.relay.openReport(NEXT);
+  t.send('report.opened', { ...NEXT, report_status: 'draft' });
+  t.bridge.command('record.toggle');
+  assert.deepEqual(t.bridge.states, [OFF, GREEN, RED]);
+  t.takePosted();
+  t.states.length = 0;
+
+  // The recall window of the first report elapses: report.signed again for every accession.
+  for (const a of GROUP.accession_numbers) {
+    t.send('report.signed', { mrn: 'M1', accession_number: a, site_id: 'S1',
+                              report_status: 'signed', sign_context: { sign_type: 'sign' } });
+  }
+  assert.deepEqual(t.relay.state.report, { site_id: 'S1', mrn: 'M2', accessions: ['B1'],
+                                           status: 'draft' });
+  assert.equal(t.relay.state.recording, true);
+  assert.deepEqual(t.states, [], 'no state change');
+  assert.deepEqual(t.bridge.states, [OFF, GREEN, RED], 'the LED stays red');
+  t.bridge.command('record.toggle');
+  assert.deepEqual(t.takePosted(), [{ type: 'toggle_recording' }], 'the next press still records');
+  assert.deepEqual(t.notices, []);
+
+  // A recall of the first report from inside the iframe makes it current again, as a group.
+  t.send('report.opened', { mrn: 'M1', accession_number: 'A1', site_id: 'S1',
+                            report_status: 'draft' });
+  assert.deepEqual(t.relay.state.report, { site_id: 'S1', mrn: 'M1',
+                                           accessions: ['A1', 'A2', 'A3'], status: 'draft' });
+  // ... and a late event for the second one changes nothing either.
+  t.send('report.closed', { ...NEXT });
+  assert.equal(t.relay.state.report.mrn, 'M1');
+});
+
+test('the relay remembers a bounded number of other reports', async () => {
+  const t = await withOpenReport(ONE);
+  for (let i = 0; i < 100; i++) {
+    t.send('report.opened', { mrn: `M${i}`, accession_number: `X${i}`, site_id: 'S1' });
+  }
+  assert.ok(t.relay._known.length <= 32, `${t.relay._known.length} reports remembered`);
+  assert.equal(t.relay.state.report.mrn, 'M99');
 });
