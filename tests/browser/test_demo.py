@@ -374,4 +374,5 @@ def test_late_recall_signed_does_not_take_over(spawn, emu, browser):
     browser.wait('main', "document.querySelector('#recording').dataset.recording === 'false'",
                  frame=MOCK, what='the record press stopped the dictation')
     led_write(n, mn, LED_GREEN)
-    assert not browser.eval('main', "!!document.querySelector('#log li[data-kind=notice]')")
+    assert browser.eval('main', "[...document.querySelectorAll('#log li[data-kind=notice]')]"
+                                ".map(li => li.dataset.notice)") == ['led_follows_relay']

@@ -142,7 +142,7 @@ const relay = createRadpairRelay({
   iframeOrigin: location.origin,
   bridge: client,
   getToken: async () => 'demo-access-token',   // the simulator accepts any token
-  onNotice: (n) => log('notice', `relay: ${n.reason}`, { command: n.command ?? '' }),
+  onNotice: (n) => log('notice', `relay: ${n.reason}`, { command: n.command ?? '', notice: n.kind }),
 });
 window.demo = { client, relay };   // for the console (and the browser tests)
 
