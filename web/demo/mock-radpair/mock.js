@@ -265,6 +265,8 @@ window.addEventListener('message', (e) => {
   log('in', String(name), shown);
   const err = actions[action](fields);
   if (err) log('ignored', String(name), { reason: err });
+  // How the real app says so is not public: this is the relay's default event name.
+  if (err === 'not authenticated') post({ type: 'not_authenticated' });
   render();
 });
 
