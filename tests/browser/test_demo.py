@@ -376,3 +376,46 @@ def test_late_recall_signed_does_not_take_over(spawn, emu, browser):
     led_write(n, mn, LED_GREEN)
     assert browser.eval('main', "[...document.querySelectorAll('#log li[data-kind=notice]')]"
                                 ".map(li => li.dataset.notice)") == ['led_follows_relay']
+
+
+def test_foot_control_eol_hold_does_not_sign(spawn, emu, browser):
+    """A foot resting on the foot control's end-of-letter pedal (held far past hold_ms)
+    does not sign the open report; its play pedal dictates push-to-talk, and the release
+    tail keeps recording briefly. The SpeechMike's EOL hold, the control, still signs."""
+    sm, fc = E.speechmike(serial='E2ESM2'), E.foot_control(serial='E2EFC1')
+    d = spawn(sm, fc)
+    n, f = emu.node(sm), emu.node(fc)
+    open_demo(browser, d)
+    mn = n.mark()
+    open_report(browser, 'main', ['ACC-6001'])
+    led_write(n, mn, LED_GREEN)
+
+    mn = n.mark()
+    f.send(b'\x08')          # eol pedal down ...
+    time.sleep(1.2)          # ... resting there, 4 x hold_ms
+    f.send(b'\0')
+    time.sleep(0.5)
+    assert mock_events(browser, 'main', 'report.signed') == []
+    assert browser.eval('main', "document.querySelector('#status').textContent", frame=MOCK) == 'draft'
+    assert browser.eval('main', "document.querySelectorAll('#log li[data-command]').length") == 0
+    assert n.led_writes(mn) == [], [o.hex(' ') for o in n.outputs[mn:]]
+
+    # push-to-talk on the play pedal: recording while held, and for the tail after
+    mn = n.mark()
+    f.send(b'\x02')
+    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'true'",
+                 frame=MOCK, what='dictating while the pedal is down')
+    led_write(n, mn, LED_RED)
+    mn = n.mark()
+    f.send(b'\0')
+    released = time.monotonic()
+    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'false'",
+                 frame=MOCK, what='dictation stopped after the tail')
+    assert time.monotonic() - released >= 0.25, 'stopped before release_delay_ms'
+    led_write(n, mn, LED_GREEN)
+
+    mn = n.mark()
+    press(n, SM_EOL, hold=HOLD_S)
+    browser.wait('main', "document.querySelector('#status').textContent === 'signed'",
+                 frame=MOCK, what='the SpeechMike hold signs')
+    led_write(n, mn, LED_OFF)
