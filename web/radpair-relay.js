@@ -17,12 +17,12 @@
 // UNVERIFIED_MESSAGES and UNVERIFIED_EVENTS; the relay says so in notices where a guess
 // decides what the radiologist sees (no reaction to a posted message, the record LED).
 
+import { TypedEventTarget } from './dictabridge.js';
+
 /** @typedef {import('./dictabridge.js').Timers} Timers */
 
 /**
- * @typedef {'authenticate' | 'open_report' | 'record_start' | 'record_stop' |
- *   'record_toggle' | 'process' | 'sign' | 'sign_prelim' | 'save' | 'discard' | 'close' |
- *   'field_next' | 'field_previous'} RelayAction
+ * @typedef {'authenticate' | 'open_report' | 'record_start' | 'record_stop' | 'record_toggle' | 'process' | 'sign' | 'sign_prelim' | 'save' | 'discard' | 'close' | 'field_next' | 'field_previous'} RelayAction
  */
 
 /**
@@ -47,9 +47,7 @@
 /** @typedef {Partial<Record<RelayAction, MessageSpec>>} MessageTable */
 
 /**
- * @typedef {'app_ready' | 'sign_in_successful' | 'not_authenticated' | 'opened' | 'closed' |
- *   'saved' | 'discarded' | 'signed' | 'recording_started' | 'recording_stopped'}
- *   IframeEventKey
+ * @typedef {'app_ready' | 'sign_in_successful' | 'not_authenticated' | 'opened' | 'closed' | 'saved' | 'discarded' | 'signed' | 'recording_started' | 'recording_stopped'} IframeEventKey
  */
 
 /**
@@ -77,8 +75,18 @@
  * no iframe event in time: its guessed name may be wrong), `led_follows_relay` (said once:
  * the iframe's recording events are not configured), `hid` (the iframe may drive the
  * dictation device itself through WebHID).
- * @typedef {'refused' | 'unknown_command' | 'no_message' | 'no_iframe' | 'token' |
- *   'sign_in_timeout' | 'no_reaction' | 'led_follows_relay' | 'hid'} NoticeKind
+ * @typedef {'refused' | 'unknown_command' | 'no_message' | 'no_iframe' | 'token' | 'sign_in_timeout' | 'no_reaction' | 'led_follows_relay' | 'hid'} NoticeKind
+ */
+
+/**
+ * @typedef {object} IframeEvent Detail of the 'iframe' event: an accepted iframe message.
+ * @property {string} name
+ * @property {Record<string, any>} fields
+ */
+
+/**
+ * The relay's events: name → event type, for addEventListener / removeEventListener.
+ * @typedef {{state: CustomEvent<RelayState>, notice: CustomEvent<Notice>, iframe: CustomEvent<IframeEvent>}} RelayEventMap
  */
 
 /**
@@ -257,8 +265,9 @@ function readIframeEvent(data) {
 /**
  * The relay. Events (CustomEvents): 'state' (detail: RelayState, after every change),
  * 'notice' (detail: Notice), 'iframe' (detail {name, fields}: every accepted iframe event).
+ * @extends {TypedEventTarget<RelayEventMap>}
  */
-export class RadpairRelay extends EventTarget {
+export class RadpairRelay extends TypedEventTarget {
   /** @param {RelayOptions} options */
   constructor({ iframe, iframeOrigin, bridge, messages = {}, events = {}, getToken, onNotice,
                 signInTimeoutMs = 30000, tokenRefreshMs = 23 * 3600 * 1000,
