@@ -4,8 +4,16 @@ reporting-iframe simulator, and the record LED is checked byte for byte on the d
 
 import time
 
+import pytest
+
 import emu as E
 from conftest import ARTIFACTS
+
+
+@pytest.fixture(params=['chromium', 'firefox'])
+def engine(request):
+    """Every scenario in Chromium and in Firefox ESR."""
+    return request.param
 
 SM_RECORD, SM_EOL = 0x0100, 0x2000
 LED_OFF, LED_GREEN, LED_RED = E.sm_leds(), E.sm_leds(0x03), E.sm_leds(0x0C)
@@ -177,7 +185,8 @@ def test_only_the_focused_tab_acts(spawn, emu, browser):
                  frame=MOCK, what='tab a recording')
     time.sleep(0.5)
     assert recording(browser, 'b') == 'true'   # untouched: the second press went to tab a only
-    assert browser.eval('b', "document.querySelectorAll('#log li[data-command]').length") == 1
+    assert browser.eval('b', "document.querySelectorAll('#log li[data-command]').length") == 1, \
+        "\n".join(browser.eval("b", "[...document.querySelectorAll('#log li')].map(li => li.textContent)"))
     led_write(n, mn, LED_RED)
 
 
