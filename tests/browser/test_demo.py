@@ -26,6 +26,12 @@ def units():
     return E.speechmike(serial='E2ESM1'), E.powermic4(serial='E2EPM4')
 
 
+def shot_path(name, engine):
+    """Where a screenshot goes: NAME.png from Chromium, NAME-firefox.png from Firefox."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return str(ARTIFACTS / ('%s.png' % name if engine == 'chromium' else '%s-%s.png' % (name, engine)))
+
+
 def demo_url(d):
     return 'http://127.0.0.1:%d/demo/' % d.port
 
@@ -79,7 +85,7 @@ def state_count(b, page):
 # ---- scenarios ---------------------------------------------------------------------------
 
 
-def test_record_and_sign_drive_iframe_and_leds(spawn, emu, browser):
+def test_record_and_sign_drive_iframe_and_leds(spawn, emu, browser, engine):
     sm, pm = units()
     d = spawn(sm, pm)
     n, p = emu.node(sm), emu.node(pm)
@@ -109,8 +115,7 @@ def test_record_and_sign_drive_iframe_and_leds(spawn, emu, browser):
     led_write(p, mp, LED_RED)
     assert browser.eval('main', "!!document.querySelector('#log li[data-command=\"record.toggle\"]')")
     assert browser.eval('main', "document.querySelector('#led-state').dataset.led") == 'red'
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = browser.call('screenshot', page='main', path=str(ARTIFACTS / 'demo.png'))
+    shot = browser.call('screenshot', page='main', path=shot_path('demo', engine))
     print('\nscreenshot of the demo page: %s' % shot)
 
     # a short EOL press does not sign
@@ -190,7 +195,7 @@ def test_only_the_focused_tab_acts(spawn, emu, browser):
     led_write(n, mn, LED_RED)
 
 
-def test_daemon_restart_page_reconnects(spawn, emu, browser):
+def test_daemon_restart_page_reconnects(spawn, emu, browser, engine):
     sm, pm = units()
     d = spawn(sm, pm)
     n = emu.node(sm)
@@ -206,7 +211,7 @@ def test_daemon_restart_page_reconnects(spawn, emu, browser):
     assert 'dictabridged is not running' in browser.eval(
         'main', "document.querySelector('#banner').textContent")
     assert browser.eval('main', "document.querySelectorAll('#devices li[data-device-id]').length") == 0
-    browser.call('screenshot', page='main', path=str(ARTIFACTS / 'demo-not-running.png'))
+    browser.call('screenshot', page='main', path=shot_path('demo-not-running', engine))
 
     mn = n.mark()
     d.start()
@@ -224,7 +229,7 @@ def test_daemon_restart_page_reconnects(spawn, emu, browser):
                  frame=MOCK, what='recording after the restart')
 
 
-def test_foreign_origin_refused(spawn, emu, browser, foreign_server):
+def test_foreign_origin_refused(spawn, emu, browser, engine, foreign_server):
     sm, pm = units()
     d = spawn(sm, pm)
     url = '%s/demo/?port=%d' % (foreign_server, d.port)
@@ -237,7 +242,7 @@ def test_foreign_origin_refused(spawn, emu, browser, foreign_server):
     assert "refused this page's origin (%s)" % foreign_server in text, text
     d.wait_log(r'refused a connection: Origin not allowed', since=mark)
     assert browser.eval('main', "document.querySelectorAll('#devices li[data-device-id]').length") == 0
-    browser.call('screenshot', page='main', path=str(ARTIFACTS / 'demo-refused.png'))
+    browser.call('screenshot', page='main', path=shot_path('demo-refused', engine))
 
 
 def test_foreign_origin_allowed_when_configured(spawn, emu, browser, foreign_server):
