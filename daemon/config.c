@@ -403,6 +403,15 @@ static int parse_hold_ms(struct parser *p, const cJSON *v, struct config *c)
 	return 0;
 }
 
+static int parse_release_delay_ms(struct parser *p, const cJSON *v, struct config *c)
+{
+	long n = 0;
+	if (get_int(p, v, 0, KM_MAX_RELEASE_DELAY_MS, &n))
+		return -1;
+	c->keymap.release_delay_ms = (uint32_t)n;
+	return 0;
+}
+
 static int parse_identify_timeout(struct parser *p, const cJSON *v, struct config *c)
 {
 	long n = 0;
@@ -502,6 +511,7 @@ static const struct top_rule {
 	{ "virtual_devices", parse_virtual_devices },
 	{ "allow_null_origin", parse_allow_null_origin },
 	{ "hold_ms", parse_hold_ms },
+	{ "release_delay_ms", parse_release_delay_ms },
 	{ "identify_timeout_ms", parse_identify_timeout },
 	{ "log_level", parse_log_level },
 	{ "allow_short_press_destructive", parse_allow_destructive },

@@ -13,6 +13,7 @@
  *   allowed_origins               array of origin patterns (see protocol/origin.h)
  *   allow_null_origin             boolean, default false: also allow "Origin: null"
  *   hold_ms                       long-press duration, 200..10000, default 800
+ *   release_delay_ms              push-to-talk tail after the release, 0..5000, default 300
  *   identify_timeout_ms           model-identification answer timeout, 50..10000, default 1000
  *   log_level                     "error" | "warning" | "info" | "debug", default "info"
  *   allow_short_press_destructive boolean, default false

@@ -379,18 +379,21 @@ static uint64_t now_ms(void)
 
 static void hold_timer_fired(lws_sorted_usec_list_t *sul);
 
+/* `gesture` overrides the fires' own gestures ("unplug", "slider"); NULL keeps them. */
 static void send_fires(const struct unit *u, const struct km_fire *f, size_t n,
                        const char *gesture)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *json = pm_command(u->id, f[i].command, f[i].button, gesture);
+		char *json = pm_command(u->id, f[i].command, f[i].button,
+		                        gesture ? gesture : km_gesture_name(f[i].gesture));
 
 		router_send_command(json);
 		free(json);
 	}
 }
 
-/* Arms the one-shot timer for the next pending hold, if any: no hold, no wake-up. */
+/* Arms the one-shot timer for the next pending hold or push-to-talk tail, if any: none, no
+ * wake-up. */
 static void hold_timer_rearm(struct unit *u)
 {
 	uint64_t deadline = km_next_deadline(&config->keymap, u->family, &u->km);
@@ -410,14 +413,14 @@ static void hold_timer_fired(lws_sorted_usec_list_t *sul)
 	struct km_fire fires[KM_MAX_FIRES];
 	size_t n = km_on_timer(&config->keymap, u->family, &u->km, now_ms(), fires, KM_MAX_FIRES);
 
-	send_fires(u, fires, n, "hold");
+	send_fires(u, fires, n, NULL);
 	hold_timer_rearm(u);
 }
 
 /* Emits every change between the unit's reported state and `now`, in button order;
- * `release_gesture` names what released buttons mean ("release", or "unplug"). */
+ * `unplugged`: the buttons were released by pulling the unit out (gesture "unplug"). */
 static void buttons_changed(struct unit *u, uint32_t now, int64_t time_ms, uint64_t mono_ms,
-                            const char *release_gesture)
+                            bool unplugged)
 {
 	uint32_t diff = u->buttons ^ now;
 
@@ -431,7 +434,13 @@ static void buttons_changed(struct unit *u, uint32_t now, int64_t time_ms, uint6
 		broadcast_owned(pm_button(u->id, b, pressed, time_ms));
 		n = km_on_button(&config->keymap, u->family, &u->km, b, pressed, mono_ms, fires,
 		                 KM_MAX_FIRES);
-		send_fires(u, fires, n, pressed ? "press" : release_gesture);
+		send_fires(u, fires, n, unplugged && !pressed ? "unplug" : NULL);
+	}
+	if (unplugged) {
+		struct km_fire fires[KM_MAX_FIRES];
+		size_t n = km_end_tail(&u->km, fires, KM_MAX_FIRES);
+
+		send_fires(u, fires, n, "unplug");
 	}
 	u->buttons = now;
 	hold_timer_rearm(u);
@@ -634,7 +643,7 @@ static void iface_remove(struct iface *i, const char *why)
 		uint32_t held = unit_buttons(u);
 
 		if (held != u->buttons) /* a button held while unplugged is released first */
-			buttons_changed(u, held, queue_now_real_ms(), now_ms(), "unplug");
+			buttons_changed(u, held, queue_now_real_ms(), now_ms(), true);
 	}
 	for (size_t k = 0; k < u->n_ifaces; k++) {
 		if (u->ifaces[k] == i) {
@@ -751,7 +760,7 @@ static void on_report(struct iface *i, const struct dev_event *ev)
 	case DB_INPUT_BUTTONS:
 		slider_moved(u, in.slider, ev->real_ms);
 		i->buttons = in.buttons;
-		buttons_changed(u, unit_buttons(u), ev->real_ms, ev->mono_us / 1000u, "release");
+		buttons_changed(u, unit_buttons(u), ev->real_ms, ev->mono_us / 1000u, false);
 		break;
 	case DB_INPUT_MOTION:
 		if (in.motion != u->motion) {

@@ -59,7 +59,8 @@ struct default_binding {
 	int8_t family, button, gesture, command;
 };
 
-/* The README's "Default keymap": destructive commands sit on hold only. */
+/* The README's "Default keymap": destructive commands sit on hold only, and on no foot
+ * control or pedal at all: a foot resting on a pedal holds it. */
 static const struct default_binding default_bindings[] = {
 	{ DB_FAMILY_SPEECHMIKE, DB_BTN_RECORD, KM_PRESS, KM_RECORD_TOGGLE },
 	{ DB_FAMILY_SPEECHMIKE, DB_BTN_STOP, KM_PRESS, KM_RECORD_STOP },
@@ -91,7 +92,6 @@ static const struct default_binding default_bindings[] = {
 	{ DB_FAMILY_FOOT_CONTROL, DB_BTN_PLAY, KM_PRESS, KM_RECORD_TOGGLE },
 	{ DB_FAMILY_FOOT_CONTROL, DB_BTN_FORWARD, KM_PRESS, KM_FIELD_NEXT },
 	{ DB_FAMILY_FOOT_CONTROL, DB_BTN_REWIND, KM_PRESS, KM_FIELD_PREVIOUS },
-	{ DB_FAMILY_FOOT_CONTROL, DB_BTN_EOL, KM_HOLD, KM_REPORT_SIGN },
 
 	{ DB_FAMILY_VEC_PEDAL, DB_BTN_PEDAL_MIDDLE, KM_PRESS, KM_RECORD_TOGGLE },
 	{ DB_FAMILY_VEC_PEDAL, DB_BTN_PEDAL_RIGHT, KM_PRESS, KM_FIELD_NEXT },
@@ -102,6 +102,7 @@ void km_defaults(struct keymap *km)
 {
 	memset(km, 0, sizeof *km);
 	km->hold_ms = KM_DEFAULT_HOLD_MS;
+	km->release_delay_ms = KM_DEFAULT_RELEASE_DELAY_MS;
 	km->allow_short_press_destructive = false;
 	for (int f = 0; f < DB_FAMILY_COUNT; f++)
 		for (int b = 0; b < DB_BTN_COUNT; b++)
@@ -125,6 +126,11 @@ int km_validate(const struct keymap *km, char *err, size_t errlen)
 	if (km->hold_ms < KM_MIN_HOLD_MS || km->hold_ms > KM_MAX_HOLD_MS) {
 		snprintf(err, errlen, "key 'hold_ms': must be an integer from %u to %u",
 		         KM_MIN_HOLD_MS, KM_MAX_HOLD_MS);
+		return -1;
+	}
+	if (km->release_delay_ms > KM_MAX_RELEASE_DELAY_MS) {
+		snprintf(err, errlen, "key 'release_delay_ms': must be an integer from 0 to %u",
+		         KM_MAX_RELEASE_DELAY_MS);
 		return -1;
 	}
 	for (int f = 0; f < DB_FAMILY_COUNT; f++) {
@@ -165,11 +171,12 @@ static bool family_ok(const struct keymap *km, int family)
 	return km != NULL && family >= 0 && family < DB_FAMILY_COUNT;
 }
 
-static void emit(struct km_fire *out, size_t cap, size_t *n, int command, int button)
+static void emit(struct km_fire *out, size_t cap, size_t *n, int command, int button,
+                 int gesture)
 {
 	if (*n >= cap)
 		return;
-	out[*n] = (struct km_fire){ .command = command, .button = button };
+	out[*n] = (struct km_fire){ .command = command, .button = button, .gesture = gesture };
 	(*n)++;
 }
 
@@ -208,10 +215,13 @@ size_t km_on_button(const struct keymap *km, int family, struct km_tracker *t,
 		t->hold_done &= ~bit;
 		t->down_at_ms[button] = now_ms;
 		int cmd = map->bind[button][KM_PRESS];
-		if (is_push_to_talk_record(map, button))
-			cmd = KM_RECORD_START;
+		if (is_push_to_talk_record(map, button)) {
+			/* Within a release's tail the recording never stopped: continue it. */
+			cmd = t->stop_pending ? KM_NONE : KM_RECORD_START;
+			t->stop_pending = false;
+		}
 		if (cmd != KM_NONE)
-			emit(out, cap, &n, cmd, button);
+			emit(out, cap, &n, cmd, button, KM_PRESS);
 		return n;
 	}
 
@@ -220,13 +230,31 @@ size_t km_on_button(const struct keymap *km, int family, struct km_tracker *t,
 	/* A late timer must not turn a long enough hold into nothing: the button was held
 	 * past its deadline, so the hold happened before this release. */
 	if (hold_pending(map, t, button) && now_ms >= hold_deadline(km, t, button))
-		emit(out, cap, &n, map->bind[button][KM_HOLD], button);
+		emit(out, cap, &n, map->bind[button][KM_HOLD], button, KM_HOLD);
 	t->down &= ~bit;
 	t->hold_done &= ~bit;
-	if (is_push_to_talk_record(map, button))
-		emit(out, cap, &n, KM_RECORD_STOP, button);
+	if (is_push_to_talk_record(map, button)) {
+		if (km->release_delay_ms == 0) {
+			emit(out, cap, &n, KM_RECORD_STOP, button, KM_RELEASE);
+		} else {
+			t->stop_pending = true;
+			t->stop_button = (int8_t)button;
+			t->stop_at_ms = now_ms > UINT64_MAX - km->release_delay_ms
+				? UINT64_MAX : now_ms + km->release_delay_ms;
+		}
+	}
 	if (map->bind[button][KM_RELEASE] != KM_NONE)
-		emit(out, cap, &n, map->bind[button][KM_RELEASE], button);
+		emit(out, cap, &n, map->bind[button][KM_RELEASE], button, KM_RELEASE);
+	return n;
+}
+
+size_t km_end_tail(struct km_tracker *t, struct km_fire *out, size_t cap)
+{
+	size_t n = 0;
+	if (t == NULL || !t->stop_pending)
+		return 0;
+	t->stop_pending = false;
+	emit(out, cap, &n, KM_RECORD_STOP, t->stop_button, KM_RELEASE);
 	return n;
 }
 
@@ -240,9 +268,9 @@ size_t km_on_slider(const struct keymap *km, int family, struct km_tracker *t,
 	t->slider = position;
 	t->slider_known = true;
 	if (previous != DB_BTN_RECORD && position == DB_BTN_RECORD)
-		emit(out, cap, &n, KM_RECORD_START, -1);
+		emit(out, cap, &n, KM_RECORD_START, -1, -1);
 	else if (previous == DB_BTN_RECORD && position != DB_BTN_RECORD)
-		emit(out, cap, &n, KM_RECORD_STOP, -1);
+		emit(out, cap, &n, KM_RECORD_STOP, -1, -1);
 	return n;
 }
 
@@ -267,8 +295,11 @@ static int earliest_hold(const struct keymap *km, int family, const struct km_tr
 uint64_t km_next_deadline(const struct keymap *km, int family, const struct km_tracker *t)
 {
 	uint64_t deadline = UINT64_MAX;
-	if (family_ok(km, family) && t != NULL)
+	if (family_ok(km, family) && t != NULL) {
 		earliest_hold(km, family, t, &deadline);
+		if (t->stop_pending && t->stop_at_ms < deadline)
+			deadline = t->stop_at_ms;
+	}
 	return deadline;
 }
 
@@ -283,10 +314,15 @@ size_t km_on_timer(const struct keymap *km, int family, struct km_tracker *t,
 	while (n < cap) {
 		uint64_t deadline;
 		int b = earliest_hold(km, family, t, &deadline);
+		if (t->stop_pending && t->stop_at_ms <= now_ms && t->stop_at_ms <= deadline) {
+			t->stop_pending = false;
+			emit(out, cap, &n, KM_RECORD_STOP, t->stop_button, KM_RELEASE);
+			continue;
+		}
 		if (b < 0 || deadline > now_ms)
 			break;
 		t->hold_done |= DB_BTN_BIT(b);
-		emit(out, cap, &n, km->family[family].bind[b][KM_HOLD], b);
+		emit(out, cap, &n, km->family[family].bind[b][KM_HOLD], b, KM_HOLD);
 	}
 	return n;
 }

@@ -75,6 +75,50 @@ const AUDIO_HEADER_BYTES = 24;
  */
 
 /**
+ * A button name of the protocol (PROTOCOL.md "Buttons per family").
+ * @typedef {'record' | 'stop' | 'play' | 'rewind' | 'forward' | 'eol' | 'ins_ovr' | 'instruction' | 'f1' | 'f2' | 'f3' | 'f4' | 'command' | 'transcribe' | 'tab_forward' | 'tab_backward' | 'enter' | 'custom_left' | 'custom_right' | 'trigger' | 'scan_end' | 'scan_success' | 'pedal_left' | 'pedal_middle' | 'pedal_right'} ButtonName
+ */
+
+/**
+ * A command the keymap produces (PROTOCOL.md `command`).
+ * @typedef {'record.toggle' | 'record.start' | 'record.stop' | 'report.process' | 'report.sign' | 'report.sign_prelim' | 'report.save' | 'report.discard' | 'report.close' | 'field.next' | 'field.previous'} CommandName
+ */
+
+/** @typedef {'press' | 'release' | 'hold' | 'slider' | 'unplug'} Gesture */
+
+/**
+ * @typedef {object} ButtonMessage Detail of the 'button' event.
+ * @property {'button'} type
+ * @property {string} device_id
+ * @property {ButtonName} button
+ * @property {boolean} pressed
+ * @property {number} time_ms wall-clock time of the report, Unix epoch milliseconds
+ */
+
+/**
+ * @typedef {object} CommandMessage Detail of the 'command' event.
+ * @property {'command'} type
+ * @property {string} device_id
+ * @property {CommandName} command
+ * @property {ButtonName | null} button
+ * @property {Gesture} gesture
+ */
+
+/**
+ * @typedef {object} SliderMessage Detail of the 'slider' event.
+ * @property {'slider'} type
+ * @property {string} device_id
+ * @property {ButtonName | null} position
+ * @property {number} time_ms
+ */
+
+/**
+ * The client's events: name → event type, for addEventListener / removeEventListener.
+ * The message types without a detail type of their own carry the parsed message.
+ * @typedef {{connection: CustomEvent<ConnectionDetail>, button: CustomEvent<ButtonMessage>, command: CustomEvent<CommandMessage>, slider: CustomEvent<SliderMessage>, hello: CustomEvent<Message>, 'device.added': CustomEvent<Message>, 'device.removed': CustomEvent<Message>, 'device.changed': CustomEvent<Message>, motion: CustomEvent<Message>, claim: CustomEvent<Message>, error: CustomEvent<Message>, pong: CustomEvent<Message>, 'audio.started': CustomEvent<Message>, 'audio.level': CustomEvent<Message>, 'audio.overrun': CustomEvent<Message>, 'audio.stopped': CustomEvent<Message>}} DictabridgeEventMap
+ */
+
+/**
  * @typedef {object} ConnectionDetail Detail of the 'connection' event.
  * @property {ConnectionStatus} status
  * @property {string} reason A sentence the page can show.
@@ -199,6 +243,61 @@ export function decodeAudioFrame(buffer) {
 }
 
 /**
+ * An EventTarget whose addEventListener / removeEventListener know the event type of each
+ * event name in M (the overloads exist for the type checker and the .d.ts only).
+ * @template {Record<string, Event>} M
+ */
+export class TypedEventTarget extends EventTarget {
+  /**
+   * @template {keyof M} K
+   * @overload
+   * @param {K} type
+   * @param {(ev: M[K]) => void} listener
+   * @param {boolean | AddEventListenerOptions} [options]
+   * @returns {void}
+   */
+  /**
+   * @overload
+   * @param {string} type
+   * @param {EventListenerOrEventListenerObject | null} listener
+   * @param {boolean | AddEventListenerOptions} [options]
+   * @returns {void}
+   */
+  /**
+   * @param {string} type
+   * @param {any} listener
+   * @param {boolean | AddEventListenerOptions} [options]
+   */
+  addEventListener(type, listener, options) {
+    super.addEventListener(type, listener, options);
+  }
+
+  /**
+   * @template {keyof M} K
+   * @overload
+   * @param {K} type
+   * @param {(ev: M[K]) => void} listener
+   * @param {boolean | EventListenerOptions} [options]
+   * @returns {void}
+   */
+  /**
+   * @overload
+   * @param {string} type
+   * @param {EventListenerOrEventListenerObject | null} listener
+   * @param {boolean | EventListenerOptions} [options]
+   * @returns {void}
+   */
+  /**
+   * @param {string} type
+   * @param {any} listener
+   * @param {boolean | EventListenerOptions} [options]
+   */
+  removeEventListener(type, listener, options) {
+    super.removeEventListener(type, listener, options);
+  }
+}
+
+/**
  * A connection to dictabridged.
  *
  * Events (all CustomEvents):
@@ -207,8 +306,9 @@ export function decodeAudioFrame(buffer) {
  *   `device.removed`, `device.changed`, `button`, `command`, `slider`, `motion`, `claim`,
  *   `error`, `pong`, `audio.started`, `audio.level`, `audio.overrun`, `audio.stopped`),
  *   detail = the parsed message. Unknown message types are ignored.
+ * @extends {TypedEventTarget<DictabridgeEventMap>}
  */
-export class DictabridgeClient extends EventTarget {
+export class DictabridgeClient extends TypedEventTarget {
   /** @param {ClientOptions} [options] */
   constructor(options = {}) {
     super();

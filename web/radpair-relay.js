@@ -9,15 +9,20 @@
 //
 // What is NOT public: the exact postMessage envelope and the names of the commands that
 // control recording, processing, signing, saving, discarding and closing (the vendor's
-// "Advanced Integration Guide"), and whether the iframe reports its recording state. The
-// outgoing messages are therefore a data table, DEFAULT_MESSAGES, of best-known guesses,
-// and so are the incoming event names, DEFAULT_EVENTS: pass `messages` / `events` to
-// createRadpairRelay to adapt them to the vendor's real names. That is the intended way.
+// "Advanced Integration Guide"), whether the iframe reports its recording state, and how it
+// says that it is not authenticated. The outgoing messages are therefore a data table,
+// DEFAULT_MESSAGES, of best-known guesses, and so are some incoming event names,
+// DEFAULT_EVENTS: pass `messages` / `events` to createRadpairRelay to adapt them to the
+// vendor's real names. That is the intended way. The guessed entries are listed in
+// UNVERIFIED_MESSAGES and UNVERIFIED_EVENTS; the relay says so in notices where a guess
+// decides what the radiologist sees (no reaction to a posted message, the record LED).
+
+import { TypedEventTarget } from './dictabridge.js';
+
+/** @typedef {import('./dictabridge.js').Timers} Timers */
 
 /**
- * @typedef {'authenticate' | 'open_report' | 'record_start' | 'record_stop' |
- *   'record_toggle' | 'process' | 'sign' | 'sign_prelim' | 'save' | 'discard' | 'close' |
- *   'field_next' | 'field_previous'} RelayAction
+ * @typedef {'authenticate' | 'open_report' | 'record_start' | 'record_stop' | 'record_toggle' | 'process' | 'sign' | 'sign_prelim' | 'save' | 'discard' | 'close' | 'field_next' | 'field_previous'} RelayAction
  */
 
 /**
@@ -42,12 +47,15 @@
 /** @typedef {Partial<Record<RelayAction, MessageSpec>>} MessageTable */
 
 /**
- * @typedef {'app_ready' | 'sign_in_successful' | 'opened' | 'closed' | 'saved' |
- *   'discarded' | 'signed' | 'recording_started' | 'recording_stopped'} IframeEventKey
+ * @typedef {'app_ready' | 'sign_in_successful' | 'not_authenticated' | 'opened' | 'closed' | 'saved' | 'discarded' | 'signed' | 'recording_started' | 'recording_stopped'} IframeEventKey
  */
 
 /**
+ * A report as the relay knows it. A report is identified by site id + MRN + accession number
+ * (MRN and accession number are unique only within a site); a linked group by all of its
+ * accession numbers.
  * @typedef {object} ReportState
+ * @property {string | null} site_id
  * @property {string | null} mrn
  * @property {string[]} accessions every accession number of the (linked) report
  * @property {string} status RADPAIR's report status: unread, draft, prelim_signed, signed, …
@@ -56,12 +64,35 @@
 /**
  * @typedef {object} RelayState
  * @property {boolean} signedIn
- * @property {ReportState | null} report
+ * @property {ReportState | null} report the current report: the one the iframe opened last
  * @property {boolean} recording as far as the relay knows (see createRadpairRelay)
  */
 
 /**
- * @typedef {object} Notice Detail of the 'notice' event: something the relay did not do.
+ * What a notice is about: `refused` (the report's state does not allow the command),
+ * `unknown_command`, `no_message` (no table entry), `no_iframe`, `token` (getToken failed),
+ * `sign_in_timeout` (no sign_in_successful in time), `no_reaction` (a posted message drew
+ * no iframe event in time: its guessed name may be wrong), `led_follows_relay` (said once:
+ * the iframe's recording events are not configured), `hid` (the iframe may drive the
+ * dictation device itself through WebHID).
+ * @typedef {'refused' | 'unknown_command' | 'no_message' | 'no_iframe' | 'token' | 'sign_in_timeout' | 'no_reaction' | 'led_follows_relay' | 'hid'} NoticeKind
+ */
+
+/**
+ * @typedef {object} IframeEvent Detail of the 'iframe' event: an accepted iframe message.
+ * @property {string} name
+ * @property {Record<string, any>} fields
+ */
+
+/**
+ * The relay's events: name → event type, for addEventListener / removeEventListener.
+ * @typedef {{state: CustomEvent<RelayState>, notice: CustomEvent<Notice>, iframe: CustomEvent<IframeEvent>}} RelayEventMap
+ */
+
+/**
+ * @typedef {object} Notice Detail of the 'notice' event: something the page should know,
+ *   mostly something the relay did not do.
+ * @property {NoticeKind} kind
  * @property {string | null} command the dictabridge command, when one caused it
  * @property {string} reason a sentence the page can show
  */
@@ -84,6 +115,13 @@
  * @property {() => string | Promise<string>} getToken the access token, asked for on every
  *   `app_ready`
  * @property {(notice: Notice) => void} [onNotice] also raised as the 'notice' event
+ * @property {number} [signInTimeoutMs] notice when no sign_in_successful follows the token
+ *   within this time (default 30000)
+ * @property {number} [tokenRefreshMs] sign in again with a new token from getToken() this
+ *   long after posting one (default 23 h: access tokens expire after 24 h)
+ * @property {number} [reactionTimeoutMs] notice when a posted control message draws no
+ *   iframe event within this time (default 5000)
+ * @property {Timers} [timers] Default: the global setTimeout / clearTimeout.
  */
 
 /**
@@ -92,8 +130,11 @@
  * @type {Readonly<Record<RelayAction, MessageSpec>>}
  */
 export const DEFAULT_MESSAGES = Object.freeze({
+  // The guide names the content (the token; mrn, accession number(s), site id, metadata);
+  // the envelope (`type` and its value) is unverified.
   authenticate: (/** @type {{token: string}} */ { token }) => ({ type: 'authenticate', token }),
   open_report: (/** @type {OpenReportRequest} */ request) => ({ type: 'open_report', ...request }),
+  // Unverified guesses, every one: the vendor's names are not public.
   record_start: { type: 'start_recording' },
   record_stop: { type: 'stop_recording' },
   record_toggle: { type: 'toggle_recording' },
@@ -108,8 +149,19 @@ export const DEFAULT_MESSAGES = Object.freeze({
 });
 
 /**
+ * The DEFAULT_MESSAGES entries that are guesses, not taken from a public document (all of
+ * them: even the handshake's envelope is not published). An entry passed in `messages` is
+ * the integrator's and no longer a guess.
+ * @type {readonly RelayAction[]}
+ */
+export const UNVERIFIED_MESSAGES = Object.freeze(
+  /** @type {RelayAction[]} */ (Object.keys(DEFAULT_MESSAGES)).filter(
+    (a) => DEFAULT_MESSAGES[a] !== null));
+
+/**
  * Relay event → name of the message the iframe posts. The handshake and report.* names are
- * public; the recording events are guesses (the iframe may not send any). An event's name
+ * public; `not_authenticated` and the recording events are unverified guesses (the iframe
+ * may not send any: see UNVERIFIED_EVENTS). An event's name
  * is read from a string message, or from the `type` or `event` field of an object message;
  * its fields (mrn, accession_number, report_status, sign_context) from the object's `data`
  * field when it is an object, else from the message itself.
@@ -118,14 +170,33 @@ export const DEFAULT_MESSAGES = Object.freeze({
 export const DEFAULT_EVENTS = Object.freeze({
   app_ready: 'app_ready',
   sign_in_successful: 'sign_in_successful',
+  not_authenticated: 'not_authenticated',   // unverified guess
   opened: 'report.opened',
   closed: 'report.closed',
   saved: 'report.saved',
   discarded: 'report.discarded_completely',
   signed: 'report.signed',
-  recording_started: 'recording.started',
-  recording_stopped: 'recording.stopped',
+  recording_started: 'recording.started',   // unverified guess
+  recording_stopped: 'recording.stopped',   // unverified guess
 });
+
+/** @type {readonly IframeEventKey[]} The DEFAULT_EVENTS entries that are guesses. */
+export const UNVERIFIED_EVENTS = Object.freeze(
+  /** @type {IframeEventKey[]} */ (['not_authenticated', 'recording_started', 'recording_stopped']));
+
+/** The iframe events that show it carried out an action's message (none known: not watched). */
+const REACTIONS = /** @type {Partial<Record<RelayAction, IframeEventKey[]>>} */ ({
+  open_report: ['opened'],
+  sign: ['signed'],
+  sign_prelim: ['signed'],
+  save: ['saved'],
+  discard: ['discarded'],
+  close: ['closed'],
+  record_start: ['recording_started'],
+  record_stop: ['recording_stopped'],
+  record_toggle: ['recording_started', 'recording_stopped'],
+});
+const RECORD_ACTIONS = Object.freeze(['record_start', 'record_stop', 'record_toggle']);
 
 /**
  * What a dictabridge command needs: 'report' any known report, 'open' a report that can
@@ -158,6 +229,25 @@ const SIGNED_STATUS = /** @type {Record<string, string>} */ ({
   sign_addendum_prelim: 'addendum_prelim_signed',
 });
 
+/** How many reports besides the current one the relay remembers. */
+const MAX_KNOWN_REPORTS = 32;
+
+/**
+ * Whether an event's fields name `report`: same site id, same MRN and one of its accession
+ * numbers (a linked group is one report). A field the event lacks does not count against it.
+ * @param {ReportState | null} report
+ * @param {Record<string, any>} f
+ */
+function matches(report, f) {
+  if (!report) return false;
+  if (typeof f.site_id === 'string' && report.site_id !== null && f.site_id !== report.site_id) {
+    return false;
+  }
+  if (typeof f.mrn === 'string' && report.mrn !== null && f.mrn !== report.mrn) return false;
+  return typeof f.accession_number !== 'string' ||
+    report.accessions.includes(f.accession_number);
+}
+
 /**
  * @param {unknown} data a message event's data
  * @returns {{name: string, fields: Record<string, any>} | null}
@@ -175,10 +265,13 @@ function readIframeEvent(data) {
 /**
  * The relay. Events (CustomEvents): 'state' (detail: RelayState, after every change),
  * 'notice' (detail: Notice), 'iframe' (detail {name, fields}: every accepted iframe event).
+ * @extends {TypedEventTarget<RelayEventMap>}
  */
-export class RadpairRelay extends EventTarget {
+export class RadpairRelay extends TypedEventTarget {
   /** @param {RelayOptions} options */
-  constructor({ iframe, iframeOrigin, bridge, messages = {}, events = {}, getToken, onNotice }) {
+  constructor({ iframe, iframeOrigin, bridge, messages = {}, events = {}, getToken, onNotice,
+                signInTimeoutMs = 30000, tokenRefreshMs = 23 * 3600 * 1000,
+                reactionTimeoutMs = 5000, timers }) {
     super();
     this._iframe = iframe;
     this._origin = iframeOrigin;
@@ -191,12 +284,33 @@ export class RadpairRelay extends EventTarget {
     for (const key of /** @type {IframeEventKey[]} */ (Object.keys(names))) {
       this._events.set(names[key], key);
     }
+    // The iframe's recording events are trusted once the integrator names them or one
+    // arrives; until then the relay's own record posts decide `recording`.
+    this._recordingEvents = 'recording_started' in events || 'recording_stopped' in events;
+    this._saidLedFollowsRelay = false;
     this._getToken = getToken;
     this._onNotice = onNotice;
+    this._signInTimeoutMs = signInTimeoutMs;
+    this._tokenRefreshMs = tokenRefreshMs;
+    this._reactionTimeoutMs = reactionTimeoutMs;
+    /** @type {Timers} */
+    this._timers = timers ?? {
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (handle) => clearTimeout(handle),
+    };
+    /** @type {unknown} */
+    this._signInTimer = null;
+    /** @type {unknown} */
+    this._refreshTimer = null;
+    /** @type {Map<RelayAction, {timer: unknown, name: string}>} posted messages awaiting a reaction */
+    this._watches = new Map();
+    this._authenticating = false;
     /** @type {Readonly<RelayState>} */
     this.state = Object.freeze({ signedIn: false, report: null, recording: false });
     /** @type {{request: OpenReportRequest, accessions: string[]} | null} */
     this._wanted = null;
+    /** @type {ReportState[]} reports other than the current one, most recent last */
+    this._known = [];
     this._destroyed = false;
 
     this._onMessage = (/** @type {MessageEvent} */ ev) => this._handleMessage(ev);
@@ -215,6 +329,23 @@ export class RadpairRelay extends EventTarget {
     bridge.addEventListener('claim', this._onClaim);
     this._sentLed = this._ledState();
     bridge.setState(this._sentLed);
+    this._checkAllow();
+  }
+
+  /**
+   * An iframe allowed `hid` may drive the dictation device itself (WebHID) while the bridge
+   * relays the same presses: a toggle and a toggle cancel out, two writers fight over the
+   * LEDs. Said after the constructor returns, so that 'notice' listeners hear it too.
+   */
+  _checkAllow() {
+    const allow = this._iframe.getAttribute?.('allow') ?? '';
+    const features = allow.split(';').map((f) => f.trim().split(/\s+/)[0]);
+    if (!features.includes('hid')) return;
+    const reason = 'the reporting iframe is allowed WebHID (allow="hid") while dictabridge ' +
+      'relays the dictation device: one press may act twice and the LEDs have two writers; ' +
+      'drop hid from the iframe\'s allow attribute';
+    console.warn(`dictabridge relay: ${reason}`);
+    Promise.resolve().then(() => { if (!this._destroyed) this._notice('hid', null, reason); });
   }
 
   /**
@@ -243,23 +374,42 @@ export class RadpairRelay extends EventTarget {
    */
   command(name) {
     const spec = COMMANDS[name];
-    if (!spec) return this._notice(name, `unknown command ${String(name)}`);
+    if (!spec) return this._notice('unknown_command', name, `unknown command ${String(name)}`);
     const report = this.state.report;
-    if (!report) return this._notice(name, `no report is open: ${name} ignored`);
+    if (!report) return this._notice('refused', name, `no report is open: ${name} ignored`);
     if ((spec.needs === 'open' && !OPEN_STATUSES.includes(report.status)) ||
         (spec.needs === 'unsigned' && !UNSIGNED_STATUSES.includes(report.status))) {
-      return this._notice(name, `the report is ${report.status}: ${name} ignored`);
+      return this._notice('refused', name, `the report is ${report.status}: ${name} ignored`);
     }
     if (!this._post(spec.action, undefined, name)) return false;
-    if (spec.action === 'record_start') this._update({ recording: true });
-    else if (spec.action === 'record_stop') this._update({ recording: false });
-    else if (spec.action === 'record_toggle') this._update({ recording: !this.state.recording });
+    if (RECORD_ACTIONS.includes(spec.action) && !this._recordingEvents) this._followOwnPost(spec.action);
     return true;
+  }
+
+  /**
+   * Without the iframe's recording events, `recording` (and the record LED) follows the
+   * relay's own record messages: said once, since the LED may then disagree with the app.
+   * @param {RelayAction} action
+   */
+  _followOwnPost(action) {
+    if (!this._saidLedFollowsRelay) {
+      this._saidLedFollowsRelay = true;
+      this._notice('led_follows_relay', null, 'the record LED follows the relay\'s own ' +
+        'record messages, not the reporting app: its recording events are not configured ' +
+        '(events.recording_started / recording_stopped)');
+    }
+    const recording = action === 'record_start' ||
+      (action === 'record_toggle' && !this.state.recording);
+    this._update({ recording });
   }
 
   /** Stops listening to the iframe and the bridge. */
   destroy() {
     this._destroyed = true;
+    this._timers.clearTimeout(this._signInTimer);
+    this._timers.clearTimeout(this._refreshTimer);
+    for (const w of this._watches.values()) this._timers.clearTimeout(w.timer);
+    this._watches.clear();
     this._window?.removeEventListener('message', this._onMessage);
     this._bridge.removeEventListener('command', this._onCommand);
     this._bridge.removeEventListener('claim', this._onClaim);
@@ -274,6 +424,7 @@ export class RadpairRelay extends EventTarget {
     const key = event && this._events.get(event.name);
     if (!event || !key) return;
     this.dispatchEvent(new CustomEvent('iframe', { detail: event }));
+    this._reacted(key);
     const f = event.fields;
     switch (key) {
     case 'app_ready':
@@ -281,70 +432,167 @@ export class RadpairRelay extends EventTarget {
       this._update({ signedIn: false, report: null, recording: false });
       this._authenticate();
       break;
+    case 'not_authenticated':
+      this._update({ signedIn: false });
+      this._authenticate();
+      break;
     case 'sign_in_successful':
+      this._timers.clearTimeout(this._signInTimer);
       this._update({ signedIn: true });
-      if (this._wanted) this._post('open_report', this._wanted.request, null);
+      // A new sign-in of the same session (a refreshed token) keeps the report open.
+      if (this._wanted && !this._wantedIsCurrent()) {
+        this._post('open_report', this._wanted.request, null);
+      }
       break;
     case 'opened':
-      this._upsertReport(f, typeof f.report_status === 'string' ? f.report_status : 'draft',
-                         false);
+      this._openedReport(f, typeof f.report_status === 'string' ? f.report_status : 'draft');
       break;
     case 'saved':
-      this._upsertReport(f, typeof f.report_status === 'string' ? f.report_status : null,
+      this._reportStatus(f, typeof f.report_status === 'string' ? f.report_status : null,
                          false);
       break;
     case 'signed':
-      this._upsertReport(f, SIGNED_STATUS[f.sign_context?.sign_type] ?? f.report_status ??
+      this._reportStatus(f, SIGNED_STATUS[f.sign_context?.sign_type] ?? f.report_status ??
                             'signed', true);
       break;
     case 'closed':
     case 'discarded':
-      if (this._belongs(f)) {
-        if (this._wanted?.accessions.some((a) => this.state.report?.accessions.includes(a))) {
-          this._wanted = null;
-        }
+      if (this._wanted && matches(this._wantedReport(), f)) this._wanted = null;
+      if (matches(this.state.report, f)) {
         this._update({ report: null, recording: false });
+      } else {
+        this._known = this._known.filter((r) => !matches(r, f));
       }
       break;
     case 'recording_started':
     case 'recording_stopped':
-      this._update({ recording: key === 'recording_started' });
+      this._recordingEvents = true;
+      if (!this.state.report || matches(this.state.report, f)) {
+        this._update({ recording: key === 'recording_started' });
+      }
       break;
     }
   }
 
+  /** Whether the report openReport() asked for is the current one. */
+  _wantedIsCurrent() {
+    const report = this.state.report;
+    return !!report && !!this._wanted && report.site_id === this._wanted.request.site_id &&
+      report.mrn === this._wanted.request.mrn &&
+      this._wanted.accessions.every((a) => report.accessions.includes(a));
+  }
+
+  /**
+   * Posts a token from getToken(), then waits signInTimeoutMs for sign_in_successful and
+   * schedules the next sign-in before the token expires. One at a time.
+   */
   async _authenticate() {
+    if (this._authenticating) return;
+    this._authenticating = true;
+    this._timers.clearTimeout(this._refreshTimer);
     let token;
     try {
       token = await this._getToken();
     } catch (e) {
-      this._notice(null, `could not get the reporting app's access token: ${String(e)}`);
+      this._notice('token', null, `could not get the reporting app's access token: ${String(e)}`);
       return;
+    } finally {
+      this._authenticating = false;
     }
-    if (!this._destroyed) this._post('authenticate', { token }, null);
+    if (this._destroyed || !this._post('authenticate', { token }, null)) return;
+    this._timers.clearTimeout(this._signInTimer);
+    this._signInTimer = this._timers.setTimeout(() => {
+      this._notice('sign_in_timeout', null, 'the reporting app did not confirm the sign-in ' +
+        `(no sign_in_successful within ${this._signInTimeoutMs / 1000} s): check the access ` +
+        'token and that this page\'s domain is allowed in the app\'s integration settings');
+    }, this._signInTimeoutMs);
+    this._refreshTimer = this._timers.setTimeout(() => this._authenticate(), this._tokenRefreshMs);
   }
 
-  /** Whether an event's fields name the current report. @param {Record<string, any>} f */
-  _belongs(f) {
-    const report = this.state.report;
-    if (!report) return false;
-    if (typeof f.mrn === 'string' && report.mrn !== null && f.mrn !== report.mrn) return false;
-    return typeof f.accession_number !== 'string' ||
-      report.accessions.includes(f.accession_number);
+  /**
+   * Watches a posted message for the iframe event that shows it was carried out; none in
+   * reactionTimeoutMs raises a notice naming it (its guessed name may be wrong).
+   * @param {RelayAction} action
+   * @param {unknown} message what was posted
+   * @param {string | null} command
+   */
+  _watch(action, message, command) {
+    const reactions = REACTIONS[action];
+    if (!reactions || (RECORD_ACTIONS.includes(action) && !this._recordingEvents)) return;
+    const old = this._watches.get(action);
+    if (old) this._timers.clearTimeout(old.timer);
+    const type = message && typeof message === 'object' ? /** @type {any} */ (message).type : null;
+    const name = typeof type === 'string' ? `'${type}'` : `'${action}'`;
+    const timer = this._timers.setTimeout(() => {
+      this._watches.delete(action);
+      this._notice('no_reaction', command, `the reporting app did not react to the ${name} ` +
+        `message${command ? ` (${command})` : ''} within ${this._reactionTimeoutMs / 1000} s: ` +
+        `its name may be wrong (an unverified guess); set the relay's '${action}' message`);
+    }, this._reactionTimeoutMs);
+    this._watches.set(action, { timer, name });
+  }
+
+  /** An iframe event ends the watches of the messages it answers. @param {IframeEventKey} key */
+  _reacted(key) {
+    for (const [action, w] of this._watches) {
+      if (REACTIONS[action]?.includes(key)) {
+        this._timers.clearTimeout(w.timer);
+        this._watches.delete(action);
+      }
+    }
+  }
+
+  /** The report openReport() asked for, as a ReportState (status unknown). */
+  _wantedReport() {
+    if (!this._wanted) return null;
+    const { request, accessions } = this._wanted;
+    return { site_id: request.site_id, mrn: request.mrn, accessions, status: 'unread' };
+  }
+
+  /**
+   * report.opened: the iframe shows this report now, so it becomes the current one (a
+   * recall reopens a signed report as draft the same way). Its linked group comes from
+   * openReport() or from what the relay already knew about it; the report that was
+   * current is kept among the known ones.
+   * @param {Record<string, any>} f the event's fields
+   * @param {string} status
+   */
+  _openedReport(f, status) {
+    const current = this.state.report;
+    if (current && matches(current, f)) {
+      this._reportStatus(f, status, false);
+      return;
+    }
+    const known = this._known.find((r) => matches(r, f)) ??
+      (matches(this._wantedReport(), f) ? this._wantedReport() : null);
+    const accession = typeof f.accession_number === 'string' ? f.accession_number : null;
+    this._known = this._known.filter((r) => r !== known);
+    if (current) this._remember(current);
+    this._update({
+      report: {
+        site_id: typeof f.site_id === 'string' ? f.site_id : known?.site_id ?? null,
+        mrn: typeof f.mrn === 'string' ? f.mrn : known?.mrn ?? null,
+        accessions: known ? [...known.accessions] : accession === null ? [] : [accession],
+        status,
+      },
+      recording: false,
+    });
   }
 
   /**
    * Sets the status of the report an event names (one of a linked group counts as the
-   * group); an event for another report makes that one current, not recording. A status
-   * equal to the current one changes nothing: the N report.signed of a linked group are
-   * one change.
+   * group). A status equal to the current one changes nothing: the N report.signed of a
+   * linked group are one change. An event for a report that is not the current one (a
+   * recall window ending after the next report was opened) only updates what the relay
+   * knows about that report: it never takes over the current report, its recording or
+   * the LED.
    * @param {Record<string, any>} f the event's fields
-   * @param {string | null} status null: keep the current status
+   * @param {string | null} status null: keep the status
    * @param {boolean} stopsRecording whether the event ends a recording of the report
    */
-  _upsertReport(f, status, stopsRecording) {
+  _reportStatus(f, status, stopsRecording) {
     const current = this.state.report;
-    if (current && this._belongs(f)) {
+    if (current && matches(current, f)) {
       const next = status ?? current.status;
       this._update({
         report: next === current.status ? current : { ...current, status: next },
@@ -352,14 +600,17 @@ export class RadpairRelay extends EventTarget {
       });
       return;
     }
-    const accession = typeof f.accession_number === 'string' ? f.accession_number : null;
-    const group = this._wanted && accession !== null && this._wanted.accessions.includes(accession)
-      ? this._wanted.accessions : accession === null ? [] : [accession];
-    this._update({
-      report: { mrn: typeof f.mrn === 'string' ? f.mrn : null, accessions: [...group],
-                status: status ?? 'draft' },
-      recording: false,
-    });
+    const known = this._known.find((r) => matches(r, f));
+    if (known && status !== null) {
+      this._known = this._known.filter((r) => r !== known);
+      this._remember({ ...known, status });
+    }
+  }
+
+  /** Keeps a report among the known ones (a bounded list). @param {ReportState} report */
+  _remember(report) {
+    this._known.push(report);
+    if (this._known.length > MAX_KNOWN_REPORTS) this._known.shift();
   }
 
   // --- relay → iframe, page, daemon ---------------------------------------------------
@@ -374,22 +625,25 @@ export class RadpairRelay extends EventTarget {
   _post(action, args, command) {
     const spec = this._messages[action];
     if (spec === null || spec === undefined) {
-      return this._notice(command, `the reporting app has no known message for ` +
-        `${command ?? action}; add a '${action}' entry to the relay's messages`);
+      return this._notice('no_message', command, `the reporting app has no known message ` +
+        `for ${command ?? action}; add a '${action}' entry to the relay's messages`);
     }
     const target = this._iframe.contentWindow;
-    if (!target) return this._notice(command, 'the reporting iframe is not loaded');
-    target.postMessage(typeof spec === 'function' ? spec(args) : spec, this._origin);
+    if (!target) return this._notice('no_iframe', command, 'the reporting iframe is not loaded');
+    const message = typeof spec === 'function' ? spec(args) : spec;
+    target.postMessage(message, this._origin);
+    this._watch(action, message, command);
     return true;
   }
 
   /**
+   * @param {NoticeKind} kind
    * @param {string | null} command
    * @param {string} reason
    * @returns {false}
    */
-  _notice(command, reason) {
-    const notice = { command, reason };
+  _notice(kind, command, reason) {
+    const notice = { kind, command, reason };
     this._onNotice?.(notice);
     this.dispatchEvent(new CustomEvent('notice', { detail: notice }));
     return false;
@@ -424,20 +678,33 @@ export class RadpairRelay extends EventTarget {
  *   and whose source is the iframe's window.
  * - Handshake: on every `app_ready` posts the token from getToken() (the credentialless
  *   iframe forgets its session on each load); on `sign_in_successful` opens the report asked
- *   for with openReport().
- * - Tracks the report from the iframe's events into `relay.state`; a linked group's several
+ *   for with openReport() unless it is open already. No sign_in_successful within
+ *   signInTimeoutMs: a 'sign_in_timeout' notice. Access tokens expire after 24 h: the relay
+ *   posts a new token tokenRefreshMs after the last one, and at once when the iframe says it
+ *   is not authenticated (the `not_authenticated` event).
+ * - Tracks the report from the iframe's events into `relay.state`: a report is site id +
+ *   MRN + accession number, a linked group all of its accession numbers; a group's several
  *   report.signed are one change, and a recall (report.opened as draft after report.signed)
- *   opens it again.
+ *   opens it again. Only report.opened makes a report current; any other event for a report
+ *   that is not the current one (the second report.signed of a recall window that ends
+ *   after the next report was opened) only updates what the relay knows about that report.
  * - Turns the bridge's `command` events into messages from the table, refusing (with a
  *   'notice') what the report's state does not allow: nothing without an open report, sign
  *   only from unread / draft / prelim_signed, prelim sign only from unread / draft.
  * - Stops the recording (posts record_stop) when the bridge loses the commands to another
  *   client (a `claim` event with `owner: false`), so that no recording runs without an owner.
  * - After every change calls bridge.setState({recording, report_open}) so that the record
- *   LED tells the truth. Recording is tracked from the relay's own record posts (the
- *   iframe's recording events are not public) and from `recording.started` /
- *   `recording.stopped` events if the iframe sends them; it resets on close, sign, discard
- *   and reload.
+ *   LED tells the truth. Once the iframe's recording events are configured (named in
+ *   `events`) or one arrives, `recording` follows them only, including recording started
+ *   or stopped with the app's own controls; until then it follows the relay's own record
+ *   posts, and the relay says so once (a 'led_follows_relay' notice). It resets on close,
+ *   sign, discard and reload.
+ * - A posted message with a known answering event (open → report.opened, sign →
+ *   report.signed, save, discard, close; the record messages once recording events are
+ *   configured) that draws none within reactionTimeoutMs raises a 'no_reaction' notice
+ *   naming it: the default names are unverified guesses (UNVERIFIED_MESSAGES).
+ * - Raises a 'hid' notice (and a console warning) when the iframe's `allow` attribute grants
+ *   `hid`: the app could then drive the dictation device itself, beside the bridge.
  * @param {RelayOptions} options
  * @returns {RadpairRelay}
  */

@@ -1,6 +1,7 @@
 """Fixtures of the browser tests: the device emulator and the daemon (from
-tests/integration), a static web server on another origin, and headless Chromium driven by
-tests/browser/e2e.mjs (playwright-core) through JSON lines."""
+tests/integration), a static web server on another origin, and a headless browser driven by
+tests/browser/e2e.mjs through JSON lines: Chromium (playwright-core) by default, Firefox ESR
+(puppeteer-core over WebDriver BiDi) where a module's `engine` fixture asks for it."""
 
 import functools
 import http.server
@@ -27,9 +28,9 @@ ARTIFACTS = Path(os.environ.get('DICTABRIDGE_ARTIFACTS') or REPO / 'build' / 'te
 
 
 class Browser:
-    """One headless Chromium (one browser context) behind e2e.mjs."""
+    """One headless browser (one browser context) behind e2e.mjs."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, engine='chromium'):
         env = dict(os.environ)
         # Chromium must not run under umockdev's preload (it is for the daemon only).
         for k in ('LD_PRELOAD', 'UMOCKDEV_DIR', 'ASAN_OPTIONS', 'UBSAN_OPTIONS'):
@@ -38,8 +39,9 @@ class Browser:
         self.log_path = Path(workdir) / 'browser.log'
         self._log = open(self.log_path, 'a')
         self.proc = subprocess.Popen(
-            tied(['node', str(HERE / 'e2e.mjs')]), cwd=str(REPO), env=env, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log)
+            tied(['node', str(HERE / 'e2e.mjs'), '--browser', engine]), cwd=str(REPO),
+            env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self._log)
         self._answers = queue.Queue()
         self.console = []
         self.page_errors = []
@@ -115,8 +117,14 @@ class Browser:
 
 
 @pytest.fixture
-def browser(tmp_path, request):
-    b = Browser(tmp_path)
+def engine():
+    """The browser the `browser` fixture starts; a test module may parametrize it."""
+    return 'chromium'
+
+
+@pytest.fixture
+def browser(tmp_path, request, engine):
+    b = Browser(tmp_path, engine)
     request.node._browser = b
     yield b
     errors = list(b.page_errors)

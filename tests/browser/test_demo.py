@@ -4,8 +4,16 @@ reporting-iframe simulator, and the record LED is checked byte for byte on the d
 
 import time
 
+import pytest
+
 import emu as E
 from conftest import ARTIFACTS
+
+
+@pytest.fixture(params=['chromium', 'firefox'])
+def engine(request):
+    """Every scenario in Chromium and in Firefox ESR."""
+    return request.param
 
 SM_RECORD, SM_EOL = 0x0100, 0x2000
 LED_OFF, LED_GREEN, LED_RED = E.sm_leds(), E.sm_leds(0x03), E.sm_leds(0x0C)
@@ -16,6 +24,12 @@ MOCK = 'mock'   # the reporting iframe (simulator)
 
 def units():
     return E.speechmike(serial='E2ESM1'), E.powermic4(serial='E2EPM4')
+
+
+def shot_path(name, engine):
+    """Where a screenshot goes: NAME.png from Chromium, NAME-firefox.png from Firefox."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return str(ARTIFACTS / ('%s.png' % name if engine == 'chromium' else '%s-%s.png' % (name, engine)))
 
 
 def demo_url(d):
@@ -74,7 +88,7 @@ def state_count(b, page):
 # ---- scenarios ---------------------------------------------------------------------------
 
 
-def test_record_and_sign_drive_iframe_and_leds(spawn, emu, browser):
+def test_record_and_sign_drive_iframe_and_leds(spawn, emu, browser, engine):
     sm, pm = units()
     d = spawn(sm, pm)
     n, p = emu.node(sm), emu.node(pm)
@@ -104,8 +118,7 @@ def test_record_and_sign_drive_iframe_and_leds(spawn, emu, browser):
     led_write(p, mp, LED_RED)
     assert browser.eval('main', "!!document.querySelector('#log li[data-command=\"record.toggle\"]')")
     assert browser.eval('main', "document.querySelector('#led-state').dataset.led") == 'red'
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = browser.call('screenshot', page='main', path=str(ARTIFACTS / 'demo.png'))
+    shot = browser.call('screenshot', page='main', path=shot_path('demo', engine))
     print('\nscreenshot of the demo page: %s' % shot)
 
     # a short EOL press does not sign
@@ -279,7 +292,7 @@ def test_a_click_into_the_reporting_iframe_claims(spawn, emu, browser):
     assert mock_events(browser, 'b', 'report.signed') == []
 
 
-def test_daemon_restart_page_reconnects(spawn, emu, browser):
+def test_daemon_restart_page_reconnects(spawn, emu, browser, engine):
     sm, pm = units()
     d = spawn(sm, pm)
     n = emu.node(sm)
@@ -295,7 +308,7 @@ def test_daemon_restart_page_reconnects(spawn, emu, browser):
     assert 'dictabridged is not running' in browser.eval(
         'main', "document.querySelector('#banner').textContent")
     assert browser.eval('main', "document.querySelectorAll('#devices li[data-device-id]').length") == 0
-    browser.call('screenshot', page='main', path=str(ARTIFACTS / 'demo-not-running.png'))
+    browser.call('screenshot', page='main', path=shot_path('demo-not-running', engine))
 
     mn = n.mark()
     d.start()
@@ -313,7 +326,7 @@ def test_daemon_restart_page_reconnects(spawn, emu, browser):
                  frame=MOCK, what='recording after the restart')
 
 
-def test_foreign_origin_refused(spawn, emu, browser, foreign_server):
+def test_foreign_origin_refused(spawn, emu, browser, engine, foreign_server):
     sm, pm = units()
     d = spawn(sm, pm)
     url = '%s/demo/?port=%d' % (foreign_server, d.port)
@@ -326,7 +339,7 @@ def test_foreign_origin_refused(spawn, emu, browser, foreign_server):
     assert "refused this page's origin (%s)" % foreign_server in text, text
     d.wait_log(r'refused a connection: Origin not allowed', since=mark)
     assert browser.eval('main', "document.querySelectorAll('#devices li[data-device-id]').length") == 0
-    browser.call('screenshot', page='main', path=str(ARTIFACTS / 'demo-refused.png'))
+    browser.call('screenshot', page='main', path=shot_path('demo-refused', engine))
 
 
 def test_foreign_origin_allowed_when_configured(spawn, emu, browser, foreign_server):
@@ -419,3 +432,101 @@ def test_other_commands_reach_the_simulator(spawn, emu, browser):
                  what='the relay notice')
     assert browser.eval('main', "document.querySelectorAll('#log li[data-dir=in][data-type=\"toggle_recording\"]').length",
                         frame=MOCK) == 0
+
+
+def test_late_recall_signed_does_not_take_over(spawn, emu, browser):
+    """Report recall: the first report is signed with a recall window, the radiologist opens
+    the next case and dictates, and only then does the window elapse (report.signed again for
+    the first report). The relay stays on the next report: the LED stays red, no state is
+    sent, and the next record press still reaches the iframe."""
+    sm, pm = units()
+    d = spawn(sm, pm)
+    n = emu.node(sm)
+    open_demo(browser, d)
+    mn = n.mark()
+    open_report(browser, 'main', ['ACC-9101'])
+    led_write(n, mn, LED_GREEN)
+    browser.call('click', page='main', frame=MOCK, selector='#chk-recall')
+    browser.call('fill', page='main', frame=MOCK, selector='#in-recall-s', value='3')
+    mn = n.mark()
+    press(n, SM_EOL, hold=HOLD_S)
+    browser.wait('main', "document.querySelector('#status').textContent === 'signed'",
+                 frame=MOCK, what='signed')
+    led_write(n, mn, LED_OFF)
+
+    mn = n.mark()
+    open_report(browser, 'main', ['ACC-9102'], mrn='MRN-1002')
+    led_write(n, mn, LED_GREEN)
+    mn = n.mark()
+    press(n, SM_RECORD)
+    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'true'",
+                 frame=MOCK, what='dictating into the next report')
+    led_write(n, mn, LED_RED)
+    assert mock_events(browser, 'main', 'report.signed') == ['ACC-9101'], \
+        'the window must still be running (open the next report faster)'
+
+    mn, before = n.mark(), state_count(browser, 'main')
+    browser.wait('main', "document.querySelectorAll('#log li[data-dir=out][data-type=\"report.signed\"]')"
+                         ".length === 2", frame=MOCK, timeout=10, what='the window elapsing')
+    assert mock_events(browser, 'main', 'report.signed') == ['ACC-9101', 'ACC-9101']
+    browser.wait('main', "document.querySelectorAll('#log li[data-kind=iframe]"
+                         "[data-event=\"report.signed\"]').length === 2",
+                 what='the relay received both report.signed')
+    time.sleep(0.5)
+    relay = browser.eval('main', "window.demo.relay.state")
+    assert relay['report']['accessions'] == ['ACC-9102'] and relay['recording'] is True, relay
+    assert relay['report']['status'] == 'draft', relay
+    assert state_count(browser, 'main') == before, 'no state sent for the late event'
+    assert n.led_writes(mn) == [], [o.hex(' ') for o in n.outputs[mn:]]
+    assert recording(browser, 'main') == 'true'
+
+    mn = n.mark()
+    press(n, SM_RECORD)
+    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'false'",
+                 frame=MOCK, what='the record press stopped the dictation')
+    led_write(n, mn, LED_GREEN)
+    assert browser.eval('main', "[...document.querySelectorAll('#log li[data-kind=notice]')]"
+                                ".map(li => li.dataset.notice)") == ['led_follows_relay']
+
+
+def test_foot_control_eol_hold_does_not_sign(spawn, emu, browser):
+    """A foot resting on the foot control's end-of-letter pedal (held far past hold_ms)
+    does not sign the open report; its play pedal dictates push-to-talk, and the release
+    tail keeps recording briefly. The SpeechMike's EOL hold, the control, still signs."""
+    sm, fc = E.speechmike(serial='E2ESM2'), E.foot_control(serial='E2EFC1')
+    d = spawn(sm, fc)
+    n, f = emu.node(sm), emu.node(fc)
+    open_demo(browser, d)
+    mn = n.mark()
+    open_report(browser, 'main', ['ACC-6001'])
+    led_write(n, mn, LED_GREEN)
+
+    mn = n.mark()
+    f.send(b'\x08')          # eol pedal down ...
+    time.sleep(1.2)          # ... resting there, 4 x hold_ms
+    f.send(b'\0')
+    time.sleep(0.5)
+    assert mock_events(browser, 'main', 'report.signed') == []
+    assert browser.eval('main', "document.querySelector('#status').textContent", frame=MOCK) == 'draft'
+    assert browser.eval('main', "document.querySelectorAll('#log li[data-command]').length") == 0
+    assert n.led_writes(mn) == [], [o.hex(' ') for o in n.outputs[mn:]]
+
+    # push-to-talk on the play pedal: recording while held, and for the tail after
+    mn = n.mark()
+    f.send(b'\x02')
+    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'true'",
+                 frame=MOCK, what='dictating while the pedal is down')
+    led_write(n, mn, LED_RED)
+    mn = n.mark()
+    f.send(b'\0')
+    released = time.monotonic()
+    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'false'",
+                 frame=MOCK, what='dictation stopped after the tail')
+    assert time.monotonic() - released >= 0.25, 'stopped before release_delay_ms'
+    led_write(n, mn, LED_GREEN)
+
+    mn = n.mark()
+    press(n, SM_EOL, hold=HOLD_S)
+    browser.wait('main', "document.querySelector('#status').textContent === 'signed'",
+                 frame=MOCK, what='the SpeechMike hold signs')
+    led_write(n, mn, LED_OFF)

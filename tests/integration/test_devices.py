@@ -1012,8 +1012,7 @@ async def test_eol_hold_signs_exactly_once(spawn, emu):
     (E.powermic4, 'HOLDPM4', sm(0x8000), sm(0), 'enter', 'report.sign'),
     (E.powermic3, 'HOLDPM3', bytes.fromhex('000002'), b'\0\0\0', 'custom_right',
      'report.discard'),
-    (E.foot_control, 'HOLDFC', b'\x08', b'\0', 'eol', 'report.sign'),
-], ids=['sm-f2', 'sm-f4', 'pm4-enter', 'pm3-custom_right', 'foot-eol'])
+], ids=['sm-f2', 'sm-f4', 'pm4-enter', 'pm3-custom_right'])
 async def test_destructive_commands_on_hold_only(spawn, emu, factory, serial, down, up,
                                                  button, command):
     u = factory(serial=serial)
@@ -1037,6 +1036,100 @@ async def test_destructive_commands_on_hold_only(spawn, emu, factory, serial, do
     node.send(up)
     await c.expect('button', button=button, pressed=False)
     await c.nothing(100, type_='command')
+    await c.close()
+
+
+async def foot_eol_hold(c, node, seconds):
+    node.send(b'\x08')
+    await c.expect('button', button='eol', pressed=True)
+    await asyncio.sleep(seconds)
+    node.send(b'\0')
+    await c.expect('button', button='eol', pressed=False)
+
+
+async def test_foot_control_eol_hold_does_not_sign_by_default(spawn, emu):
+    """A foot resting on the end-of-letter pedal: held far past hold_ms, nothing fires
+    (the default keymap binds no sign, prelim sign or discard to a foot control or pedal);
+    nor on the VEC pedal's pedals."""
+    fc, vec = E.foot_control(serial='FOOTREST'), E.vec_pedal()
+    d, c = await start(spawn, fc, vec, identified=False)
+    await foot_eol_hold(c, emu.node(fc), 1.0)    # hold_ms is 300
+    await c.nothing(300, type_='command')
+    for word in (b'\x01\x00', b'\x04\x00'):   # pedal_left, pedal_right held
+        emu.node(vec).send(word)
+        cmd = await c.expect('command')
+        assert cmd['gesture'] == 'press' and cmd['command'].startswith('field.'), cmd
+        await asyncio.sleep(0.6)
+        emu.node(vec).send(b'\0\0')
+        await c.nothing(200, type_='command')
+    await c.close()
+
+
+async def test_foot_control_eol_sign_when_a_site_binds_it(spawn, emu):
+    """The control of the test above: a site that binds report.sign to the pedal's hold
+    gets it, with the hold guard (a short press does nothing)."""
+    cfg = dict(TEST_CONFIG, keymap={'foot_control': {'buttons': {'eol': {'hold': 'report.sign'}}}})
+    fc = E.foot_control(serial='FOOTSIGN')
+    d, c = await start(spawn, fc, config=cfg, identified=False)
+    node = emu.node(fc)
+    await foot_eol_hold(c, node, 0.05)
+    await c.nothing(400, type_='command')
+    node.send(b'\x08')
+    cmd = await c.expect('command')
+    assert cmd == {'type': 'command', 'device_id': dev_id(fc), 'command': 'report.sign',
+                   'button': 'eol', 'gesture': 'hold'}, cmd
+    node.send(b'\0')
+    await c.nothing(200, type_='command')
+    await c.close()
+
+
+async def test_push_to_talk_release_tail(spawn, emu):
+    """Releasing a push-to-talk pedal keeps recording for release_delay_ms; a press
+    within that tail continues the same recording (no stop, no new start)."""
+    cfg = dict(TEST_CONFIG, release_delay_ms=500)
+    fc = E.foot_control(serial='PTTTAIL')
+    d, c = await start(spawn, fc, config=cfg, identified=False)
+    did, node = dev_id(fc), emu.node(fc)
+
+    node.send(b'\x02')
+    cmd = await c.expect('command')
+    assert (cmd['command'], cmd['gesture']) == ('record.start', 'press'), cmd
+    t0 = time.monotonic()
+    node.send(b'\0')
+    await c.expect('button', button='play', pressed=False)
+    cmd = await c.expect('command', timeout=3)
+    tail = time.monotonic() - t0
+    assert cmd == {'type': 'command', 'device_id': did, 'command': 'record.stop',
+                   'button': 'play', 'gesture': 'release'}, cmd
+    assert 0.45 <= tail < 1.5, 'record.stop %.3fs after the release' % tail
+
+    # pressed again within the tail: one recording
+    node.send(b'\x02')
+    await c.expect('command', command='record.start')
+    node.send(b'\0')
+    await c.expect('button', button='play', pressed=False)
+    await asyncio.sleep(0.2)
+    node.send(b'\x02')
+    await c.expect('button', button='play', pressed=True)
+    await c.nothing(800, type_='command')
+    node.send(b'\0')
+    cmd = await c.expect('command', timeout=3)
+    assert (cmd['command'], cmd['gesture']) == ('record.stop', 'release'), cmd
+    await c.nothing(300, type_='command')
+    await c.close()
+
+
+async def test_push_to_talk_without_tail(spawn, emu):
+    cfg = dict(TEST_CONFIG, release_delay_ms=0)
+    fc = E.foot_control(serial='PTTNOTAIL')
+    d, c = await start(spawn, fc, config=cfg, identified=False)
+    node = emu.node(fc)
+    node.send(b'\x02')
+    await c.expect('command', command='record.start')
+    t0 = time.monotonic()
+    node.send(b'\0')
+    await c.expect('command', command='record.stop', gesture='release')
+    assert time.monotonic() - t0 < 0.3
     await c.close()
 
 

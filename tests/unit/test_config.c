@@ -42,6 +42,7 @@ static void test_defaults(void)
 	CHECK(c.identify_timeout_ms == 1000, "identify timeout %u", c.identify_timeout_ms);
 	CHECK(c.log_level == LOG_INFO, "log level");
 	CHECK(c.keymap.hold_ms == KM_DEFAULT_HOLD_MS, "hold");
+	CHECK(c.keymap.release_delay_ms == KM_DEFAULT_RELEASE_DELAY_MS, "release delay");
 	CHECK(!c.keymap.allow_short_press_destructive, "safety on by default");
 	CHECK(c.source == NULL, "no source");
 	config_free(&c);
@@ -58,6 +59,7 @@ static void test_full(void)
 		"{ \"port\": 28000,\n"
 		"  \"allowed_origins\": [\"https://ris.example.org\", \"https://*.pacs.example.org\"],\n"
 		"  \"hold_ms\": 1500, \"identify_timeout_ms\": 200, \"log_level\": \"debug\",\n"
+		"  \"release_delay_ms\": 0,\n"
 		"  \"allow_short_press_destructive\": false,\n"
 		"  \"keymap\": { \"speechmike\": { \"record_mode\": \"push_to_talk\",\n"
 		"     \"buttons\": { \"f1\": { \"press\": \"report.process\" },\n"
@@ -68,6 +70,7 @@ static void test_full(void)
 	CHECK_STR(c.origins[0], "https://ris.example.org");
 	CHECK_STR(c.origins[1], "https://*.pacs.example.org");
 	CHECK(c.keymap.hold_ms == 1500, "hold_ms");
+	CHECK(c.keymap.release_delay_ms == 0, "release_delay_ms");
 	CHECK(c.identify_timeout_ms == 200, "identify");
 	CHECK(c.log_level == LOG_DEBUG, "log level");
 	const struct km_family_map *sm = &c.keymap.family[DB_FAMILY_SPEECHMIKE];
@@ -88,6 +91,8 @@ static void test_errors(void)
 	expect_error("{ \"port\": \"27415\" }", "port", NULL);
 	expect_error("{ \"port\": 1.5 }", "port", NULL);
 	expect_error("{ \"hold_ms\": 10 }", "hold_ms", NULL);
+	expect_error("{ \"release_delay_ms\": 5001 }", "release_delay_ms", "5000");
+	expect_error("{ \"release_delay_ms\": -1 }", "release_delay_ms", NULL);
 	expect_error("{ \"identify_timeout_ms\": true }", "identify_timeout_ms", NULL);
 	expect_error("{ \"log_level\": \"loud\" }", "log_level", "debug");
 	expect_error("{ \"allow_short_press_destructive\": 1 }", "allow_short_press_destructive", NULL);

@@ -95,7 +95,6 @@ static const char *const documented_defaults[] = {
 	"foot_control play press record.toggle",
 	"foot_control forward press field.next",
 	"foot_control rewind press field.previous",
-	"foot_control eol hold report.sign",
 	"vec_pedal pedal_middle press record.toggle",
 	"vec_pedal pedal_right press field.next",
 	"vec_pedal pedal_left press field.previous",
@@ -108,6 +107,16 @@ static void test_defaults(void)
 	km_defaults(&km);
 	CHECK(km.hold_ms == KM_DEFAULT_HOLD_MS && km.hold_ms == 800, "hold_ms %u", km.hold_ms);
 	CHECK(!km.allow_short_press_destructive, "safety rule on by default");
+	CHECK(km.release_delay_ms == KM_DEFAULT_RELEASE_DELAY_MS && km.release_delay_ms == 300,
+	      "release_delay_ms %u", km.release_delay_ms);
+	/* A foot resting on a pedal holds it: nothing destructive on any gesture. */
+	static const int feet[] = { DB_FAMILY_FOOT_CONTROL, DB_FAMILY_VEC_PEDAL };
+	for (size_t i = 0; i < sizeof feet / sizeof feet[0]; i++)
+		for (int b = 0; b < DB_BTN_COUNT; b++)
+			for (int g = 0; g < KM_GESTURE_COUNT; g++)
+				CHECK(!km_command_is_destructive(km.family[feet[i]].bind[b][g]),
+				      "%s %s %s is destructive", db_family_name(feet[i]),
+				      db_button_name(b), km_gesture_name(g));
 	CHECK(km_validate(&km, err, sizeof err) == 0, "defaults validate: %s", err);
 
 	size_t expected = sizeof documented_defaults / sizeof documented_defaults[0];
@@ -168,6 +177,11 @@ static void test_validate(void)
 		  "key 'keymap.vec_pedal.buttons.pedal_left.press': report.sign is destructive and "
 		  "must not fire on a short press; bind it to hold, or set "
 		  "allow_short_press_destructive" },
+		{ { DB_FAMILY_FOOT_CONTROL, DB_BTN_EOL, KM_PRESS, KM_REPORT_SIGN }, 0, false,
+		  "key 'keymap.foot_control.buttons.eol.press': report.sign is destructive and "
+		  "must not fire on a short press; bind it to hold, or set "
+		  "allow_short_press_destructive" },
+		{ { DB_FAMILY_FOOT_CONTROL, DB_BTN_EOL, KM_HOLD, KM_REPORT_SIGN }, 0, false, NULL },
 		{ { DB_FAMILY_SPEECHMIKE, DB_BTN_F4, KM_PRESS, KM_REPORT_DISCARD }, 0, true, NULL },
 		{ { DB_FAMILY_VEC_PEDAL, DB_BTN_PEDAL_LEFT, KM_RELEASE, KM_REPORT_SIGN }, 0, true,
 		  NULL },
@@ -314,21 +328,54 @@ static const struct scenario scenarios[] = {
 		{ DOWN, DB_BTN_TRIGGER, 0, "record.start:trigger", NO_DEADLINE },
 		{ UP, DB_BTN_TRIGGER, 50, "record.stop:trigger", NO_DEADLINE },
 	} },
-	{ "foot control is push-to-talk by default", DB_FAMILY_FOOT_CONTROL, -1, NONE_EXTRA, 0, {
+	{ "foot control is push-to-talk by default, with a tail", DB_FAMILY_FOOT_CONTROL, -1,
+	  NONE_EXTRA, 0, {
 		{ DOWN, DB_BTN_PLAY, 0, "record.start:play", NO_DEADLINE },
 		{ TIMER, 0, 5000, "", NO_DEADLINE },
-		{ UP, DB_BTN_PLAY, 5000, "record.stop:play", NO_DEADLINE },
+		{ UP, DB_BTN_PLAY, 5000, "", 5300 },
+		{ TIMER, 0, 5299, "", 5300 },
+		{ TIMER, 0, 5300, "record.stop:play", NO_DEADLINE },
+		{ TIMER, 0, 9000, "", NO_DEADLINE },
 		{ DOWN, DB_BTN_FORWARD, 6000, "field.next:forward", NO_DEADLINE },
 		{ UP, DB_BTN_FORWARD, 6100, "", NO_DEADLINE },
+	} },
+	{ "a foot control's eol held does not sign by default", DB_FAMILY_FOOT_CONTROL, -1,
+	  NONE_EXTRA, 0, {
+		{ DOWN, DB_BTN_EOL, 7000, "", NO_DEADLINE },
+		{ TIMER, 0, 60000, "", NO_DEADLINE },
+		{ UP, DB_BTN_EOL, 60000, "", NO_DEADLINE },
+	} },
+	{ "a site may bind sign to a foot control's eol hold", DB_FAMILY_FOOT_CONTROL, -1,
+	  { { DB_FAMILY_FOOT_CONTROL, DB_BTN_EOL, KM_HOLD, KM_REPORT_SIGN }, { -1, 0, 0, 0 } }, 0, {
 		{ DOWN, DB_BTN_EOL, 7000, "", 7800 },
-		{ TIMER, 0, 7800, "report.sign:eol", NO_DEADLINE },
+		{ UP, DB_BTN_EOL, 7500, "", NO_DEADLINE },
+		{ DOWN, DB_BTN_EOL, 8000, "", 8800 },
+		{ TIMER, 0, 8800, "report.sign:eol", NO_DEADLINE },
+	} },
+	{ "a push-to-talk press within the tail continues the recording", DB_FAMILY_FOOT_CONTROL,
+	  -1, NONE_EXTRA, 0, {
+		{ DOWN, DB_BTN_PLAY, 0, "record.start:play", NO_DEADLINE },
+		{ UP, DB_BTN_PLAY, 1000, "", 1300 },
+		{ DOWN, DB_BTN_PLAY, 1299, "", NO_DEADLINE },
+		{ TIMER, 0, 1300, "", NO_DEADLINE },
+		{ UP, DB_BTN_PLAY, 2000, "", 2300 },
+		{ TIMER, 0, 2300, "record.stop:play", NO_DEADLINE },
+		{ DOWN, DB_BTN_PLAY, 2301, "record.start:play", NO_DEADLINE },
+	} },
+	{ "the tail and a hold due together fire in deadline order", DB_FAMILY_FOOT_CONTROL, -1,
+	  { { DB_FAMILY_FOOT_CONTROL, DB_BTN_EOL, KM_HOLD, KM_REPORT_SIGN }, { -1, 0, 0, 0 } }, 0, {
+		{ DOWN, DB_BTN_PLAY, 0, "record.start:play", NO_DEADLINE },
+		{ DOWN, DB_BTN_EOL, 100, "", 900 },
+		{ UP, DB_BTN_PLAY, 500, "", 800 },
+		{ TIMER, 0, 5000, "record.stop:play,report.sign:eol", NO_DEADLINE },
 	} },
 	{ "vec pedal is push-to-talk by default", DB_FAMILY_VEC_PEDAL, -1, NONE_EXTRA, 0, {
 		{ DOWN, DB_BTN_PEDAL_MIDDLE, 0, "record.start:pedal_middle", NO_DEADLINE },
 		{ DOWN, DB_BTN_PEDAL_RIGHT, 10, "field.next:pedal_right", NO_DEADLINE },
-		{ UP, DB_BTN_PEDAL_MIDDLE, 20, "record.stop:pedal_middle", NO_DEADLINE },
-		{ UP, DB_BTN_PEDAL_MIDDLE, 30, "", NO_DEADLINE },
-		{ DOWN, DB_BTN_PEDAL_LEFT, 40, "field.previous:pedal_left", NO_DEADLINE },
+		{ UP, DB_BTN_PEDAL_MIDDLE, 20, "", 320 },
+		{ UP, DB_BTN_PEDAL_MIDDLE, 30, "", 320 },
+		{ DOWN, DB_BTN_PEDAL_LEFT, 40, "field.previous:pedal_left", 320 },
+		{ TIMER, 0, 320, "record.stop:pedal_middle", NO_DEADLINE },
 	} },
 	{ "foot control in toggle mode", DB_FAMILY_FOOT_CONTROL, 0, NONE_EXTRA, 0, {
 		{ DOWN, DB_BTN_PLAY, 0, "record.toggle:play", NO_DEADLINE },
@@ -336,14 +383,16 @@ static const struct scenario scenarios[] = {
 	} },
 	{ "speechmike in push-to-talk mode", DB_FAMILY_SPEECHMIKE, 1, NONE_EXTRA, 0, {
 		{ DOWN, DB_BTN_RECORD, 0, "record.start:record", NO_DEADLINE },
-		{ UP, DB_BTN_RECORD, 900, "record.stop:record", NO_DEADLINE },
-		{ DOWN, DB_BTN_STOP, 1000, "record.stop:stop", NO_DEADLINE },
+		{ UP, DB_BTN_RECORD, 900, "", 1200 },
+		{ TIMER, 0, 1200, "record.stop:record", NO_DEADLINE },
+		{ DOWN, DB_BTN_STOP, 1300, "record.stop:stop", NO_DEADLINE },
 	} },
 	{ "push-to-talk keeps the release binding", DB_FAMILY_FOOT_CONTROL, -1,
 	  { { DB_FAMILY_FOOT_CONTROL, DB_BTN_PLAY, KM_RELEASE, KM_REPORT_PROCESS },
 	    { -1, 0, 0, 0 } }, 0, {
 		{ DOWN, DB_BTN_PLAY, 0, "record.start:play", NO_DEADLINE },
-		{ UP, DB_BTN_PLAY, 10, "record.stop:play,report.process:play", NO_DEADLINE },
+		{ UP, DB_BTN_PLAY, 10, "report.process:play", 310 },
+		{ TIMER, 0, 310, "record.stop:play", NO_DEADLINE },
 	} },
 	{ "push-to-talk only rewrites record.toggle on press", DB_FAMILY_FOOT_CONTROL, -1,
 	  { { DB_FAMILY_FOOT_CONTROL, DB_BTN_REWIND, KM_HOLD, KM_RECORD_TOGGLE },
@@ -486,6 +535,36 @@ static void test_bad_arguments(void)
 	      "no wrapped early fire");
 }
 
+/* release_delay_ms 0: the recording stops on the release itself; km_end_tail; the bound. */
+static void test_no_release_delay(void)
+{
+	struct keymap km;
+	struct km_tracker t;
+	struct km_fire out[KM_MAX_FIRES];
+	char err[256] = "";
+	memset(&t, 0, sizeof t);
+	km_defaults(&km);
+	km.release_delay_ms = 0;
+	CHECK(km_validate(&km, err, sizeof err) == 0, "0 is valid: %s", err);
+	CHECK(km_on_button(&km, DB_FAMILY_FOOT_CONTROL, &t, DB_BTN_PLAY, true, 0, out,
+	                   KM_MAX_FIRES) == 1 && out[0].command == KM_RECORD_START, "start");
+	CHECK(km_on_button(&km, DB_FAMILY_FOOT_CONTROL, &t, DB_BTN_PLAY, false, 10, out,
+	                   KM_MAX_FIRES) == 1 && out[0].command == KM_RECORD_STOP, "stop at once");
+	CHECK(km_next_deadline(&km, DB_FAMILY_FOOT_CONTROL, &t) == NO_DEADLINE, "no timer");
+	km.release_delay_ms = 300;
+	km_on_button(&km, DB_FAMILY_FOOT_CONTROL, &t, DB_BTN_PLAY, true, 100, out, KM_MAX_FIRES);
+	CHECK(km_on_button(&km, DB_FAMILY_FOOT_CONTROL, &t, DB_BTN_PLAY, false, 200, out,
+	                   KM_MAX_FIRES) == 0, "the tail waits");
+	CHECK(km_end_tail(&t, out, KM_MAX_FIRES) == 1 && out[0].command == KM_RECORD_STOP &&
+	      out[0].button == DB_BTN_PLAY, "ended at once");
+	CHECK(km_end_tail(&t, out, KM_MAX_FIRES) == 0 &&
+	      km_next_deadline(&km, DB_FAMILY_FOOT_CONTROL, &t) == NO_DEADLINE, "only once");
+	km.release_delay_ms = KM_MAX_RELEASE_DELAY_MS + 1;
+	CHECK(km_validate(&km, err, sizeof err) == -1 &&
+	      strcmp(err, "key 'release_delay_ms': must be an integer from 0 to 5000") == 0,
+	      "bound: %s", err);
+}
+
 int main(void)
 {
 	test_names();
@@ -493,5 +572,6 @@ int main(void)
 	test_validate();
 	test_scenarios();
 	test_bad_arguments();
+	test_no_release_delay();
 	return CHECK_DONE();
 }

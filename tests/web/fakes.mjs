@@ -89,14 +89,18 @@ export function settle() {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** The reporting iframe: a content window recording postMessage, in a host window. */
-export function fakeIframe() {
+/**
+ * The reporting iframe: a content window recording postMessage, in a host window, with
+ * an `allow` attribute (null: none).
+ */
+export function fakeIframe({ allow = 'microphone' } = {}) {
   const contentWindow = {
     posted: [],
     postMessage(message, targetOrigin) { this.posted.push({ message, targetOrigin }); },
   };
   const hostWindow = new EventTarget();
-  return { contentWindow, ownerDocument: { defaultView: hostWindow } };
+  return { contentWindow, ownerDocument: { defaultView: hostWindow },
+           getAttribute: (name) => (name === 'allow' ? allow : null) };
 }
 
 /** Delivers a message event to the host window as if `source` at `origin` posted it. */
@@ -117,4 +121,30 @@ export class FakeBridge extends EventTarget {
   claim(owner) {
     this.dispatchEvent(new CustomEvent('claim', { detail: { type: 'claim', owner } }));
   }
+}
+
+/** setTimeout / clearTimeout on a clock that moves only when the test says so. */
+export function fakeClock() {
+  let now = 0;
+  let next = 1;
+  const pending = new Map();
+  return {
+    pending,
+    get now() { return now; },
+    setTimeout(fn, ms) { pending.set(next, { fn, at: now + ms }); return next++; },
+    clearTimeout(id) { pending.delete(id); },
+    /** Moves the clock on by `ms`, running every timer that falls due, in time order. */
+    advance(ms) {
+      const end = now + ms;
+      for (;;) {
+        const due = [...pending.entries()].filter(([, t]) => t.at <= end)
+          .sort((a, b) => a[1].at - b[1].at)[0];
+        if (!due) break;
+        pending.delete(due[0]);
+        now = due[1].at;
+        due[1].fn();
+      }
+      now = end;
+    },
+  };
 }

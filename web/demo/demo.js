@@ -158,7 +158,8 @@ const relay = createRadpairRelay({
   iframeOrigin: location.origin,
   bridge: client,
   getToken: async () => 'demo-access-token',   // the simulator accepts any token
-  onNotice: (n) => log('notice', `relay: ${n.reason}`, { command: n.command ?? '' }),
+  onNotice: (n) => log('notice', `relay: ${n.reason}`,
+                       { ...(n.command ? { command: n.command } : {}), notice: n.kind }),
 });
 window.demo = { client, relay };   // for the console (and the browser tests)
 

@@ -32,7 +32,7 @@ const st = {
   report: null,          // { mrn, site_id, accessions: [...], status, metadata }
   recording: false,
   critical: null,
-  recall: null,          // { timer, sign_type } while a recall window runs
+  recall: null,          // { timer, sign_type, report } while a recall window runs
   statuses: new Map(),   // "site|mrn|acc" -> last status (reports persist, opening is an upsert)
   parentOrigin: PARENT_ORIGINS[0],
 };
@@ -63,6 +63,7 @@ function render() {
   $('recording').textContent = st.recording ? 'recording' : 'off';
   $('recording').dataset.recording = String(st.recording);
   $('btn-recall').disabled = !st.recall;
+  $('btn-sign-now').disabled = !st.recall;
   const ul = $('linked');
   ul.textContent = '';
   for (const a of (r && r.accessions.length > 1 ? r.accessions : [])) {
@@ -77,8 +78,7 @@ function render() {
 // The guides' event payload: every event carries mrn, accession_number, site_id,
 // report_status, user_info, timestamp and critical_result (object or null); listeners read
 // the event name from `type` and the fields from `data` (payload.data.sign_context...).
-function emit(type, accession, extra) {
-  const r = st.report;
+function emit(type, accession, extra, r = st.report) {
   const data = {
     mrn: r.mrn, accession_number: accession, site_id: r.site_id,
     report_status: r.status, user_info: USER_INFO,
@@ -97,9 +97,9 @@ function post(msg) {
 
 function key(r, acc) { return `${r.site_id}|${r.mrn}|${acc}`; }
 
-function setStatus(status) {
-  st.report.status = status;
-  for (const a of st.report.accessions) st.statuses.set(key(st.report, a), status);
+function setStatus(status, r = st.report) {
+  r.status = status;
+  for (const a of r.accessions) st.statuses.set(key(r, a), status);
 }
 
 function stopRecording() {
@@ -123,7 +123,8 @@ const actions = {
     const accs = Array.isArray(m.accession_numbers) ? m.accession_numbers.map(String)
       : (m.accession_number != null ? [String(m.accession_number)] : []);
     if (!m.mrn || !accs.length || !m.site_id) return 'mrn, accession number(s) and site_id are required';
-    if (st.report) finishRecall();
+    // A recall window keeps running when the next report is opened (it is a timer on the
+    // signed report): its second report.signed then arrives while another report is open.
     stopRecording();
     const r = { mrn: String(m.mrn), site_id: String(m.site_id), accessions: accs,
                 metadata: m.metadata || m.metadata_by_accession || null };
@@ -156,7 +157,6 @@ const actions = {
   close() {
     if (!st.report) return 'no report open';
     stopRecording();
-    finishRecall();
     emit('report.closed', st.report.accessions[0]);
     st.report = null;
     $('transcript').textContent = '';
@@ -170,33 +170,41 @@ const actions = {
     setStatus(SIGN_STATUS[type]);
     signedEvents(type);
     if ($('chk-recall').checked) {
+      finishRecall();   // one window at a time: an earlier one ends now
       const secs = Math.max(1, Math.min(120, Number($('in-recall-s').value) || 20));
-      st.recall = { sign_type: type, timer: setTimeout(finishRecall, secs * 1000) };
+      st.recall = { sign_type: type, report: st.report,
+                    timer: setTimeout(finishRecall, secs * 1000) };
     }
   },
+  // Recalling reopens the signed report (as draft), whichever report is open now.
   recall() {
     if (!st.recall) return 'no recall window open';
     clearTimeout(st.recall.timer);
+    const { report } = st.recall;
     st.recall = null;
+    stopRecording();
+    st.report = report;
     setStatus('draft');
-    emit('report.opened', st.report.accessions[0]);
+    emit('report.opened', report.accessions[0]);
   },
+  sign_now() { return st.recall ? finishRecall() : 'no recall window open'; },
 };
 actions.sign_prelim = (m) => actions.sign({ ...m, sign_type: 'sign_prelim' });
 
 // One report.signed per linked accession number (the guide: "separate report.signed events
 // for each linked accession number").
-function signedEvents(type) {
-  for (const a of st.report.accessions) emit('report.signed', a, { sign_context: { sign_type: type } });
+function signedEvents(type, r = st.report) {
+  for (const a of r.accessions) emit('report.signed', a, { sign_context: { sign_type: type } }, r);
 }
 
-// End of the recall window: report.signed again (the guide's Report Recall note).
+// End of the recall window (elapsed, or "Sign Now"): report.signed again for the report
+// that was signed, even when another one is open by now (the guide's Report Recall note).
 function finishRecall() {
   if (!st.recall) return;
   clearTimeout(st.recall.timer);
-  const { sign_type } = st.recall;
+  const { sign_type, report } = st.recall;
   st.recall = null;
-  if (st.report) signedEvents(sign_type);
+  signedEvents(sign_type, report);
   render();
 }
 
@@ -257,6 +265,8 @@ window.addEventListener('message', (e) => {
   log('in', String(name), shown);
   const err = actions[action](fields);
   if (err) log('ignored', String(name), { reason: err });
+  // How the real app says so is not public: this is the relay's default event name.
+  if (err === 'not authenticated') post({ type: 'not_authenticated' });
   render();
 });
 
@@ -282,6 +292,7 @@ ui('btn-discard', () => actions.discard());
 ui('btn-close', () => actions.close());
 ui('btn-sign', () => actions.sign({ sign_type: $('sel-sign').value }));
 ui('btn-recall', () => actions.recall());
+ui('btn-sign-now', () => actions.sign_now());
 $('sel-critical').addEventListener('change', (e) => {
   const o = e.target.selectedOptions[0];
   st.critical = o.value ? { name: o.textContent, value: o.value } : null;
