@@ -23,6 +23,8 @@
 #include "cli/status.h"
 #include "cli/wav.h"
 #include "protocol/audio_frame.h"
+#include "protocol/client.h"
+#include "protocol/message.h"
 
 #define START_TIMEOUT_MS 5000   /* until audio.started */
 #define STOP_TIMEOUT_MS 3000    /* audio.stop, or device.removed, until audio.stopped */
@@ -83,28 +85,13 @@ static void fail(struct rec *r, int code_exit, const char *code, const char *fmt
 	va_end(ap);
 }
 
-static void send_audio(struct conn *c, const struct rec *r, const char *type)
-{
-	cJSON *req = cJSON_CreateObject();
-	char *text;
-
-	cJSON_AddStringToObject(req, "type", type);
-	cJSON_AddStringToObject(req, "device_id", r->device_id);
-	if (strcmp(type, "audio.start") == 0 && r->rate_req)
-		cJSON_AddNumberToObject(req, "rate", r->rate_req);
-	if ((text = cJSON_PrintUnformatted(req)) != NULL)
-		conn_send(c, text);
-	free(text);
-	cJSON_Delete(req);
-}
-
 /* Ends the recording the way the daemon expects: audio.stop, then its audio.stopped. */
 static void request_stop(struct conn *c, struct rec *r)
 {
 	if (r->stopping || r->stopped)
 		return;
 	r->stopping = true;
-	send_audio(c, r, "audio.stop");
+	conn_send(c, pm_req_audio_stop(r->device_id));
 	conn_deadline(c, STOP_TIMEOUT_MS);
 }
 
@@ -142,28 +129,20 @@ static int list_devices(const cJSON *devices, bool (*keep)(const cJSON *), char 
 	return n;
 }
 
-/* --device is an id, or the serial number of exactly one connected device (as for led). */
+/* --device as cli.h says. */
 static const cJSON *find_device(struct rec *r, const cJSON *devices)
 {
-	const cJSON *dev, *match = NULL;
-	int by_serial = 0;
+	const cJSON *dev;
 	char list[400];
 
-	cJSON_ArrayForEach(dev, devices) {
-		if (strcmp(status_str(dev, "id", ""), r->device_arg) == 0)
-			return dev;
-		if (strcmp(status_str(dev, "serial", ""), r->device_arg) == 0) {
-			match = dev;
-			by_serial++;
-		}
-	}
-	if (by_serial == 1)
-		return match;
-	if (by_serial > 1) {
-		fail(r, EXIT_USAGE, "ambiguous_device",
-		     "several devices have the serial number '%s': give the id (see "
-		     "`dictabridge devices`)", r->device_arg);
+	switch (pm_device_lookup(devices, r->device_arg, &dev, list, sizeof list)) {
+	case PM_LOOKUP_FOUND:
+		return dev;
+	case PM_LOOKUP_AMBIGUOUS:
+		fail(r, EXIT_USAGE, "ambiguous_device", CLI_AMBIGUOUS_SERIAL, r->device_arg, list);
 		return NULL;
+	case PM_LOOKUP_NONE:
+		break;
 	}
 	if (list_devices(devices, NULL, list, sizeof list) == 0)
 		fail(r, EXIT_FAILED, "unknown_device",
@@ -323,7 +302,7 @@ static void on_message(struct conn *c, const cJSON *msg, const char *text, size_
                        void *arg)
 {
 	struct rec *r = arg;
-	const char *type = status_str(msg, "type", "");
+	const char *type = pm_message_type(msg);
 	bool ours = strcmp(status_str(msg, "device_id", ""), r->device_id) == 0;
 
 	(void)text;
@@ -337,7 +316,7 @@ static void on_message(struct conn *c, const cJSON *msg, const char *text, size_
 		}
 		snprintf(r->device_id, sizeof r->device_id, "%s", status_str(dev, "id", ""));
 		describe(dev, r->device_name, sizeof r->device_name);
-		send_audio(c, r, "audio.start");
+		conn_send(c, pm_req_audio_start(r->device_id, (uint32_t)r->rate_req, 0));
 	} else if (strcmp(type, "error") == 0 && !r->started) {
 		fail(r, EXIT_FAILED, status_str(msg, "code", "error"), "%s: %s",
 		     r->device_id[0] ? r->device_id : "dictabridged", status_str(msg, "message", ""));
