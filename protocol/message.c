@@ -1,3 +1,5 @@
+/* Over 600 lines on purpose: this file is the one place the wire's spelling lives (server
+ * messages, request parsing, request encoders), so that no other file spells a message. */
 #include "protocol/message.h"
 
 #include <cjson/cJSON.h>
