@@ -16,7 +16,12 @@ enum {
 	EXIT_PROTOCOL = 4,      /* something answers but it is not a working dictabridged */
 };
 
-#define CLI_DEFAULT_PORT 27415
+/* DEVICE (a command's argument) names a device by id, or by a serial number that exactly
+ * one connected device has (protocol/client.h). A serial number of several devices is
+ * refused with this message (serial number, their ids), code "ambiguous_device" and
+ * EXIT_USAGE: the user gives the id. */
+#define CLI_AMBIGUOUS_SERIAL \
+	"several devices have the serial number '%s' (%s): give the id (see `dictabridge devices`)"
 
 struct cli_opts {
 	int port;               /* resolved: --port, else the configured port */

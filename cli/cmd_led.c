@@ -5,19 +5,17 @@
 
 #include "cli/cli.h"
 #include "cli/request.h"
+#include "protocol/message.h"
 
 struct led_args {
 	const char *led, *color, *mode;
 };
 
-static void fill(cJSON *req, void *arg)
+static char *encode(const char *device_id, void *arg)
 {
 	const struct led_args *a = arg;
 
-	cJSON_AddStringToObject(req, "led", a->led);
-	cJSON_AddStringToObject(req, "color", a->color);
-	if (a->mode)
-		cJSON_AddStringToObject(req, "mode", a->mode);
+	return pm_req_led(device_id, a->led, a->color, a->mode);
 }
 
 /* The device's LEDs as "record, f1, ...", for a better message. */
@@ -71,7 +69,7 @@ static int report(const struct cli_opts *o, const struct led_args *a,
 int cmd_led(const struct cli_opts *o)
 {
 	struct led_args a;
-	struct cli_request r = { .type = "led", .fill = fill, .arg = &a };
+	struct cli_request r = { .encode = encode, .arg = &a };
 	int rc;
 
 	if (o->argc < 3 || o->argc > 4)

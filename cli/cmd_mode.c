@@ -5,15 +5,16 @@
 
 #include "cli/cli.h"
 #include "cli/request.h"
+#include "protocol/message.h"
 
-static void fill(cJSON *req, void *arg)
+static char *encode(const char *device_id, void *arg)
 {
-	cJSON_AddStringToObject(req, "mode", arg);
+	return pm_req_mode(device_id, arg);
 }
 
 int cmd_mode(const struct cli_opts *o)
 {
-	struct cli_request r = { .type = "mode", .fill = fill };
+	struct cli_request r = { .encode = encode };
 	int rc;
 
 	if (o->argc != 2)

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/conn.h"
 #include "cli/status.h"
+#include "protocol/client.h"
 
 struct monitor {
 	const struct cli_opts *o;
@@ -55,7 +56,7 @@ static void describe_device(const cJSON *dev, char *buf, size_t cap)
 
 static void print_text(const cJSON *msg)
 {
-	const char *type = status_str(msg, "type", "");
+	const char *type = pm_message_type(msg);
 	const char *id = status_str(msg, "device_id", "-");
 	char when[32], what[256];
 	const cJSON *dev = cJSON_GetObjectItemCaseSensitive(msg, "device");

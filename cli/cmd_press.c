@@ -16,21 +16,19 @@ struct input_args {
 	long hold_ms;
 };
 
-static void fill_press(cJSON *req, void *arg)
+static char *encode_press(const char *device_id, void *arg)
 {
 	const struct input_args *a = arg;
 
-	cJSON_AddStringToObject(req, "button", a->name);
-	cJSON_AddTrueToObject(req, "pressed");
 	/* the daemon releases it: a CLI that exits early never leaves a button down */
-	cJSON_AddNumberToObject(req, "hold_ms", (double)a->hold_ms);
+	return pm_req_press(device_id, a->name, true, (uint32_t)a->hold_ms);
 }
 
-static void fill_slide(cJSON *req, void *arg)
+static char *encode_slide(const char *device_id, void *arg)
 {
 	const struct input_args *a = arg;
 
-	cJSON_AddStringToObject(req, "position", a->name);
+	return pm_req_slide(device_id, a->name);
 }
 
 /* NAME [--hold MS] [--device ID]; --hold only when hold is non-NULL. */
@@ -98,7 +96,7 @@ static int run(const struct cli_opts *o, struct cli_request *r, const char *what
 int cmd_press(const struct cli_opts *o)
 {
 	struct input_args a = { .hold_ms = TAP_MS };
-	struct cli_request r = { .type = "press", .fill = fill_press, .arg = &a };
+	struct cli_request r = { .encode = encode_press, .arg = &a };
 	int rc = parse(o, "dictabridge press BUTTON [--hold MS] [--device ID]", &a, &a.hold_ms,
 	               &r.device);
 
@@ -108,7 +106,7 @@ int cmd_press(const struct cli_opts *o)
 int cmd_slide(const struct cli_opts *o)
 {
 	struct input_args a = { 0 };
-	struct cli_request r = { .type = "slide", .fill = fill_slide, .arg = &a };
+	struct cli_request r = { .encode = encode_slide, .arg = &a };
 	int rc = parse(o, "dictabridge slide POSITION [--device ID]", &a, NULL, &r.device);
 
 	return rc != EXIT_OK ? rc : run(o, &r, "position", &a);

@@ -21,6 +21,10 @@
 #include "cli/cli.h"
 #include "cli/conn.h"
 #include "cli/status.h"
+#include "cli/wav.h"
+#include "protocol/audio_frame.h"
+#include "protocol/client.h"
+#include "protocol/message.h"
 
 #define START_TIMEOUT_MS 5000   /* until audio.started */
 #define STOP_TIMEOUT_MS 3000    /* audio.stop, or device.removed, until audio.stopped */
@@ -28,11 +32,6 @@
 #define SECONDS_MAX (7.0 * 24 * 3600)
 #define RATE_MAX 1000000
 
-#define FRAME_HEADER_LEN 24
-#define WAV_HEADER_LEN 44
-/* The largest data chunk the RIFF size field (data + 36) can state, in whole samples.
- * It is also what a WAV on a pipe says, since its length is not known beforehand. */
-#define WAV_DATA_MAX 0xFFFFFFDAu
 
 struct rec {
 	const struct cli_opts *o;
@@ -49,14 +48,13 @@ struct rec {
 	char device_id[128];
 	char device_name[160];      /* "id (model)" for messages */
 	FILE *out;
-	off_t out_start;            /* offset of the WAV header; -1 when it cannot be rewritten */
+	struct wav wav;             /* on out once started; wav.err: writing the file failed */
 	bool started, stopping, stopped, removed, interrupted, size_limited;
-	int write_errno;            /* nonzero: writing the file failed */
 
 	uint32_t stream_id, next_seq;
 	int rate, frame_ms;
 	uint64_t target;            /* samples to record; 0: until a signal */
-	uint64_t samples, frames, gaps, dropped, overruns, overrun_frames, bad_frames;
+	uint64_t frames, gaps, dropped, overruns, overrun_frames, bad_frames;
 	char stop_reason[32];
 	char stop_message[256];
 };
@@ -65,39 +63,6 @@ static void on_stop_signal(int sig)
 {
 	(void)sig;
 	conn_interrupt();
-}
-
-static void put_le16(unsigned char *p, uint16_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-}
-
-static void put_le32(unsigned char *p, uint32_t v)
-{
-	put_le16(p, (uint16_t)v);
-	put_le16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uint32_t get_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void wav_header(unsigned char h[WAV_HEADER_LEN], uint32_t rate, uint32_t data_len)
-{
-	memcpy(h, "RIFF", 4);
-	put_le32(h + 4, 36 + data_len);
-	memcpy(h + 8, "WAVEfmt ", 8);
-	put_le32(h + 16, 16);           /* PCM format chunk */
-	put_le16(h + 20, 1);            /* WAVE_FORMAT_PCM */
-	put_le16(h + 22, 1);            /* mono */
-	put_le32(h + 24, rate);
-	put_le32(h + 28, rate * 2);     /* bytes per second */
-	put_le16(h + 32, 2);            /* bytes per sample frame */
-	put_le16(h + 34, 16);
-	memcpy(h + 36, "data", 4);
-	put_le32(h + 40, data_len);
 }
 
 static const char *out_label(const struct rec *r)
@@ -120,28 +85,13 @@ static void fail(struct rec *r, int code_exit, const char *code, const char *fmt
 	va_end(ap);
 }
 
-static void send_audio(struct conn *c, const struct rec *r, const char *type)
-{
-	cJSON *req = cJSON_CreateObject();
-	char *text;
-
-	cJSON_AddStringToObject(req, "type", type);
-	cJSON_AddStringToObject(req, "device_id", r->device_id);
-	if (strcmp(type, "audio.start") == 0 && r->rate_req)
-		cJSON_AddNumberToObject(req, "rate", r->rate_req);
-	if ((text = cJSON_PrintUnformatted(req)) != NULL)
-		conn_send(c, text);
-	free(text);
-	cJSON_Delete(req);
-}
-
 /* Ends the recording the way the daemon expects: audio.stop, then its audio.stopped. */
 static void request_stop(struct conn *c, struct rec *r)
 {
 	if (r->stopping || r->stopped)
 		return;
 	r->stopping = true;
-	send_audio(c, r, "audio.stop");
+	conn_send(c, pm_req_audio_stop(r->device_id));
 	conn_deadline(c, STOP_TIMEOUT_MS);
 }
 
@@ -179,28 +129,20 @@ static int list_devices(const cJSON *devices, bool (*keep)(const cJSON *), char 
 	return n;
 }
 
-/* --device is an id, or the serial number of exactly one connected device (as for led). */
+/* --device as cli.h says. */
 static const cJSON *find_device(struct rec *r, const cJSON *devices)
 {
-	const cJSON *dev, *match = NULL;
-	int by_serial = 0;
+	const cJSON *dev;
 	char list[400];
 
-	cJSON_ArrayForEach(dev, devices) {
-		if (strcmp(status_str(dev, "id", ""), r->device_arg) == 0)
-			return dev;
-		if (strcmp(status_str(dev, "serial", ""), r->device_arg) == 0) {
-			match = dev;
-			by_serial++;
-		}
-	}
-	if (by_serial == 1)
-		return match;
-	if (by_serial > 1) {
-		fail(r, EXIT_USAGE, "ambiguous_device",
-		     "several devices have the serial number '%s': give the id (see "
-		     "`dictabridge devices`)", r->device_arg);
+	switch (pm_device_lookup(devices, r->device_arg, &dev, list, sizeof list)) {
+	case PM_LOOKUP_FOUND:
+		return dev;
+	case PM_LOOKUP_AMBIGUOUS:
+		fail(r, EXIT_USAGE, "ambiguous_device", CLI_AMBIGUOUS_SERIAL, r->device_arg, list);
 		return NULL;
+	case PM_LOOKUP_NONE:
+		break;
 	}
 	if (list_devices(devices, NULL, list, sizeof list) == 0)
 		fail(r, EXIT_FAILED, "unknown_device",
@@ -254,57 +196,53 @@ static const cJSON *choose_device(struct rec *r, const cJSON *devices)
 
 static void write_samples(struct conn *c, struct rec *r, const unsigned char *pcm, uint64_t n)
 {
-	uint64_t room = (WAV_DATA_MAX / 2) - r->samples;
+	uint64_t room = wav_room(&r->wav);
 
-	if (r->target && r->samples + n > r->target)
-		n = r->target - r->samples;
+	if (r->target && r->wav.samples + n > r->target)
+		n = r->target - r->wav.samples;
 	if (n > room) {
 		n = room;
 		r->size_limited = true;
 	}
-	if (n && fwrite(pcm, 2, (size_t)n, r->out) != n) {
-		r->write_errno = errno ? errno : EIO;
+	if (!wav_append(&r->wav, pcm, n)) {
 		conn_finish(c);   /* nothing more can be kept: the daemon ends the stream with us */
 		return;
 	}
-	r->samples += n;
-	if ((r->target && r->samples >= r->target) || r->size_limited)
+	if ((r->target && r->wav.samples >= r->target) || r->size_limited)
 		request_stop(c, r);
 }
 
 static void on_binary(struct conn *c, const unsigned char *data, size_t len, void *arg)
 {
 	struct rec *r = arg;
-	uint32_t seq, n;
+	struct pm_audio_frame f;
+	enum pm_audio_frame_result rc;
 
-	if (!r->started || r->stopped || r->write_errno)
+	if (!r->started || r->stopped || r->wav.err)
 		return;
-	if (len < FRAME_HEADER_LEN || memcmp(data, "DBA1", 4) != 0) {
+	rc = pm_audio_frame_decode(data, len, &f);
+	if (rc == PM_AUDIO_FRAME_NOT_AUDIO) {
 		r->bad_frames++;
 		return;
 	}
-	if (get_le32(data + 4) != r->stream_id)
+	if (f.stream_id != r->stream_id)
 		return;   /* not the stream this recording started */
-	seq = get_le32(data + 8);
-	n = get_le32(data + 12);
-	if ((uint64_t)n * 2 != len - FRAME_HEADER_LEN || seq < r->next_seq) {
+	if (rc == PM_AUDIO_FRAME_BAD_LENGTH || f.seq < r->next_seq) {
 		r->bad_frames++;
 		return;
 	}
-	if (seq > r->next_seq) {
+	if (f.seq > r->next_seq) {
 		r->gaps++;
-		r->dropped += seq - r->next_seq;
+		r->dropped += f.seq - r->next_seq;
 	}
-	r->next_seq = seq + 1;
+	r->next_seq = f.seq + 1;
 	r->frames++;
 	if (!r->stopping)
-		write_samples(c, r, data + FRAME_HEADER_LEN, n);
+		write_samples(c, r, f.pcm, f.samples);
 }
 
 static bool open_output(struct rec *r)
 {
-	unsigned char h[WAV_HEADER_LEN];
-
 	if (!r->out_path || strcmp(r->out_path, "-") == 0) {
 		r->out = stdout;
 	} else if (!(r->out = fopen(r->out_path, "wbe"))) {
@@ -312,34 +250,17 @@ static bool open_output(struct rec *r)
 		     strerror(errno));
 		return false;
 	}
-	r->out_start = ftello(r->out);
-	/* Sizes "as large as can be" until the end fixes them: a reader of a pipe, where
-	 * they stay, then reads until the end of the stream. */
-	wav_header(h, (uint32_t)r->rate, WAV_DATA_MAX);
-	if (fwrite(h, 1, sizeof h, r->out) != sizeof h) {
-		r->write_errno = errno ? errno : EIO;
-		return false;
-	}
-	return true;
+	return wav_begin(&r->wav, r->out, (uint32_t)r->rate);
 }
 
 /* Fixes the header's sizes where the file can be rewritten, and closes it. */
 static void finish_output(struct rec *r)
 {
-	unsigned char h[WAV_HEADER_LEN];
-
 	if (!r->out)
 		return;
-	if (fflush(r->out) != 0 && !r->write_errno)
-		r->write_errno = errno ? errno : EIO;
-	if (r->out_start >= 0 && fseeko(r->out, r->out_start, SEEK_SET) == 0) {
-		wav_header(h, (uint32_t)r->rate, (uint32_t)(r->samples * 2));
-		if ((fwrite(h, 1, sizeof h, r->out) != sizeof h || fflush(r->out) != 0) &&
-		    !r->write_errno)
-			r->write_errno = errno ? errno : EIO;
-	}
-	if (r->out != stdout && fclose(r->out) != 0 && !r->write_errno)
-		r->write_errno = errno ? errno : EIO;
+	wav_end(&r->wav);
+	if (r->out != stdout && fclose(r->out) != 0 && !r->wav.err)
+		r->wav.err = errno ? errno : EIO;
 	r->out = NULL;
 }
 
@@ -381,7 +302,7 @@ static void on_message(struct conn *c, const cJSON *msg, const char *text, size_
                        void *arg)
 {
 	struct rec *r = arg;
-	const char *type = status_str(msg, "type", "");
+	const char *type = pm_message_type(msg);
 	bool ours = strcmp(status_str(msg, "device_id", ""), r->device_id) == 0;
 
 	(void)text;
@@ -395,7 +316,7 @@ static void on_message(struct conn *c, const cJSON *msg, const char *text, size_
 		}
 		snprintf(r->device_id, sizeof r->device_id, "%s", status_str(dev, "id", ""));
 		describe(dev, r->device_name, sizeof r->device_name);
-		send_audio(c, r, "audio.start");
+		conn_send(c, pm_req_audio_start(r->device_id, (uint32_t)r->rate_req, 0));
 	} else if (strcmp(type, "error") == 0 && !r->started) {
 		fail(r, EXIT_FAILED, status_str(msg, "code", "error"), "%s: %s",
 		     r->device_id[0] ? r->device_id : "dictabridged", status_str(msg, "message", ""));
@@ -488,8 +409,8 @@ static cJSON *summary(const struct rec *r)
 	cJSON_AddStringToObject(j, "device_id", r->device_id);
 	cJSON_AddStringToObject(j, "file", r->out_path ? r->out_path : "-");
 	cJSON_AddNumberToObject(j, "rate", r->rate);
-	cJSON_AddNumberToObject(j, "samples", (double)r->samples);
-	cJSON_AddNumberToObject(j, "seconds", r->rate ? (double)r->samples / r->rate : 0);
+	cJSON_AddNumberToObject(j, "samples", (double)r->wav.samples);
+	cJSON_AddNumberToObject(j, "seconds", r->rate ? (double)r->wav.samples / r->rate : 0);
 	cJSON_AddNumberToObject(j, "frames", (double)r->frames);
 	cJSON_AddNumberToObject(j, "gaps", (double)r->gaps);
 	cJSON_AddNumberToObject(j, "dropped_frames", (double)r->dropped);
@@ -510,8 +431,8 @@ static void print_summary(const struct rec *r)
 {
 	fprintf(stderr, "recorded %.2f s from %s to %s (%llu samples at %d Hz, %llu frames); "
 	        "%llu frame%s lost in %llu gap%s, %llu overrun%s\n",
-	        r->rate ? (double)r->samples / r->rate : 0.0, r->device_name, out_label(r),
-	        (unsigned long long)r->samples, r->rate, (unsigned long long)r->frames,
+	        r->rate ? (double)r->wav.samples / r->rate : 0.0, r->device_name, out_label(r),
+	        (unsigned long long)r->wav.samples, r->rate, (unsigned long long)r->frames,
 	        (unsigned long long)r->dropped, r->dropped == 1 ? "" : "s",
 	        (unsigned long long)r->gaps, r->gaps == 1 ? "" : "s",
 	        (unsigned long long)r->overruns, r->overruns == 1 ? "" : "s");
@@ -529,9 +450,9 @@ static int conclude(const struct rec *r, int rc, const char *err)
 
 	if (!o->json)
 		print_summary(r);
-	if (r->write_errno)
+	if (r->wav.err)
 		code = cli_fail_with(o, EXIT_FAILED, "cannot_write", j, "cannot write %s: %s",
-		                     out_label(r), strerror(r->write_errno));
+		                     out_label(r), strerror(r->wav.err));
 	else if (strcmp(r->stop_reason, "device_removed") == 0 || (r->removed && !r->stopped))
 		code = cli_fail_with(o, EXIT_FAILED, "device_removed", j,
 		                     "the recording ended early: %s was unplugged (%s holds what "
@@ -572,7 +493,6 @@ int cmd_record(const struct cli_opts *o)
 
 	memset(&r, 0, sizeof r);
 	r.o = o;
-	r.out_start = -1;
 	rc = parse_args(o, &r);
 	if (rc != EXIT_OK)
 		return rc;

@@ -2,6 +2,8 @@
  * operation, serviced on the calling thread until the operation ends. */
 #include "cli/conn.h"
 #include "daemon/sockdiag.h"
+#include "protocol/client.h"
+#include "protocol/message.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define SUBPROTOCOL "dictabridge.v1"
+#define SUBPROTOCOL PM_SUBPROTOCOL
 #define HTTP_BODY_MAX (4u * 1024 * 1024)
 #define MESSAGE_MAX (4u * 1024 * 1024)
 #define STATUS_TIMEOUT_US (5 * LWS_USEC_PER_SEC)
@@ -115,9 +117,8 @@ static void free_queue(struct conn *c)
 static void deliver(struct conn *c)
 {
 	cJSON *msg = cJSON_ParseWithLength(c->rx, c->rx_len);
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
 
-	if (cJSON_IsObject(msg) && cJSON_IsString(type) && c->h && c->h->message)
+	if (cJSON_IsObject(msg) && pm_message_type(msg) && c->h && c->h->message)
 		c->h->message(c, msg, c->rx, c->rx_len, c->arg);
 	cJSON_Delete(msg);
 	c->rx_len = 0;
@@ -457,16 +458,18 @@ int conn_ws_run(int port, const struct conn_handlers *h, void *arg, int timeout_
 	return rc;
 }
 
-void conn_send(struct conn *c, const char *json)
+void conn_send(struct conn *c, char *json)
 {
-	size_t len = strlen(json);
-	struct outmsg *m = malloc(sizeof *m + LWS_PRE + len);
+	size_t len = json ? strlen(json) : 0;
+	struct outmsg *m = json ? malloc(sizeof *m + LWS_PRE + len) : NULL;
 
+	if (m)
+		memcpy(m->data + LWS_PRE, json, len);
+	free(json);
 	if (!m)
 		return;
 	m->next = NULL;
 	m->len = len;
-	memcpy(m->data + LWS_PRE, json, len);
 	if (c->tail)
 		c->tail->next = m;
 	else

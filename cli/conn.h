@@ -50,8 +50,9 @@ struct conn_handlers {
 int conn_ws_run(int port, const struct conn_handlers *h, void *arg, int timeout_ms,
                 char *err, size_t errlen);
 
-/* Queues a message (a JSON text) for the daemon. */
-void conn_send(struct conn *c, const char *json);
+/* Queues a message for the daemon: `json`, an encoder's result (protocol/message.h), which
+ * it frees (NULL, an encoder out of memory: nothing is sent). */
+void conn_send(struct conn *c, char *json);
 /* (Re)arms the session's deadline, replacing the one conn_ws_run() started with:
  * timeout_ms from now the session ends with CONN_ERROR ("did not answer in time").
  * 0 removes the deadline. */

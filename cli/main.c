@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "daemon/config.h"
+#include "protocol/message.h"
 #include "dictabridge-version.h"
 
 struct command {
@@ -74,7 +75,7 @@ static void usage(FILE *out)
 	        "(default 100: a short press).\n\n"
 	        "Exit status: 0 success, 1 the daemon refused or a check failed, 2 usage or\n"
 	        "not available, 3 dictabridged is not running, 4 something else holds the port.\n",
-	        CLI_DEFAULT_PORT);
+	        PM_DEFAULT_PORT);
 }
 
 const char *cli_option_value(const struct cli_opts *o, int *i, const char *name, bool *missing)
@@ -144,7 +145,7 @@ static int configured_port(const char *config_path)
 {
 	struct config c;
 	char err[512];
-	int port = CLI_DEFAULT_PORT;
+	int port = PM_DEFAULT_PORT;
 
 	if (config_load(config_path, &c, err, sizeof err) == 0) {
 		port = c.port;

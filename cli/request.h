@@ -12,12 +12,10 @@
 #include "cli/cli.h"
 
 struct cli_request {
-	const char *type;           /* the request's "type" */
-	/* DEVICE as the user gave it: a device id, or the serial number of exactly one
-	 * connected device. NULL: the only virtual device. */
+	/* DEVICE as the user gave it (cli.h). NULL: the only virtual device. */
 	const char *device;
-	/* Adds the request's own fields (type and device_id are already there). */
-	void (*fill)(cJSON *req, void *arg);
+	/* The request for device_id, encoded (a protocol/message.h pm_req_* encoder). */
+	char *(*encode)(const char *device_id, void *arg);
 	void *arg;
 
 	/* Results. */

@@ -39,8 +39,9 @@
 #include <stdint.h>
 
 #include "protocol/keymap.h"
+#include "protocol/message.h"
 
-#define CONFIG_DEFAULT_PORT 27415
+#define CONFIG_DEFAULT_PORT PM_DEFAULT_PORT
 #define CONFIG_MAX_ORIGINS 64
 #define CONFIG_MAX_FILE_BYTES (1024 * 1024)
 #define CONFIG_AUDIO_DEVICE_MAX 127

@@ -1,6 +1,7 @@
 #include "protocol/audio_frame.h"
 
 #include <math.h>
+#include <string.h>
 
 static const uint32_t rates[] = {8000, 16000, 22050, 44100, 48000};
 
@@ -37,6 +38,29 @@ void pm_audio_header(uint8_t out[PM_AUDIO_HEADER_BYTES], uint32_t stream_id, uin
 	put_le(out + 8, seq, 4);
 	put_le(out + 12, samples, 4);
 	put_le(out + 16, capture_us, 8);
+}
+
+static uint64_t get_le(const uint8_t *p, int bytes)
+{
+	uint64_t v = 0;
+
+	for (int i = bytes - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+enum pm_audio_frame_result pm_audio_frame_decode(const uint8_t *data, size_t len,
+                                                 struct pm_audio_frame *f)
+{
+	if (len < PM_AUDIO_HEADER_BYTES || memcmp(data, "DBA1", 4) != 0)
+		return PM_AUDIO_FRAME_NOT_AUDIO;
+	f->stream_id = (uint32_t)get_le(data + 4, 4);
+	f->seq = (uint32_t)get_le(data + 8, 4);
+	f->samples = (uint32_t)get_le(data + 12, 4);
+	f->capture_us = get_le(data + 16, 8);
+	f->pcm = data + PM_AUDIO_HEADER_BYTES;
+	return (uint64_t)f->samples * 2 == len - PM_AUDIO_HEADER_BYTES ? PM_AUDIO_FRAME_OK
+	                                                               : PM_AUDIO_FRAME_BAD_LENGTH;
 }
 
 static double dbfs(double amplitude)

@@ -30,6 +30,24 @@ uint32_t pm_audio_frame_samples(uint32_t rate, uint32_t frame_ms);
 void pm_audio_header(uint8_t out[PM_AUDIO_HEADER_BYTES], uint32_t stream_id, uint32_t seq,
                      uint32_t samples, uint64_t capture_us);
 
+/* A binary frame's header, as pm_audio_header() wrote it. */
+struct pm_audio_frame {
+	uint32_t stream_id, seq, samples;
+	uint64_t capture_us;
+	const uint8_t *pcm;           /* the samples (16-bit little-endian), inside the frame */
+};
+
+enum pm_audio_frame_result {
+	PM_AUDIO_FRAME_OK,
+	PM_AUDIO_FRAME_NOT_AUDIO,     /* shorter than a header, or not "DBA1" */
+	PM_AUDIO_FRAME_BAD_LENGTH,    /* a header, but not followed by exactly `samples` samples */
+};
+
+/* Reads the binary message `data` of `len` bytes. *f is filled unless NOT_AUDIO (with
+ * BAD_LENGTH, f->pcm must not be read). */
+enum pm_audio_frame_result pm_audio_frame_decode(const uint8_t *data, size_t len,
+                                                 struct pm_audio_frame *f);
+
 /* Level of `n` samples whose squares sum to sum_sq and whose largest magnitude is peak
  * (16-bit full scale = 0 dB), rounded to 0.1 dB and floored at PM_AUDIO_LEVEL_FLOOR_DBFS. */
 void pm_audio_levels(double sum_sq, uint64_t n, uint32_t peak, double *rms_dbfs,

@@ -1,3 +1,5 @@
+/* Over 600 lines on purpose: this file is the one place the wire's spelling lives (server
+ * messages, request parsing, request encoders), so that no other file spells a message. */
 #include "protocol/message.h"
 
 #include <cjson/cJSON.h>
@@ -296,6 +298,97 @@ char *pm_error(const char *code, const char *text, const char *request_type)
 		ok = request_type ? cJSON_AddStringToObject(o, "request", request_type) != NULL
 		                  : cJSON_AddNullToObject(o, "request") != NULL;
 	return finish(o, ok);
+}
+
+/* ---- client requests -------------------------------------------------------------- */
+
+static cJSON *request(const char *type, const char *device_id)
+{
+	cJSON *o = message(type);
+
+	if (o && device_id && !cJSON_AddStringToObject(o, "device_id", device_id)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+char *pm_req_ping(const char *id)
+{
+	cJSON *o = request("ping", NULL);
+
+	return finish(o, o && cJSON_AddStringToObject(o, "id", id));
+}
+
+char *pm_req_claim(void)
+{
+	return finish(request("claim", NULL), true);
+}
+
+char *pm_req_release(void)
+{
+	return finish(request("release", NULL), true);
+}
+
+char *pm_req_state(bool recording, bool report_open)
+{
+	cJSON *o = request("state", NULL);
+
+	return finish(o, o && cJSON_AddBoolToObject(o, "recording", recording) &&
+	                     cJSON_AddBoolToObject(o, "report_open", report_open));
+}
+
+char *pm_req_led(const char *device_id, const char *led, const char *color, const char *mode)
+{
+	cJSON *o = request("led", device_id);
+	bool ok = o && cJSON_AddStringToObject(o, "led", led) &&
+	          cJSON_AddStringToObject(o, "color", color);
+
+	if (ok && mode)
+		ok = cJSON_AddStringToObject(o, "mode", mode) != NULL;
+	return finish(o, ok);
+}
+
+char *pm_req_mode(const char *device_id, const char *event_mode)
+{
+	cJSON *o = request("mode", device_id);
+
+	return finish(o, o && cJSON_AddStringToObject(o, "mode", event_mode));
+}
+
+char *pm_req_press(const char *device_id, const char *button, bool pressed, uint32_t hold_ms)
+{
+	cJSON *o = request("press", device_id);
+	bool ok = o && cJSON_AddStringToObject(o, "button", button) &&
+	          cJSON_AddBoolToObject(o, "pressed", pressed);
+
+	if (ok && hold_ms)
+		ok = cJSON_AddNumberToObject(o, "hold_ms", hold_ms) != NULL;
+	return finish(o, ok);
+}
+
+char *pm_req_slide(const char *device_id, const char *position)
+{
+	cJSON *o = request("slide", device_id);
+
+	return finish(o, o && cJSON_AddStringToObject(o, "position", position));
+}
+
+char *pm_req_audio_start(const char *device_id, uint32_t rate, uint32_t frame_ms)
+{
+	cJSON *o = request("audio.start", device_id);
+	bool ok = o != NULL;
+
+	if (ok && rate)
+		ok = cJSON_AddNumberToObject(o, "rate", rate) != NULL;
+	if (ok && frame_ms)
+		ok = cJSON_AddNumberToObject(o, "frame_ms", frame_ms) != NULL;
+	return finish(o, ok);
+}
+
+char *pm_req_audio_stop(const char *device_id)
+{
+	return finish(request("audio.stop", device_id), true);
 }
 
 /* ---- parsing ---------------------------------------------------------------------- */

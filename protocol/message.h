@@ -1,4 +1,5 @@
-/* Protocol v1 messages: events → JSON text, JSON text → validated requests.
+/* Protocol v1 messages: events → JSON text, JSON text → validated requests, and a
+ * client's requests → JSON text.
  *
  * The only module that knows the wire spelling of messages (protocol/PROTOCOL.md is its
  * prose twin). Pure: no sockets, no threads. Every encoder returns a malloc'd,
@@ -15,6 +16,9 @@
 
 #define PM_PROTOCOL_VERSION 1
 #define PM_SUBPROTOCOL "dictabridge.v1"
+/* The daemon's port unless configured otherwise, and so the clients' (web/dictabridge.js
+ * mirrors it). */
+#define PM_DEFAULT_PORT 27415
 #define PM_MAX_MESSAGE_BYTES (64 * 1024)
 #define PM_MAX_ID_CHARS 64          /* device ids and ping ids */
 
@@ -93,6 +97,24 @@ struct pm_request {
 	uint32_t hold_ms;                       /* press: release after this long (0: no) */
 };
 #define PM_MAX_HOLD_MS 60000
+
+/* Requests as a client sends them (the encoders' output parses back with
+ * pm_parse_request). Names (LEDs, colours, buttons, modes) are passed as the user gave
+ * them and not checked here: the daemon answers a wrong one with an error naming the
+ * field, which a client shows as it is. */
+char *pm_req_ping(const char *id);
+char *pm_req_claim(void);
+char *pm_req_release(void);
+char *pm_req_state(bool recording, bool report_open);
+/* mode NULL: left out (the LED is on). */
+char *pm_req_led(const char *device_id, const char *led, const char *color, const char *mode);
+char *pm_req_mode(const char *device_id, const char *event_mode);
+/* hold_ms 0: left out (no automatic release). */
+char *pm_req_press(const char *device_id, const char *button, bool pressed, uint32_t hold_ms);
+char *pm_req_slide(const char *device_id, const char *position);
+/* rate, frame_ms 0: left out (the daemon's defaults). */
+char *pm_req_audio_start(const char *device_id, uint32_t rate, uint32_t frame_ms);
+char *pm_req_audio_stop(const char *device_id);
 
 /* Error codes (PROTOCOL.md "Errors"). */
 #define PM_ERR_INVALID_JSON "invalid_json"

@@ -3,6 +3,7 @@
 // Dependency-free ES module; every browser API is injectable so node can test it.
 
 export const SUBPROTOCOL = 'dictabridge.v1';
+// The port mirrors PM_DEFAULT_PORT of protocol/message.h, the daemon's default.
 export const DEFAULT_URL = 'ws://127.0.0.1:27415/';
 
 /** The server → client message types that become events of the same name. */

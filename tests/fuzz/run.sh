@@ -7,7 +7,7 @@
 #   tests/fuzz/run.sh [SECONDS]
 #
 # Environment: CC (default clang; needs the libFuzzer runtime, Debian: libclang-rt-14-dev),
-# FUZZ_TARGETS (default "devices message config origin utf8").
+# FUZZ_TARGETS (default "devices message config origin utf8 audio_frame").
 set -eu
 
 seconds=${1:-30}
@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=$root/build-fuzz
 cc=${CC:-clang}
-targets=${FUZZ_TARGETS:-devices message config origin utf8}
+targets=${FUZZ_TARGETS:-devices message config origin utf8 audio_frame}
 
 # The daemon is built with these warnings as errors too (meson.build), so a harness that
 # only builds with a laxer set would hide the same mistakes the project refuses.
@@ -32,7 +32,7 @@ cflags="-std=c17 -D_GNU_SOURCE -g -O1 $warn -I$root"
 # more module later then needs no change here.
 sources="devices/decode.c devices/names.c devices/pedal.c devices/powermic.c
 devices/speechmike.c devices/table.c protocol/audio_frame.c protocol/keymap.c
-protocol/message.c protocol/origin.c protocol/utf8.c daemon/config.c"
+protocol/client.c protocol/message.c protocol/origin.c protocol/utf8.c daemon/config.c"
 
 max_len_of() {
 	case $1 in
@@ -41,6 +41,7 @@ max_len_of() {
 	config) echo 65536 ;;    # far below the 1 MiB limit, but keeps executions fast
 	origin) echo 4096 ;;     # a Host, an Origin and a handful of 320-byte patterns
 	utf8) echo 1024 ;;       # a log line
+	audio_frame) echo 9700 ;; # just over the largest frame (PM_AUDIO_MAX_FRAME_BYTES)
 	*) echo 4096 ;;
 	esac
 }

@@ -366,6 +366,36 @@ def test_led_errors_are_reported(spawn, emu, tmp_path):
     assert n.led_writes(mark_n) == [] and p.led_writes(mark_p) == [], (n.outputs, p.outputs)
 
 
+def test_a_serial_number_of_two_devices_is_refused_naming_both(spawn, emu, tmp_path):
+    """DEVICE as a serial number must name one unit: with two, led (and record) never
+    guess, and name the ids to choose from."""
+    u = E.speechmike(serial='CLITWIN')
+    pm3 = E.powermic3(serial='CLITWIN')
+    d = spawn(u, pm3)
+    n, p = emu.node(u), emu.node(pm3)
+    initial_leds(n)
+    initial_leds(p)
+    mark_n, mark_p = n.mark(), p.mark()
+    home = tmp_path / 'home'
+    ids = sorted([dev_id(u), dev_id(pm3)])
+    r = cli(['led', 'CLITWIN', 'record', 'red', '--port', d.port], home)
+    assert r.returncode == 2, r
+    assert "several devices have the serial number 'CLITWIN'" in r.stderr, r.stderr
+    assert all(i in r.stderr for i in ids), r.stderr
+    j = out_json(cli(['led', 'CLITWIN', 'record', 'red', '--port', d.port, '--json'], home))
+    assert j['ok'] is False and j['error'] == 'ambiguous_device', j
+    r = cli(['record', '--device', 'CLITWIN', '--seconds', '1', '--out', tmp_path / 'x.wav',
+             '--port', d.port], home)
+    assert r.returncode == 2, r
+    assert "several devices have the serial number 'CLITWIN'" in r.stderr, r.stderr
+    assert all(i in r.stderr for i in ids), r.stderr
+    assert not (tmp_path / 'x.wav').exists()
+    # the id still names each one
+    assert cli(['led', dev_id(pm3), 'record', 'red', '--port', d.port], home).returncode == 0
+    assert p.wait_output(lambda o: p.is_led_write(o), since=mark_p)
+    assert n.led_writes(mark_n) == [], n.outputs
+
+
 # ---- the daemon down ----------------------------------------------------------------------
 
 

@@ -53,6 +53,45 @@ static void test_header(void)
 	CHECK(got[12] == 0 && got[15] == 0 && got[16] == 0xFF && got[23] == 0xFF, "extremes");
 }
 
+/* What pm_audio_header() writes, pm_audio_frame_decode() reads back; a frame whose
+ * length does not match its count, or that is no frame at all, is told apart. */
+static void test_decode(void)
+{
+	static const uint32_t ids[] = {0, 1, 7, 0x80000000u, UINT32_MAX};
+	uint8_t frame[PM_AUDIO_HEADER_BYTES + 8];
+	struct pm_audio_frame f;
+
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		uint64_t t = (uint64_t)ids[i] << 32 | (ids[i] ^ 0x5A5A5A5Au);
+
+		pm_audio_header(frame, ids[i], ids[i] ^ 1, 4, t);
+		memset(&f, 0, sizeof f);
+		CHECK(pm_audio_frame_decode(frame, sizeof frame, &f) == PM_AUDIO_FRAME_OK,
+		      "frame %zu not read", i);
+		CHECK(f.stream_id == ids[i] && f.seq == (ids[i] ^ 1) && f.samples == 4 &&
+		      f.capture_us == t && f.pcm == frame + PM_AUDIO_HEADER_BYTES,
+		      "frame %zu read back wrong", i);
+	}
+	pm_audio_header(frame, 1, 2, 0, 3);
+	CHECK(pm_audio_frame_decode(frame, PM_AUDIO_HEADER_BYTES, &f) == PM_AUDIO_FRAME_OK &&
+	      f.samples == 0, "an empty frame is a frame");
+	CHECK(pm_audio_frame_decode(frame, PM_AUDIO_HEADER_BYTES - 1, &f) ==
+	      PM_AUDIO_FRAME_NOT_AUDIO, "short header");
+	pm_audio_header(frame, 9, 2, 4, 3);
+	CHECK(pm_audio_frame_decode(frame, sizeof frame - 2, &f) == PM_AUDIO_FRAME_BAD_LENGTH &&
+	      f.stream_id == 9, "fewer samples than said");
+	pm_audio_header(frame, 1, 2, 3, 3);
+	CHECK(pm_audio_frame_decode(frame, sizeof frame, &f) == PM_AUDIO_FRAME_BAD_LENGTH,
+	      "more samples than said");
+	pm_audio_header(frame, 1, 2, UINT32_MAX, 3);
+	CHECK(pm_audio_frame_decode(frame, sizeof frame, &f) == PM_AUDIO_FRAME_BAD_LENGTH,
+	      "a huge count");
+	pm_audio_header(frame, 1, 2, 4, 3);
+	frame[3] = '2';
+	CHECK(pm_audio_frame_decode(frame, sizeof frame, &f) == PM_AUDIO_FRAME_NOT_AUDIO,
+	      "another magic");
+}
+
 static void test_levels(void)
 {
 	double rms, peak;
@@ -76,6 +115,7 @@ int main(void)
 {
 	test_frame_samples();
 	test_header();
+	test_decode();
 	test_levels();
 	return CHECK_DONE();
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "protocol/audio_frame.h"
 #include "protocol/keymap.h"
 #include "protocol/message.h"
 
@@ -266,11 +267,69 @@ static void test_encode(void)
 	            "\"request\":null}");
 }
 
+/* Parses an encoder's output (and frees it): the daemon must read it back. */
+static bool reparse(char *text, struct pm_request *req)
+{
+	struct pm_parse_error err;
+	int rc = text ? pm_parse_request(text, strlen(text), req, &err) : -1;
+
+	CHECK(rc == 0, "%s: %s", text ? text : "(null)", text ? err.message : "");
+	free(text);
+	return rc == 0;
+}
+
+/* Every request a client sends: what pm_req_* writes, pm_parse_request reads back. */
+static void test_requests(void)
+{
+	struct pm_request r;
+
+	expect_json(pm_req_led("d1", "record", "red", NULL),
+	            "{\"type\":\"led\",\"device_id\":\"d1\",\"led\":\"record\","
+	            "\"color\":\"red\"}");
+	if (reparse(pm_req_ping("p \"1\""), &r))
+		CHECK(r.type == PM_REQ_PING && strcmp(r.id_json, "\"p \\\"1\\\"\"") == 0, "ping %s",
+		      r.id_json);
+	if (reparse(pm_req_claim(), &r))
+		CHECK(r.type == PM_REQ_CLAIM, "claim");
+	if (reparse(pm_req_release(), &r))
+		CHECK(r.type == PM_REQ_RELEASE, "release");
+	if (reparse(pm_req_state(true, false), &r))
+		CHECK(r.type == PM_REQ_STATE && r.recording && !r.report_open, "state");
+	if (reparse(pm_req_state(false, true), &r))
+		CHECK(r.type == PM_REQ_STATE && !r.recording && r.report_open, "state");
+	if (reparse(pm_req_led("d1", "f2", "green", "blink_fast"), &r))
+		CHECK(r.type == PM_REQ_LED && strcmp(r.device_id, "d1") == 0 && r.led == DB_LED_F2 &&
+		      r.color == DB_COLOR_GREEN && r.mode == DB_MODE_BLINK_FAST, "led");
+	if (reparse(pm_req_led("d1", "record", "off", NULL), &r))
+		CHECK(r.led == DB_LED_RECORD && r.color == DB_COLOR_OFF && r.mode == DB_MODE_ON,
+		      "led without a mode");
+	if (reparse(pm_req_mode("d2", "browser"), &r))
+		CHECK(r.type == PM_REQ_MODE && strcmp(r.device_id, "d2") == 0 &&
+		      r.event_mode == DB_EVENT_MODE_BROWSER, "mode");
+	if (reparse(pm_req_press("v", "record", true, 250), &r))
+		CHECK(r.type == PM_REQ_PRESS && r.button == DB_BTN_RECORD && r.pressed &&
+		      r.hold_ms == 250, "press");
+	if (reparse(pm_req_press("v", "record", false, 0), &r))
+		CHECK(r.type == PM_REQ_PRESS && !r.pressed && r.hold_ms == 0, "release a button");
+	if (reparse(pm_req_slide("v", "rewind"), &r))
+		CHECK(r.type == PM_REQ_SLIDE && r.button == DB_BTN_REWIND, "slide");
+	if (reparse(pm_req_audio_start("m", 0, 0), &r))
+		CHECK(r.type == PM_REQ_AUDIO_START && strcmp(r.device_id, "m") == 0 &&
+		      r.rate == PM_AUDIO_DEFAULT_RATE && r.frame_ms == PM_AUDIO_DEFAULT_FRAME_MS,
+		      "audio.start with the defaults");
+	if (reparse(pm_req_audio_start("m", 48000, 10), &r))
+		CHECK(r.rate == 48000 && r.frame_ms == 10, "audio.start %u %u", (unsigned)r.rate,
+		      (unsigned)r.frame_ms);
+	if (reparse(pm_req_audio_stop("m"), &r))
+		CHECK(r.type == PM_REQ_AUDIO_STOP && strcmp(r.device_id, "m") == 0, "audio.stop");
+}
+
 int main(void)
 {
 	test_parse();
 	test_parse_values();
 	test_deep_nesting();
 	test_encode();
+	test_requests();
 	return CHECK_DONE();
 }
