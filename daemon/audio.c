@@ -32,6 +32,7 @@ struct adev {
 	struct capture *cap;
 	bool running;                  /* cap reached CAPTURE_RUNNING */
 	uint32_t cap_rate;
+	const char *via;               /* the running capture's path (capture_via) */
 	struct branch *branches;
 	double level_sum_sq;           /* the current 100 ms level window */
 	uint32_t level_peak;
@@ -375,7 +376,7 @@ static void stream_activate(struct stream *s)
 	s->state = ST_ACTIVE;
 	s->overrun_at = queue_now_mono_us();
 	send_owned(s->client, pm_audio_started(s->dev->id, s->id, s->rate, s->frame_ms,
-	                                       s->dev->cap_rate));
+	                                       s->dev->cap_rate, s->dev->via));
 }
 
 /* ---- the device's microphone ----------------------------------------------------------------- */
@@ -660,6 +661,7 @@ static void dev_pump(struct adev *d)
 	if (!d->running) {
 		d->running = true;
 		d->cap_rate = rate;
+		d->via = capture_via(d->cap);
 		for (struct stream *s = streams, *next; s; s = next) {
 			next = s->next;
 			if (s->dev == d && s->state == ST_PENDING)

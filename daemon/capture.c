@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/capture_pulse.h"
 #include "daemon/log.h"
 
 /* 128 slots of 10 ms: the loop may fall 1.28 s behind before samples are lost. */
@@ -37,7 +38,9 @@ struct capture {
 	uint32_t rate;
 	char why[160];
 
-	/* Worker only. */
+	/* Worker only (via is published with `state`). */
+	struct capture_pulse *pulse;
+	const char *via;
 	PaStream *stream;
 	int channels;
 	struct capture *next_open;    /* the worker's list of open streams */
@@ -126,25 +129,12 @@ static void copy_block(struct capture_block *b, const int16_t *in, uint32_t n, i
 		b->s[i] = (int16_t)(((int32_t)in[2 * i] + in[2 * i + 1]) / 2);
 }
 
-/* Never blocks, never allocates: copies into the ring, counts what does not fit. */
-static int on_audio(const void *input, void *output, unsigned long frames,
-                    const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *arg)
+/* Never blocks, never allocates: copies n frames of `channels` samples into the ring, the
+ * first captured at t (µs), and counts what does not fit. Called on the back end's
+ * thread. */
+static void ring_push(struct capture *c, const int16_t *in, unsigned long frames, int channels,
+                      uint64_t t)
 {
-	struct capture *c = arg;
-	const int16_t *in = input;
-	double age = (double)frames / c->rate;
-	uint64_t t;
-
-	(void)output;
-	(void)flags;
-	if (!in)
-		return paContinue;
-	/* The first sample's age: what the host API says when it says something sane, else
-	 * the buffer's duration (it was just filled). */
-	if (ti && ti->inputBufferAdcTime > 0 && ti->currentTime >= ti->inputBufferAdcTime &&
-	    ti->currentTime - ti->inputBufferAdcTime < 1.0)
-		age = ti->currentTime - ti->inputBufferAdcTime;
-	t = mono_us() - (uint64_t)(age * 1e6);
 	while (frames) {
 		uint32_t head = atomic_load_explicit(&c->head, memory_order_relaxed);
 		uint32_t tail = atomic_load_explicit(&c->tail, memory_order_acquire);
@@ -156,16 +146,39 @@ static int on_audio(const void *input, void *output, unsigned long frames,
 			break;
 		}
 		b = &c->ring[head % RING_SLOTS];
-		copy_block(b, in, n, c->channels);
+		copy_block(b, in, n, channels);
 		b->t_us = t;
 		b->n = n;
 		atomic_store_explicit(&c->head, head + 1, memory_order_release);
 		frames -= n;
-		in += (size_t)n * (size_t)c->channels;
+		in += (size_t)n * (size_t)channels;
 		t += (uint64_t)n * 1000000u / c->rate;
 	}
 	wake_loop();
+}
+
+static int on_audio(const void *input, void *output, unsigned long frames,
+                    const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *arg)
+{
+	struct capture *c = arg;
+	double age = (double)frames / c->rate;
+
+	(void)output;
+	(void)flags;
+	if (!input)
+		return paContinue;
+	/* The first sample's age: what the host API says when it says something sane, else
+	 * the buffer's duration (it was just filled). */
+	if (ti && ti->inputBufferAdcTime > 0 && ti->currentTime >= ti->inputBufferAdcTime &&
+	    ti->currentTime - ti->inputBufferAdcTime < 1.0)
+		age = ti->currentTime - ti->inputBufferAdcTime;
+	ring_push(c, input, frames, c->channels, mono_us() - (uint64_t)(age * 1e6));
 	return paContinue;
+}
+
+static void on_server_audio(void *arg, const int16_t *s, uint32_t n, uint64_t t_us)
+{
+	ring_push(arg, s, n, 1, t_us);
 }
 
 /* Publishes the failure (the reason first: the loop reads it after the state). */
@@ -188,6 +201,14 @@ static void on_finished(void *arg)
 
 	if (!atomic_load(&c->closing))
 		fail(c, "the microphone stopped (unplugged or failed)");
+}
+
+static void on_server_failed(void *arg, const char *why)
+{
+	struct capture *c = arg;
+
+	if (!atomic_load(&c->closing))
+		fail(c, "%s", why);
 }
 
 /* ---- the worker ------------------------------------------------------------------------ */
@@ -288,13 +309,47 @@ static bool pick_format(struct capture *c, PaStreamParameters *p, double *rate)
 	return false;
 }
 
+static void publish_running(struct capture *c, const char *via)
+{
+	c->via = via;
+	atomic_store_explicit(&c->state, CAPTURE_RUNNING, memory_order_release);
+	wake_loop();
+}
+
+/* Through the sound server when it runs and has the source. Returns whether that settled
+ * the open (running, or failed for a reason ALSA would not fix); false: try ALSA. The
+ * server converts to the wanted rate itself, so the capture runs at the first stream's
+ * rate whether or not audio.capture_rate fixed it. */
+static bool open_via_server(struct capture *c)
+{
+	const struct capture_pulse_sink sink = {on_server_audio, on_server_failed, c};
+	char what[160];
+
+	c->rate = c->want_rate;
+	switch (capture_pulse_open(&c->src, c->rate, &sink, &c->pulse, what, sizeof what)) {
+	case CAPTURE_PULSE_OPEN:
+		log_info("capturing from '%s' through the sound server at %u Hz", what,
+		         (unsigned)c->rate);
+		publish_running(c, "pulse");
+		return true;
+	case CAPTURE_PULSE_ERROR:
+		fail(c, "sound server: %s", what);
+		return true;
+	case CAPTURE_PULSE_NO_SOURCE:
+	case CAPTURE_PULSE_NO_SERVER:
+	default:
+		log_debug("%s: capturing through ALSA", what);
+		return false;
+	}
+}
+
 static void do_open(struct capture *c)
 {
 	PaStreamParameters p = {0};
 	double rate = 0;
 	PaError err;
 
-	if (atomic_load(&c->closing) || !refresh_devices(c, false))
+	if (atomic_load(&c->closing) || open_via_server(c) || !refresh_devices(c, false))
 		return;
 	p.device = find_device(&c->src);
 	if (p.device == paNoDevice && !open_list) {
@@ -336,14 +391,18 @@ static void do_open(struct capture *c)
 	}
 	c->next_open = open_list;
 	open_list = c;
-	log_info("capturing from '%s' at %u Hz, %d channel%s", Pa_GetDeviceInfo(p.device)->name,
-	         (unsigned)c->rate, c->channels, c->channels == 1 ? "" : "s (averaged)");
-	atomic_store_explicit(&c->state, CAPTURE_RUNNING, memory_order_release);
-	wake_loop();
+	log_info("capturing from '%s' through ALSA at %u Hz, %d channel%s",
+	         Pa_GetDeviceInfo(p.device)->name, (unsigned)c->rate, c->channels,
+	         c->channels == 1 ? "" : "s (averaged)");
+	publish_running(c, "alsa");
 }
 
 static void do_close(struct capture *c)
 {
+	if (c->pulse) {
+		capture_pulse_close(c->pulse);
+		log_debug("capture closed");
+	}
 	if (c->stream) {
 		struct capture **pp = &open_list;
 
@@ -455,6 +514,12 @@ enum capture_state capture_state(struct capture *c, uint32_t *rate, char *why, s
 	if (why && len)
 		snprintf(why, len, "%s", s == CAPTURE_FAILED ? c->why : "");
 	return s;
+}
+
+const char *capture_via(struct capture *c)
+{
+	return atomic_load_explicit(&c->state, memory_order_acquire) == CAPTURE_RUNNING ? c->via
+	                                                                              : NULL;
 }
 
 const struct capture_block *capture_peek(struct capture *c)

@@ -152,6 +152,7 @@ static bool refresh_mic(struct unit *u, const char *gone)
 		src.kind = CAPTURE_CARD;
 		src.card = card.number;
 		snprintf(src.name, sizeof src.name, "%s", card.id);
+		snprintf(src.path, sizeof src.path, "%s", card.devpath);
 	} else if (config->audio_device) {
 		src.kind = CAPTURE_NAMED;
 		snprintf(src.name, sizeof src.name, "%s", config->audio_device);

@@ -132,7 +132,7 @@ char *pm_device_changed(const struct pm_device *d)
 }
 
 char *pm_audio_started(const char *device_id, uint32_t stream_id, uint32_t rate,
-                       uint32_t frame_ms, uint32_t capture_rate)
+                       uint32_t frame_ms, uint32_t capture_rate, const char *via)
 {
 	cJSON *o = message("audio.started");
 
@@ -142,7 +142,8 @@ char *pm_audio_started(const char *device_id, uint32_t stream_id, uint32_t rate,
 	                     cJSON_AddNumberToObject(o, "channels", 1) &&
 	                     cJSON_AddStringToObject(o, "format", "s16le") &&
 	                     cJSON_AddNumberToObject(o, "frame_ms", frame_ms) &&
-	                     cJSON_AddNumberToObject(o, "capture_rate", capture_rate));
+	                     cJSON_AddNumberToObject(o, "capture_rate", capture_rate) &&
+	                     cJSON_AddStringToObject(o, "via", via));
 }
 
 char *pm_audio_level(const char *device_id, double rms_dbfs, double peak_dbfs)

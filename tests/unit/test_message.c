@@ -205,10 +205,10 @@ static void test_encode(void)
 		            "\"led_colors\":[\"off\",\"red\",\"green\"],\"led_modes\":[\"on\"],"
 		            "\"audio\":{\"card\":null,\"name\":\"USB desk mic\",\"source\":\"config\"}}}");
 	}
-	expect_json(pm_audio_started("x", 7, 16000, 20, 48000),
+	expect_json(pm_audio_started("x", 7, 16000, 20, 48000, "pulse"),
 	            "{\"type\":\"audio.started\",\"device_id\":\"x\",\"stream_id\":7,"
 	            "\"rate\":16000,\"channels\":1,\"format\":\"s16le\",\"frame_ms\":20,"
-	            "\"capture_rate\":48000}");
+	            "\"capture_rate\":48000,\"via\":\"pulse\"}");
 	expect_json(pm_audio_level("x", -31.4, -100),
 	            "{\"type\":\"audio.level\",\"device_id\":\"x\",\"rms_dbfs\":-31.4,"
 	            "\"peak_dbfs\":-100}");
