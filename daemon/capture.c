@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "daemon/capture_pulse.h"
+#include "daemon/dynlib.h"
 #include "daemon/log.h"
 
 /* 128 slots of 10 ms: the loop may fall 1.28 s behind before samples are lost. */
@@ -67,6 +68,21 @@ static atomic_bool devices_stale = true;
 static bool pa_ready;
 static struct capture *open_list;
 
+/* PortAudio and alsa-lib are loaded at the first capture through ALSA (dynlib.h). */
+#define PORTAUDIO_FUNCS(X) \
+	X(Pa_Initialize) X(Pa_Terminate) X(Pa_GetDeviceCount) X(Pa_GetDeviceInfo) \
+	X(Pa_GetDefaultInputDevice) X(Pa_IsFormatSupported) X(Pa_OpenStream) \
+	X(Pa_SetStreamFinishedCallback) X(Pa_StartStream) X(Pa_AbortStream) X(Pa_CloseStream) \
+	X(Pa_GetErrorText)
+#define ALSA_FUNCS(X) X(snd_lib_error_set_handler) X(snd_config_update_free_global)
+
+static struct {
+	PORTAUDIO_FUNCS(DYNLIB_MEMBER)
+} pa;
+static struct {
+	ALSA_FUNCS(DYNLIB_MEMBER)
+} asound;
+
 /* ---- PortAudio's and its back ends' chatter --------------------------------------- */
 
 /* ALSA and JACK print to stderr on every PortAudio start-up (cards that do not exist, no
@@ -93,20 +109,40 @@ static void jack_said(const char *text)
 	log_debug("JACK: %s", text);
 }
 
-/* libjack comes with PortAudio's JACK back end when Debian builds it so; the daemon does
- * not link it itself, hence the lookup. */
-static void quiet_backends(void)
+/* Loads PortAudio and alsa-lib once, at the first capture through ALSA, and keeps them
+ * (ALSA's plugins and PortAudio's back ends are not safe to unload). libjack comes with
+ * PortAudio's JACK back end when Debian builds it so: looked up among PortAudio's
+ * dependencies, to quiet it too. */
+static bool load_alsa_backend(void)
 {
 	static const char *const setters[] = {"jack_set_error_function", "jack_set_info_function"};
+	static int state; /* 0 untried, 1 loaded, -1 missing */
+	void *hpa, *hasound;
 
-	snd_lib_error_set_handler((snd_lib_error_handler_t)alsa_said);
+	if (state)
+		goto done;
+	state = -1;
+	hasound = dlopen("libasound.so.2", RTLD_NOW | RTLD_LOCAL);
+	hpa = hasound ? dlopen("libportaudio.so.2", RTLD_NOW | RTLD_LOCAL) : NULL;
+	if (!hpa)
+		goto done;
+#define LOAD_PA(f) if (!DYNLIB_LOAD(hpa, pa, f)) goto done;
+#define LOAD_ASOUND(f) if (!DYNLIB_LOAD(hasound, asound, f)) goto done;
+	PORTAUDIO_FUNCS(LOAD_PA)
+	ALSA_FUNCS(LOAD_ASOUND)
+#undef LOAD_PA
+#undef LOAD_ASOUND
+	state = 1;
+	asound.snd_lib_error_set_handler((snd_lib_error_handler_t)alsa_said);
 	for (size_t i = 0; i < sizeof setters / sizeof setters[0]; i++) {
 		void (*set)(void (*)(const char *));
 
-		*(void **)&set = dlsym(RTLD_DEFAULT, setters[i]);
+		*(void **)&set = dlsym(hpa, setters[i]);
 		if (set)
 			set(jack_said);
 	}
+done:
+	return state > 0;
 }
 
 /* ---- the callback thread ------------------------------------------------------------- */
@@ -215,32 +251,32 @@ static void on_server_failed(void *arg, const char *why)
 
 static bool can_capture(PaDeviceIndex i)
 {
-	const PaDeviceInfo *d = Pa_GetDeviceInfo(i);
+	const PaDeviceInfo *d = pa.Pa_GetDeviceInfo(i);
 
 	return d && d->maxInputChannels > 0;
 }
 
 static PaDeviceIndex find_device(const struct capture_source *s)
 {
-	PaDeviceIndex n = Pa_GetDeviceCount(), i;
+	PaDeviceIndex n = pa.Pa_GetDeviceCount(), i;
 	char pattern[32];
 
 	switch (s->kind) {
 	case CAPTURE_DEFAULT:
-		return Pa_GetDefaultInputDevice();
+		return pa.Pa_GetDefaultInputDevice();
 	case CAPTURE_CARD:
 		snprintf(pattern, sizeof pattern, "(hw:%d,", s->card);
 		for (i = 0; i < n; i++)
-			if (can_capture(i) && strstr(Pa_GetDeviceInfo(i)->name, pattern))
+			if (can_capture(i) && strstr(pa.Pa_GetDeviceInfo(i)->name, pattern))
 				return i;
 		return paNoDevice;
 	case CAPTURE_NAMED:
 	default:
 		for (i = 0; i < n; i++)
-			if (can_capture(i) && strcmp(Pa_GetDeviceInfo(i)->name, s->name) == 0)
+			if (can_capture(i) && strcmp(pa.Pa_GetDeviceInfo(i)->name, s->name) == 0)
 				return i;
 		for (i = 0; i < n; i++)
-			if (can_capture(i) && strstr(Pa_GetDeviceInfo(i)->name, s->name))
+			if (can_capture(i) && strstr(pa.Pa_GetDeviceInfo(i)->name, s->name))
 				return i;
 		return paNoDevice;
 	}
@@ -270,19 +306,23 @@ static bool refresh_devices(struct capture *c, bool force)
 	uint64_t t0 = mono_us();
 	PaError err;
 
+	if (!load_alsa_backend()) {
+		fail(c, "cannot load PortAudio and alsa-lib (libportaudio.so.2, libasound.so.2)");
+		return false;
+	}
 	if (open_list || (pa_ready && !force && !atomic_load(&devices_stale)))
 		return true;
 	atomic_store(&devices_stale, false);
 	if (pa_ready)
-		Pa_Terminate();
+		pa.Pa_Terminate();
 	pa_ready = false;
-	err = Pa_Initialize();
+	err = pa.Pa_Initialize();
 	if (err != paNoError) {
-		fail(c, "PortAudio: %s", Pa_GetErrorText(err));
+		fail(c, "PortAudio: %s", pa.Pa_GetErrorText(err));
 		return false;
 	}
 	pa_ready = true;
-	log_debug("PortAudio listed %d devices in %llu ms", (int)Pa_GetDeviceCount(),
+	log_debug("PortAudio listed %d devices in %llu ms", (int)pa.Pa_GetDeviceCount(),
 	          (unsigned long long)((mono_us() - t0) / 1000));
 	return true;
 }
@@ -291,7 +331,7 @@ static bool refresh_devices(struct capture *c, bool force)
  * device takes it (else, unless fixed, its default rate). */
 static bool pick_format(struct capture *c, PaStreamParameters *p, double *rate)
 {
-	const PaDeviceInfo *d = Pa_GetDeviceInfo(p->device);
+	const PaDeviceInfo *d = pa.Pa_GetDeviceInfo(p->device);
 	double rates[2] = {c->want_rate, round(d->defaultSampleRate)};
 	size_t n_rates = c->rate_fixed || rates[1] == rates[0] ? 1 : 2;
 
@@ -300,7 +340,7 @@ static bool pick_format(struct capture *c, PaStreamParameters *p, double *rate)
 		for (size_t r = 0; r < n_rates; r++) {
 			if (rates[r] < 8000 || rates[r] > 192000)
 				continue;
-			if (Pa_IsFormatSupported(p, NULL, rates[r]) == paFormatIsSupported) {
+			if (pa.Pa_IsFormatSupported(p, NULL, rates[r]) == paFormatIsSupported) {
 				*rate = rates[r];
 				return true;
 			}
@@ -363,36 +403,36 @@ static void do_open(struct capture *c)
 		return;
 	}
 	p.sampleFormat = paInt16;
-	p.suggestedLatency = Pa_GetDeviceInfo(p.device)->defaultLowInputLatency;
+	p.suggestedLatency = pa.Pa_GetDeviceInfo(p.device)->defaultLowInputLatency;
 	if (!pick_format(c, &p, &rate)) {
-		fail(c, "'%s' cannot capture 16-bit audio at %u Hz%s", Pa_GetDeviceInfo(p.device)->name,
+		fail(c, "'%s' cannot capture 16-bit audio at %u Hz%s", pa.Pa_GetDeviceInfo(p.device)->name,
 		     (unsigned)c->want_rate, c->rate_fixed ? " (audio.capture_rate)" : "");
 		return;
 	}
 	c->rate = (uint32_t)rate;
 	c->channels = p.channelCount;
-	err = Pa_OpenStream(&c->stream, &p, NULL, rate,
+	err = pa.Pa_OpenStream(&c->stream, &p, NULL, rate,
 	                    c->rate / (1000 / BLOCK_MS) < CAPTURE_BLOCK_MAX
 	                            ? c->rate / (1000 / BLOCK_MS) : CAPTURE_BLOCK_MAX,
 	                    paClipOff, on_audio, c);
 	if (err == paNoError) {
-		Pa_SetStreamFinishedCallback(c->stream, on_finished);
-		err = Pa_StartStream(c->stream);
+		pa.Pa_SetStreamFinishedCallback(c->stream, on_finished);
+		err = pa.Pa_StartStream(c->stream);
 		if (err != paNoError) {
-			Pa_CloseStream(c->stream);
+			pa.Pa_CloseStream(c->stream);
 			c->stream = NULL;
 		}
 	} else {
 		c->stream = NULL;
 	}
 	if (err != paNoError) {
-		fail(c, "cannot open '%s': %s", Pa_GetDeviceInfo(p.device)->name, Pa_GetErrorText(err));
+		fail(c, "cannot open '%s': %s", pa.Pa_GetDeviceInfo(p.device)->name, pa.Pa_GetErrorText(err));
 		return;
 	}
 	c->next_open = open_list;
 	open_list = c;
 	log_info("capturing from '%s' through ALSA at %u Hz, %d channel%s",
-	         Pa_GetDeviceInfo(p.device)->name, (unsigned)c->rate, c->channels,
+	         pa.Pa_GetDeviceInfo(p.device)->name, (unsigned)c->rate, c->channels,
 	         c->channels == 1 ? "" : "s (averaged)");
 	publish_running(c, "alsa");
 }
@@ -406,8 +446,8 @@ static void do_close(struct capture *c)
 	if (c->stream) {
 		struct capture **pp = &open_list;
 
-		Pa_AbortStream(c->stream);
-		Pa_CloseStream(c->stream);
+		pa.Pa_AbortStream(c->stream);
+		pa.Pa_CloseStream(c->stream);
 		while (*pp != c)
 			pp = &(*pp)->next_open;
 		*pp = c->next_open;
@@ -419,7 +459,6 @@ static void do_close(struct capture *c)
 static void *worker_main(void *arg)
 {
 	(void)arg;
-	quiet_backends();
 	for (;;) {
 		struct cmd *cmd;
 
@@ -443,10 +482,11 @@ static void *worker_main(void *arg)
 	while (open_list)
 		do_close(open_list);
 	if (pa_ready)
-		Pa_Terminate();
+		pa.Pa_Terminate();
 	pa_ready = false;
 	/* ALSA keeps its parsed configuration for the process's lifetime otherwise. */
-	snd_config_update_free_global();
+	if (asound.snd_config_update_free_global)
+		asound.snd_config_update_free_global();
 	return NULL;
 }
 
