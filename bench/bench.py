@@ -125,7 +125,7 @@ async def audio_stream(work, emu, seconds):
     """(latencies in ms, daemon CPU s per minute, parec CPU s per minute, RSS KiB)."""
     with PulseMic(work / 'pulse') as mic:
         d = Daemon(work, config=dict(CONFIG, audio={'capture_rate': 48000}), name='audio',
-                   extra_args=['--audio-device', mic.device], env=mic.env)
+                   extra_args=['--audio-device', mic.source], env=mic.env)
         d.start(wait=True)
         sm = E.speechmike(serial='BENCHMIC')
         emu.plug(sm)

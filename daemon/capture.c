@@ -39,9 +39,9 @@ struct capture {
 	uint32_t rate;
 	char why[160];
 
-	/* Worker only (via is published with `state`). */
+	/* Worker only (route is published with `state`). */
 	struct capture_pulse *pulse;
-	const char *via;
+	struct capture_route route;
 	PaStream *stream;
 	int channels;
 	struct capture *next_open;    /* the worker's list of open streams */
@@ -351,7 +351,7 @@ static bool pick_format(struct capture *c, PaStreamParameters *p, double *rate)
 
 static void publish_running(struct capture *c, const char *via)
 {
-	c->via = via;
+	c->route.via = via;
 	atomic_store_explicit(&c->state, CAPTURE_RUNNING, memory_order_release);
 	wake_loop();
 }
@@ -363,13 +363,18 @@ static void publish_running(struct capture *c, const char *via)
 static bool open_via_server(struct capture *c)
 {
 	const struct capture_pulse_sink sink = {on_server_audio, on_server_failed, c};
+	struct capture_pulse_found found;
 	char what[160];
 
 	c->rate = c->want_rate;
-	switch (capture_pulse_open(&c->src, c->rate, &sink, &c->pulse, what, sizeof what)) {
+	switch (capture_pulse_open(&c->src, c->rate, &sink, &c->pulse, &found, what,
+	                           sizeof what)) {
 	case CAPTURE_PULSE_OPEN:
-		log_info("capturing from '%s' through the sound server at %u Hz", what,
-		         (unsigned)c->rate);
+		log_info("capturing from '%s' through the sound server at %u Hz (%s; %s the "
+		         "default input)", found.description, (unsigned)c->rate, found.name,
+		         found.is_default ? "it is" : "it is not");
+		snprintf(c->route.source, sizeof c->route.source, "%s", found.name);
+		c->route.is_default = found.is_default;
 		publish_running(c, "pulse");
 		return true;
 	case CAPTURE_PULSE_ERROR:
@@ -556,10 +561,12 @@ enum capture_state capture_state(struct capture *c, uint32_t *rate, char *why, s
 	return s;
 }
 
-const char *capture_via(struct capture *c)
+bool capture_route(struct capture *c, struct capture_route *out)
 {
-	return atomic_load_explicit(&c->state, memory_order_acquire) == CAPTURE_RUNNING ? c->via
-	                                                                              : NULL;
+	if (atomic_load_explicit(&c->state, memory_order_acquire) != CAPTURE_RUNNING)
+		return false;
+	*out = c->route;
+	return true;
 }
 
 const struct capture_block *capture_peek(struct capture *c)

@@ -62,8 +62,16 @@ struct capture *capture_open(const struct capture_source *src, uint32_t rate,
 
 /* The state, the rate once running, and the reason once failed. Loop thread. */
 enum capture_state capture_state(struct capture *c, uint32_t *rate, char *why, size_t len);
-/* Once running, the path the audio takes: "pulse" (the sound server) or "alsa". */
-const char *capture_via(struct capture *c);
+/* The path a running capture's audio takes. */
+struct capture_route {
+	const char *via;                /* "pulse" (the sound server) or "alsa" */
+	char source[CAPTURE_PATH_MAX];  /* pulse: the server's source name; alsa: "" */
+	bool is_default;                /* pulse: it is the server's default source, what a
+	                                 * browser's getUserMedia records unless told otherwise */
+};
+
+/* Fills *out once the capture runs; false before. Loop thread. */
+bool capture_route(struct capture *c, struct capture_route *out);
 
 /* The oldest unread block, or NULL; capture_release consumes it. Loop thread. */
 const struct capture_block *capture_peek(struct capture *c);

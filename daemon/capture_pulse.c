@@ -24,7 +24,7 @@
 	X(pa_threaded_mainloop_signal) X(pa_threaded_mainloop_get_api) \
 	X(pa_context_new) X(pa_context_unref) X(pa_context_connect) X(pa_context_disconnect) \
 	X(pa_context_get_state) X(pa_context_set_state_callback) X(pa_context_errno) \
-	X(pa_context_get_source_info_list) X(pa_context_rttime_new) \
+	X(pa_context_get_source_info_list) X(pa_context_get_server_info) X(pa_context_rttime_new) \
 	X(pa_operation_get_state) X(pa_operation_unref) X(pa_operation_cancel) \
 	X(pa_proplist_gets) X(pa_stream_new) X(pa_stream_unref) \
 	X(pa_stream_set_state_callback) X(pa_stream_set_read_callback) \
@@ -45,11 +45,11 @@ struct capture_pulse {
 	pa_time_event *deadline; /* the current step's, until it fires */
 	bool timed_out;          /* the current step's deadline passed */
 	bool live;               /* opened: failures go to the sink from now on */
-	bool listed;             /* the source listing reached its end */
+	bool listed;             /* the source listing (or server info) arrived */
 	bool failed;             /* the sink was told: once only */
 	const struct capture_source *want;
-	char found[256];         /* the matching source's name, "" when none yet */
-	char found_desc[128];
+	struct capture_pulse_found found; /* name "" while none matches */
+	char default_source[CAPTURE_PATH_MAX];
 };
 
 /* Loaded once and kept: unloading libpulse while its atexit state exists is not safe. */
@@ -187,13 +187,24 @@ static void on_source(pa_context *ctx, const pa_source_info *i, int eol, void *a
 		exact = strcmp(i->name, w->name) == 0;
 		match = exact || (i->description && strcmp(i->description, w->name) == 0);
 	}
-	if (!match || (p->found[0] && !exact))
+	if (!match || (p->found.name[0] && !exact))
 		return;
-	if (p->found[0] && exact && strcmp(p->found, w->name) == 0)
+	if (p->found.name[0] && exact && strcmp(p->found.name, w->name) == 0)
 		return; /* an earlier exact match stays */
-	snprintf(p->found, sizeof p->found, "%s", i->name);
-	snprintf(p->found_desc, sizeof p->found_desc, "%s",
+	snprintf(p->found.name, sizeof p->found.name, "%s", i->name);
+	snprintf(p->found.description, sizeof p->found.description, "%s",
 	         i->description ? i->description : i->name);
+}
+
+static void on_server_info(pa_context *ctx, const pa_server_info *i, void *arg)
+{
+	struct capture_pulse *p = arg;
+
+	(void)ctx;
+	snprintf(p->default_source, sizeof p->default_source, "%s",
+	         i && i->default_source_name ? i->default_source_name : "");
+	p->listed = true;
+	pa.pa_threaded_mainloop_signal(p->ml, 0);
 }
 
 /* ---- the worker's side (the mainloop is locked) ------------------------------------------ */
@@ -231,19 +242,44 @@ static bool stream_settled(struct capture_pulse *p)
 	return st == PA_STREAM_READY || !PA_STREAM_IS_GOOD(st);
 }
 
-static bool find_source(struct capture_pulse *p)
+/* Runs one query (op, answered through a callback that sets `listed`) to its end. */
+static bool query(struct capture_pulse *p, pa_operation *op)
 {
-	pa_operation *op;
+	bool done;
 
-	p->found[0] = '\0';
-	p->listed = false;
-	op = pa.pa_context_get_source_info_list(p->ctx, on_source, p);
 	if (!op)
 		return false;
-	if (!wait_for(p, listing_done))
+	done = wait_for(p, listing_done);
+	if (!done)
 		pa.pa_operation_cancel(op);
 	pa.pa_operation_unref(op);
-	return p->found[0] != '\0';
+	return done;
+}
+
+static bool find_source(struct capture_pulse *p)
+{
+	p->found.name[0] = '\0';
+	p->listed = false;
+	query(p, pa.pa_context_get_source_info_list(p->ctx, on_source, p));
+	return p->found.name[0] != '\0';
+}
+
+/* Whether the found source is the server's default (for CAPTURE_DEFAULT, which one that
+ * is). Advisory: a server that does not answer leaves it false. */
+static void check_default(struct capture_pulse *p)
+{
+	p->listed = false;
+	p->default_source[0] = '\0';
+	if (!query(p, pa.pa_context_get_server_info(p->ctx, on_server_info, p)))
+		return;
+	if (p->want->kind == CAPTURE_DEFAULT) {
+		snprintf(p->found.name, sizeof p->found.name, "%s", p->default_source);
+		snprintf(p->found.description, sizeof p->found.description, "%.*s",
+		         (int)sizeof p->found.description - 1,
+		         p->default_source[0] ? p->default_source : "the default source");
+	}
+	p->found.is_default = p->default_source[0] &&
+	                      strcmp(p->found.name, p->default_source) == 0;
 }
 
 static void sleep_unlocked(struct capture_pulse *p, long ns)
@@ -316,7 +352,8 @@ static enum capture_pulse_result record(struct capture_pulse *p, const char *sou
 
 enum capture_pulse_result capture_pulse_open(const struct capture_source *src, uint32_t rate,
                                              const struct capture_pulse_sink *sink,
-                                             struct capture_pulse **out, char *what,
+                                             struct capture_pulse **out,
+                                             struct capture_pulse_found *found, char *what,
                                              size_t len)
 {
 	struct capture_pulse *p;
@@ -343,25 +380,24 @@ enum capture_pulse_result capture_pulse_open(const struct capture_source *src, u
 	}
 	/* Locked from here. Until it works, failures are reported by the return value. */
 	if (src->kind != CAPTURE_DEFAULT) {
-		bool found = find_source(p);
+		bool has = find_source(p);
 
-		for (int i = 1; !found && src->kind == CAPTURE_CARD && i < CARD_WAIT_TRIES; i++) {
+		for (int i = 1; !has && src->kind == CAPTURE_CARD && i < CARD_WAIT_TRIES; i++) {
 			sleep_unlocked(p, CARD_WAIT_NS);
-			found = find_source(p);
+			has = find_source(p);
 		}
-		if (!found) {
+		if (!has) {
 			pa.pa_threaded_mainloop_unlock(p->ml);
 			capture_pulse_close(p);
 			snprintf(what, len, "the sound server has no source for %s", src->name);
 			return CAPTURE_PULSE_NO_SOURCE;
 		}
-		source = p->found;
-	} else {
-		snprintf(p->found_desc, sizeof p->found_desc, "the default source");
+		source = p->found.name;
 	}
+	check_default(p);
 	r = record(p, source, what, len);
 	if (r == CAPTURE_PULSE_OPEN) {
-		snprintf(what, len, "%s", p->found_desc);
+		*found = p->found;
 		p->live = true;
 	}
 	pa.pa_threaded_mainloop_unlock(p->ml);

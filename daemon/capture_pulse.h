@@ -11,6 +11,7 @@
 #ifndef DICTABRIDGE_DAEMON_CAPTURE_PULSE_H
 #define DICTABRIDGE_DAEMON_CAPTURE_PULSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,15 +35,24 @@ enum capture_pulse_result {
 
 struct capture_pulse;
 
+/* What an open found: the source, and whether it is the server's default source (what a
+ * browser's getUserMedia records unless told otherwise). */
+struct capture_pulse_found {
+	char name[CAPTURE_PATH_MAX];
+	char description[CAPTURE_NAME_MAX];
+	bool is_default;
+};
+
 /* Records src's source mono 16-bit at `rate` (the server converts). For CAPTURE_CARD the
  * source is the one whose sysfs.path is the card's (or, without sysfs.path, whose
  * alsa.card is its number), waited for up to two seconds: the server loads a card's
  * source shortly after the kernel announces the card. For CAPTURE_NAMED, a source whose
  * name, else description, is src->name. For CAPTURE_DEFAULT, the server's default source.
- * `what` (len bytes) receives the description or the reason. */
+ * Once open, *found says which; otherwise `why` (len bytes) says why not. */
 enum capture_pulse_result capture_pulse_open(const struct capture_source *src, uint32_t rate,
                                              const struct capture_pulse_sink *sink,
-                                             struct capture_pulse **out, char *what,
+                                             struct capture_pulse **out,
+                                             struct capture_pulse_found *found, char *why,
                                              size_t len);
 
 /* Stops the stream and its thread; no sink callback runs after it returns. */

@@ -57,6 +57,17 @@ static cJSON *audio_json(const struct pm_device *d)
 		cJSON_AddNullToObject(o, "card");
 	cJSON_AddStringToObject(o, "name", d->audio_name ? d->audio_name : "");
 	cJSON_AddStringToObject(o, "source", d->audio_source);
+	if (d->audio_via)
+		cJSON_AddStringToObject(o, "via", d->audio_via);
+	else
+		cJSON_AddNullToObject(o, "via");
+	if (d->audio_via && d->audio_server_source) {
+		cJSON_AddStringToObject(o, "server_source", d->audio_server_source);
+		cJSON_AddBoolToObject(o, "default_input", d->audio_default_input);
+	} else {
+		cJSON_AddNullToObject(o, "server_source");
+		cJSON_AddNullToObject(o, "default_input");
+	}
 	return o;
 }
 

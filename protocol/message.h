@@ -35,6 +35,12 @@ struct pm_device {
 	const char *audio_source;
 	int audio_card;
 	const char *audio_name;
+	/* How the last capture reached it: audio_via NULL → "via": null (no capture yet);
+	 * "pulse" (then audio_server_source is the sound server's source name and
+	 * audio_default_input whether it is the server's default input) or "alsa". */
+	const char *audio_via;
+	const char *audio_server_source;
+	bool audio_default_input;
 };
 
 char *pm_hello(const char *version, const struct pm_device *devices, size_t n);

@@ -95,16 +95,31 @@ async def test_a_units_card_is_found_among_the_servers_sources(spawn, pulse, emu
     pulse.add_source('unit_mic', {'alsa.card': '5', 'sysfs.path': card_path,
                                   'device.description': 'SpeechMike-card'},
                      master=pulse.source)
+    pulse.pactl('set-default-source', 'decoy')
     d = spawn(env=pulse.env, devices=1)
     c = await Client.connect(d.port)
     dev = c.hello['devices'][0]
     assert dev['audio']['source'] == 'paired' and dev['audio']['card'] == 5, dev
+    assert dev['audio']['via'] is None, dev        # not known before the first capture
     pulse.play(tone(1000, RATE, 1.0, 0.25), RATE, loop=True)
     started = await start(c, dev['id'])
     assert started['via'] == 'pulse', started
+    # The route, and that a browser would record another microphone: in the device object.
+    changed = await c.expect('device.changed', timeout=5)
+    assert changed['device']['audio'] == dict(dev['audio'], via='pulse', server_source='unit_mic',
+                                              default_input=False), changed
     await c.wait_frames(60, timeout=10)
     assert_tone(stream_samples(c, 10), 16000, 'the paired source')
     assert "capturing from 'SpeechMike-card' through the sound server" in d.log()
+    # The command `dictabridge doctor` prints makes it the browser's microphone; the next
+    # capture sees it.
+    pulse.pactl('set-default-source', 'unit_mic')
+    await c.send({'type': 'audio.stop', 'device_id': dev['id']})
+    await c.expect('audio.stopped', reason='client')
+    await start(c, dev['id'])
+    changed = await c.expect('device.changed', timeout=5)
+    assert changed['device']['audio']['default_input'] is True, changed
+    assert d.status()['devices'][0]['audio']['default_input'] is True
 
 
 async def test_a_named_source_by_its_description(spawn, pulse):
