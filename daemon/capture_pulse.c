@@ -10,6 +10,7 @@
 
 #include "daemon/dynlib.h"
 #include "daemon/log.h"
+#include "daemon/pulse_match.h"
 
 #define LIBPULSE "libpulse.so.0"
 #define STEP_TIMEOUT_US 3000000u   /* one server round trip (connect, list, stream) */
@@ -49,6 +50,7 @@ struct capture_pulse {
 	bool failed;             /* the sink was told: once only */
 	const struct capture_source *want;
 	struct capture_pulse_found found; /* name "" while none matches */
+	enum pulse_match found_match;
 	char default_source[CAPTURE_PATH_MAX];
 };
 
@@ -154,26 +156,11 @@ static void on_timeout(pa_mainloop_api *api, pa_time_event *e, const struct time
 	pa.pa_threaded_mainloop_signal(p->ml, 0);
 }
 
-static bool is_card_source(const pa_source_info *i, const struct capture_source *want)
-{
-	const char *sysfs = pa.pa_proplist_gets(i->proplist, "sysfs.path");
-	const char *card = pa.pa_proplist_gets(i->proplist, "alsa.card");
-	char number[16];
-
-	if (i->monitor_of_sink != PA_INVALID_INDEX)
-		return false;
-	if (sysfs && want->path[0])
-		return strcmp(sysfs, want->path) == 0;
-	snprintf(number, sizeof number, "%d", want->card);
-	return card && strcmp(card, number) == 0;
-}
-
-/* Exact name first: a later exact name beats an earlier description match. */
+/* The best match wins: an exact one over a description, the first of equals. */
 static void on_source(pa_context *ctx, const pa_source_info *i, int eol, void *arg)
 {
 	struct capture_pulse *p = arg;
-	const struct capture_source *w = p->want;
-	bool match = false, exact = false;
+	enum pulse_match m;
 
 	(void)ctx;
 	if (eol) {
@@ -181,16 +168,13 @@ static void on_source(pa_context *ctx, const pa_source_info *i, int eol, void *a
 		pa.pa_threaded_mainloop_signal(p->ml, 0);
 		return;
 	}
-	if (w->kind == CAPTURE_CARD) {
-		match = exact = is_card_source(i, w);
-	} else if (w->kind == CAPTURE_NAMED) {
-		exact = strcmp(i->name, w->name) == 0;
-		match = exact || (i->description && strcmp(i->description, w->name) == 0);
-	}
-	if (!match || (p->found.name[0] && !exact))
+	m = pulse_match_source(p->want, i->name, i->description,
+	                       pa.pa_proplist_gets(i->proplist, "sysfs.path"),
+	                       pa.pa_proplist_gets(i->proplist, "alsa.card"),
+	                       i->monitor_of_sink != PA_INVALID_INDEX);
+	if (m <= p->found_match)
 		return;
-	if (p->found.name[0] && exact && strcmp(p->found.name, w->name) == 0)
-		return; /* an earlier exact match stays */
+	p->found_match = m;
 	snprintf(p->found.name, sizeof p->found.name, "%s", i->name);
 	snprintf(p->found.description, sizeof p->found.description, "%s",
 	         i->description ? i->description : i->name);
@@ -259,6 +243,7 @@ static bool query(struct capture_pulse *p, pa_operation *op)
 static bool find_source(struct capture_pulse *p)
 {
 	p->found.name[0] = '\0';
+	p->found_match = PULSE_MATCH_NONE;
 	p->listed = false;
 	query(p, pa.pa_context_get_source_info_list(p->ctx, on_source, p));
 	return p->found.name[0] != '\0';

@@ -9,7 +9,7 @@ import pytest
 import emu as E
 from audio_env import PulseMic, decode_frame, dominant_frequency, level_dbfs, tone
 from client import Client
-from daemon import TEST_CONFIG
+from test_cli import cli, doctor_lines, rules_dir
 
 RATE = 48000
 
@@ -156,3 +156,33 @@ async def test_server_killed_mid_stream_ends_the_stream_and_nothing_else(spawn, 
     n = len(c.frames)
     await c.nothing(500, type_='audio.started')
     assert len(c.frames) == n
+
+
+def test_doctor_says_whether_a_browser_records_the_units_microphone(spawn, pulse, emu,
+                                                                     tmp_path):
+    u = E.speechmike(serial='SRVDOC')
+    u.sound_card = 6
+    emu.plug(u)
+    pulse.add_source('other_mic', {'device.description': 'Webcam'}, master=pulse.source)
+    pulse.add_source('unit_mic', {'alsa.card': '6', 'device.description': 'SpeechMike-card'},
+                     master=pulse.source)
+    pulse.pactl('set-default-source', 'other_mic')
+    d = spawn(env=pulse.env, devices=1)
+
+    def browser_check():
+        r = cli(['doctor', '--port', d.port, '--config', d.config_path], tmp_path / 'home',
+                env=dict(pulse.env, DICTABRIDGE_UDEV_RULES_DIRS=str(rules_dir())))
+        checks = doctor_lines(r)
+        assert len(checks.get('browser', [])) == 1, r.stdout
+        return checks['browser'][0]
+
+    verdict, detail, fix = browser_check()
+    assert verdict == 'WARN' and 'other_mic' in detail and 'SpeechMike-card' in detail, detail
+    assert fix == 'pactl set-default-source unit_mic', fix
+    pulse.pactl(*fix.split()[1:])               # the printed command, as the user would
+    verdict, detail, fix = browser_check()
+    assert verdict == 'OK' and 'SpeechMike-card' in detail, detail
+    # The server gone: nothing to say about the browser, and no failure for it.
+    pulse.close()
+    verdict, detail, _ = browser_check()
+    assert verdict == 'SKIP' and 'sound server' in detail, detail
