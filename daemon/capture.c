@@ -109,25 +109,24 @@ static void jack_said(const char *text)
 	log_debug("JACK: %s", text);
 }
 
-/* Loads PortAudio and alsa-lib once, at the first capture through ALSA, and keeps them
- * (ALSA's plugins and PortAudio's back ends are not safe to unload). libjack comes with
- * PortAudio's JACK back end when Debian builds it so: looked up among PortAudio's
- * dependencies, to quiet it too. */
+/* Loads PortAudio once, at the first capture through ALSA, and keeps it (ALSA's plugins
+ * and PortAudio's back ends are not safe to unload). Its dependencies come with it, alsa-lib
+ * and (when Debian builds PortAudio with its JACK back end) libjack: their functions are
+ * looked up through PortAudio's handle. */
 static bool load_alsa_backend(void)
 {
 	static const char *const setters[] = {"jack_set_error_function", "jack_set_info_function"};
 	static int state; /* 0 untried, 1 loaded, -1 missing */
-	void *hpa, *hasound;
+	void *h;
 
 	if (state)
-		goto done;
+		return state > 0;
 	state = -1;
-	hasound = dlopen("libasound.so.2", RTLD_NOW | RTLD_LOCAL);
-	hpa = hasound ? dlopen("libportaudio.so.2", RTLD_NOW | RTLD_LOCAL) : NULL;
-	if (!hpa)
-		goto done;
-#define LOAD_PA(f) if (!DYNLIB_LOAD(hpa, pa, f)) goto done;
-#define LOAD_ASOUND(f) if (!DYNLIB_LOAD(hasound, asound, f)) goto done;
+	h = dlopen("libportaudio.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return false;
+#define LOAD_PA(f) if (!DYNLIB_LOAD(h, pa, f)) return false;
+#define LOAD_ASOUND(f) if (!DYNLIB_LOAD(h, asound, f)) return false;
 	PORTAUDIO_FUNCS(LOAD_PA)
 	ALSA_FUNCS(LOAD_ASOUND)
 #undef LOAD_PA
@@ -137,12 +136,11 @@ static bool load_alsa_backend(void)
 	for (size_t i = 0; i < sizeof setters / sizeof setters[0]; i++) {
 		void (*set)(void (*)(const char *));
 
-		*(void **)&set = dlsym(hpa, setters[i]);
+		*(void **)&set = dlsym(h, setters[i]);
 		if (set)
 			set(jack_said);
 	}
-done:
-	return state > 0;
+	return true;
 }
 
 /* ---- the callback thread ------------------------------------------------------------- */
@@ -307,7 +305,7 @@ static bool refresh_devices(struct capture *c, bool force)
 	PaError err;
 
 	if (!load_alsa_backend()) {
-		fail(c, "cannot load PortAudio and alsa-lib (libportaudio.so.2, libasound.so.2)");
+		fail(c, "cannot load PortAudio (libportaudio.so.2) and alsa-lib");
 		return false;
 	}
 	if (open_list || (pa_ready && !force && !atomic_load(&devices_stale)))

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon/dynlib.h"
 #include "daemon/log.h"
@@ -53,6 +54,25 @@ struct capture_pulse {
 	enum pulse_match found_match;
 	char default_source[CAPTURE_PATH_MAX];
 };
+
+/* Whether a server may answer: PULSE_SERVER names one, or the user's socket exists (where
+ * PulseAudio and pipewire-pulse both listen), or the system-wide one does. Without any of
+ * them libpulse is not even loaded: it brings a dozen libraries, for nothing on a machine
+ * without a sound server. */
+static bool server_may_run(void)
+{
+	const char *env = getenv("PULSE_SERVER"), *run = getenv("XDG_RUNTIME_DIR");
+	char path[512];
+
+	if (env && *env)
+		return true;
+	if (run && *run) {
+		snprintf(path, sizeof path, "%s/pulse/native", run);
+		if (access(path, F_OK) == 0)
+			return true;
+	}
+	return access("/run/pulse/native", F_OK) == 0;
+}
 
 /* Loaded once and kept: unloading libpulse while its atexit state exists is not safe. */
 static bool load_libpulse(void)
@@ -346,6 +366,10 @@ enum capture_pulse_result capture_pulse_open(const struct capture_source *src, u
 	const char *source = NULL;
 
 	*out = NULL;
+	if (!server_may_run()) {
+		snprintf(what, len, "no sound server socket");
+		return CAPTURE_PULSE_NO_SERVER;
+	}
 	if (!load_libpulse()) {
 		snprintf(what, len, "no libpulse");
 		return CAPTURE_PULSE_NO_SERVER;

@@ -28,7 +28,9 @@ struct capture_pulse_sink {
 
 enum capture_pulse_result {
 	CAPTURE_PULSE_OPEN,       /* recording; `what` is the source's description */
-	CAPTURE_PULSE_NO_SERVER,  /* no server answers for this user (or no libpulse) */
+	CAPTURE_PULSE_NO_SERVER,  /* no server answers for this user: none named by
+	                           * PULSE_SERVER, no $XDG_RUNTIME_DIR/pulse/native nor
+	                           * /run/pulse/native socket, or no libpulse */
 	CAPTURE_PULSE_NO_SOURCE,  /* the server runs but has no source for src */
 	CAPTURE_PULSE_ERROR,      /* the server has the source but cannot record it: `what` */
 };
