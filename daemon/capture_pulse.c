@@ -12,6 +12,7 @@
 #include "daemon/dynlib.h"
 #include "daemon/log.h"
 #include "daemon/pulse_match.h"
+#include "daemon/queue.h"
 
 #define LIBPULSE "libpulse.so.0"
 #define STEP_TIMEOUT_US 3000000u   /* one server round trip (connect, list, stream) */
@@ -27,7 +28,7 @@
 	X(pa_context_new) X(pa_context_unref) X(pa_context_connect) X(pa_context_disconnect) \
 	X(pa_context_get_state) X(pa_context_set_state_callback) X(pa_context_errno) \
 	X(pa_context_get_source_info_list) X(pa_context_get_server_info) X(pa_context_rttime_new) \
-	X(pa_operation_get_state) X(pa_operation_unref) X(pa_operation_cancel) \
+	X(pa_operation_unref) X(pa_operation_cancel) \
 	X(pa_proplist_gets) X(pa_stream_new) X(pa_stream_unref) \
 	X(pa_stream_set_state_callback) X(pa_stream_set_read_callback) \
 	X(pa_stream_connect_record) X(pa_stream_disconnect) X(pa_stream_get_state) \
@@ -95,14 +96,6 @@ static bool load_libpulse(void)
 	return true;
 }
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void tell_failed(struct capture_pulse *p, const char *why)
 {
 	if (p->failed || !p->live)
@@ -132,8 +125,11 @@ static void on_stream_state(pa_stream *s, void *arg)
 	struct capture_pulse *p = arg;
 	char why[160];
 
+	/* The stream fails first when the whole server goes: say which it was. */
 	if (pa.pa_stream_get_state(s) == PA_STREAM_FAILED) {
-		snprintf(why, sizeof why, "the microphone stopped (%s)",
+		snprintf(why, sizeof why, "%s (%s)",
+		         PA_CONTEXT_IS_GOOD(pa.pa_context_get_state(p->ctx))
+		                 ? "the microphone stopped" : "the sound server went away",
 		         pa.pa_strerror(pa.pa_context_errno(p->ctx)));
 		tell_failed(p, why);
 	}
@@ -159,7 +155,7 @@ static void on_read(pa_stream *s, size_t readable, void *arg)
 		    lat >= age)
 			age = lat;
 		if (data && samples) /* NULL: a hole in the stream, nothing to copy */
-			p->sink.samples(p->sink.arg, data, samples, mono_us() - age);
+			p->sink.samples(p->sink.arg, data, samples, queue_now_mono_us() - age);
 		pa.pa_stream_drop(s);
 	}
 }

@@ -390,14 +390,16 @@ class PulseMic:
         """A source `name` carrying `properties` ({key: value} without spaces, as a sound
         card's source would: alsa.card, sysfs.path, device.description): module-remap-source
         over `master` (the mic's monitor: what play() plays), or without master over a
-        silent null sink of its own."""
+        silent null sink of its own. Returns the module's index (unload-module removes the
+        source, as unplugging a card does)."""
         if master is None:
             self.pactl('load-module', 'module-null-sink', 'sink_name=%s_silence' % name,
                        'rate=%d' % self.rate, 'channels=1', 'format=s16le')
             master = '%s_silence.monitor' % name
         props = ' '.join('%s=%s' % kv for kv in properties.items())
-        self.pactl('load-module', 'module-remap-source', 'master=%s' % master,
-                   'source_name=%s' % name, 'channels=1', 'source_properties="%s"' % props)
+        return int(self.pactl('load-module', 'module-remap-source', 'master=%s' % master,
+                              'source_name=%s' % name, 'channels=1',
+                              'source_properties="%s"' % props).strip())
 
     def recorder(self, source, rate=None):
         """parec recording `source` (the browser's stand-in: another client of the same

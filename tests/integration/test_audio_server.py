@@ -133,6 +133,27 @@ async def test_a_named_source_by_its_description(spawn, pulse):
     assert_tone(stream_samples(c, 10), 16000, 'the described source')
 
 
+async def test_source_removed_mid_stream_ends_the_stream_without_moving(spawn, pulse):
+    module = pulse.add_source('desk', {'device.description': 'Desk_microphone'},
+                              master=pulse.source)
+    d = spawn(E.speechmike(), args=['--audio-device', 'desk'], env=pulse.env)
+    c = await Client.connect(d.port)
+    dev_id = c.hello['devices'][0]['id']
+    pulse.play(tone(1000, RATE, 1.0, 0.25), RATE, loop=True)
+    assert (await start(c, dev_id))['via'] == 'pulse'
+    await c.wait_frames(10, timeout=10)
+    # The source goes (its card unplugged): the stream ends, it does not quietly record
+    # whatever the server would move it to.
+    pulse.pactl('unload-module', str(module))
+    stopped = await c.expect('audio.stopped', timeout=10)
+    assert stopped['reason'] == 'error' and 'microphone stopped' in stopped['message'], stopped
+    d.wait_log(r'capture closed')
+    n = len(c.frames)
+    await c.nothing(500, type_='audio.started')
+    assert len(c.frames) == n
+    await c.ping()
+
+
 async def test_server_killed_mid_stream_ends_the_stream_and_nothing_else(spawn, pulse, emu):
     u = E.speechmike(serial='SRVKILL')
     d = spawn(u, args=['--audio-device', pulse.source], env=pulse.env)
