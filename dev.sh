@@ -11,7 +11,7 @@ set -eu
 cd "$(dirname "$0")"
 
 BUILD_DEPS="meson ninja-build pkg-config gcc libhidapi-dev libwebsockets-dev libcjson-dev libudev-dev
-            portaudio19-dev libasound2-dev libspeexdsp-dev"
+            portaudio19-dev libasound2-dev libpulse-dev libspeexdsp-dev"
 TEST_DEPS="umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi python3-pytest python3-pytest-timeout
            python3-websockets iproute2
            systemd udev man-db git dpkg-dev debhelper lintian fakeroot chromium

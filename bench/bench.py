@@ -130,7 +130,7 @@ async def audio_stream(work, emu, seconds):
     """(latencies in ms, daemon CPU s per minute, parec CPU s per minute, RSS KiB)."""
     with PulseMic(work / 'pulse') as mic:
         d = Daemon(work, config=dict(CONFIG, audio={'capture_rate': 48000}), name='audio',
-                   extra_args=['--audio-device', mic.device], env=mic.env)
+                   extra_args=['--audio-device', mic.source], env=mic.env)
         d.start(wait=True)
         sm = E.speechmike(serial='BENCHMIC')
         emu.plug(sm)
@@ -145,7 +145,10 @@ async def audio_stream(work, emu, seconds):
                                   '--format=s16le', '--latency-msec=10'],
                                  env=mic.env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
+        # Half a second for parec to start, reading frames meanwhile: a blocking sleep here
+        # left them waiting in the socket, counted as capture latency (a 0.5 s backlog,
+        # most of the former p99).
+        await c.wait_frames(len(c.frames) + 25, timeout=10)
         first = len(c.frames)
         cpu0, fcpu0 = proc_cpu_s(d.proc.pid), proc_cpu_s(floor.pid)
         await c.wait_frames(first + int(seconds * 50), timeout=seconds + 30)

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/conn.h"
 #include "cli/hidraw.h"
+#include "cli/soundserver.h"
 #include "cli/status.h"
 #include "daemon/config.h"
 #include "daemon/sockdiag.h"
@@ -303,6 +304,47 @@ static bool family_has_mic(const char *family)
 	return false;
 }
 
+/* What a browser's getUserMedia records unless told otherwise: the sound server's default
+ * input. For a unit whose microphone the daemon knows, whether that is it, and the command
+ * that makes it so. The unit's source is the one the daemon last captured from when it
+ * says (device.audio.server_source), else the daemon's rule applied to its card or name. */
+static void check_browser_mic(struct report *r, const cJSON *dev, const cJSON *audio)
+{
+	const char *id = status_str(dev, "id", "?");
+	const char *source = status_str(audio, "source", "");
+	const char *known = status_str(audio, "server_source", NULL);
+	struct capture_source want;
+	struct soundserver_view v;
+	char why[256], fix[CAPTURE_PATH_MAX + 64];
+
+	memset(&want, 0, sizeof want);
+	want.kind = known || strcmp(source, "config") == 0 ? CAPTURE_NAMED : CAPTURE_CARD;
+	want.card = status_int(audio, "card", -1);
+	snprintf(want.name, sizeof want.name, "%s", known ? known : status_str(audio, "name", ""));
+	if (!soundserver_view(&want, &v, why, sizeof why)) {
+		check(r, V_SKIP, "browser", NULL, "(%s: a browser records ALSA's default device, "
+		      "dictabridged the unit's card directly)", why);
+		return;
+	}
+	if (strcmp(source, "default") == 0) {
+		check(r, V_OK, "browser", NULL, "%s: a browser and dictabridged both record the "
+		      "default input (%s)", id, v.default_source);
+	} else if (!v.unit_source[0]) {
+		check(r, V_WARN, "browser", "give the unit's card a profile with an input in the "
+		      "sound settings (`pactl list cards` shows its profiles)", "%s: the sound "
+		      "server has no source for its microphone (%s): dictabridged records it "
+		      "through ALSA, and holds it while it does", id, want.name);
+	} else if (strcmp(v.unit_source, v.default_source) == 0) {
+		check(r, V_OK, "browser", NULL, "%s: the default input is its microphone (%s): a "
+		      "browser records it", id, v.unit_description);
+	} else {
+		snprintf(fix, sizeof fix, "pactl set-default-source %s", v.unit_source);
+		check(r, V_WARN, "browser", fix, "%s: the default input is %s, not its microphone "
+		      "(%s): a browser records the other one unless the page chooses", id,
+		      v.default_source[0] ? v.default_source : "(none)", v.unit_description);
+	}
+}
+
 /* Per connected device, the microphone audio.start would capture from: the daemon's
  * pairing is what counts, so this reads its /status rather than guessing from sysfs. */
 static void check_audio(struct report *r)
@@ -345,6 +387,12 @@ static void check_audio(struct report *r)
 		else
 			check(r, V_OK, "audio", NULL, "%s (%s): no microphone (none built in)", id,
 			      model);
+	}
+	cJSON_ArrayForEach(dev, devs) {
+		const cJSON *audio = cJSON_GetObjectItemCaseSensitive(dev, "audio");
+
+		if (cJSON_IsObject(audio))
+			check_browser_mic(r, dev, audio);
 	}
 }
 

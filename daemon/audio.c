@@ -32,6 +32,8 @@ struct adev {
 	struct capture *cap;
 	bool running;                  /* cap reached CAPTURE_RUNNING */
 	uint32_t cap_rate;
+	struct capture_route route;    /* as the last capture found it */
+	bool has_route;
 	struct branch *branches;
 	double level_sum_sq;           /* the current 100 ms level window */
 	uint32_t level_peak;
@@ -75,10 +77,16 @@ static struct adev *devs;
 static struct stream *streams;
 static uint32_t next_stream_id = 1;
 static uint32_t fixed_capture_rate;
+static void (*route_changed)(const char *id);
 
 void audio_set_capture_rate(uint32_t capture_rate)
 {
 	fixed_capture_rate = capture_rate;
+}
+
+void audio_set_route_listener(void (*changed)(const char *id))
+{
+	route_changed = changed;
 }
 
 /* ---- lookups ------------------------------------------------------------------------- */
@@ -375,7 +383,7 @@ static void stream_activate(struct stream *s)
 	s->state = ST_ACTIVE;
 	s->overrun_at = queue_now_mono_us();
 	send_owned(s->client, pm_audio_started(s->dev->id, s->id, s->rate, s->frame_ms,
-	                                       s->dev->cap_rate));
+	                                       s->dev->cap_rate, s->dev->route.via));
 }
 
 /* ---- the device's microphone ----------------------------------------------------------------- */
@@ -477,6 +485,13 @@ void audio_device_gone(const char *id)
 	dev_close_capture(d);
 	d->present = false;
 	dev_maybe_free(d);
+}
+
+const struct capture_route *audio_device_route(const char *id)
+{
+	const struct adev *d = dev_find(id);
+
+	return d && d->has_route ? &d->route : NULL;
 }
 
 /* ---- requests ------------------------------------------------------------------------------------ */
@@ -658,8 +673,18 @@ static void dev_pump(struct adev *d)
 	if (st == CAPTURE_OPENING)
 		return;
 	if (!d->running) {
+		struct capture_route r;
+
 		d->running = true;
 		d->cap_rate = rate;
+		capture_route(d->cap, &r);
+		if (!d->has_route || r.via != d->route.via || r.is_default != d->route.is_default ||
+		    strcmp(r.source, d->route.source) != 0) {
+			d->route = r;
+			d->has_route = true;
+			if (route_changed)
+				route_changed(d->id);
+		}
 		for (struct stream *s = streams, *next; s; s = next) {
 			next = s->next;
 			if (s->dev == d && s->state == ST_PENDING)

@@ -24,6 +24,13 @@ struct client;
 /* capture_rate: the config's audio.capture_rate (0: automatic). */
 void audio_set_capture_rate(uint32_t capture_rate);
 
+/* The route of device id's microphone as its last capture found it (through the sound
+ * server or ALSA, and whether it is the server's default input), or NULL before its first
+ * capture. `changed` (may be NULL) is called with the id whenever that changes, so that
+ * clients can be told. */
+const struct capture_route *audio_device_route(const char *id);
+void audio_set_route_listener(void (*changed)(const char *id));
+
 /* Device `id` is connected; src is its microphone, NULL when it has none. Called again
  * when its microphone changes: running streams then move to the new one. */
 void audio_device_present(const char *id, const struct capture_source *src);

@@ -56,6 +56,8 @@ bool audio_pair_find(const char *unit_syspath, const char *gone, struct audio_ca
 		if (d && is_card(d, &card->number)) {
 			id = udev_device_get_sysattr_value(d, "id");
 			snprintf(card->id, sizeof card->id, "%s", id ? id : "");
+			id = udev_device_get_devpath(d);
+			snprintf(card->devpath, sizeof card->devpath, "%s", id ? id : "");
 			found = true;
 		}
 		if (d)

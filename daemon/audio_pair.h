@@ -8,10 +8,12 @@
 #include <stdbool.h>
 
 #define AUDIO_CARD_ID_MAX 32
+#define AUDIO_CARD_PATH_MAX 256
 
 struct audio_card {
 	int number;                     /* ALSA card number: hw:NUMBER */
 	char id[AUDIO_CARD_ID_MAX];     /* ALSA card id ("SpeechMikeIII") */
+	char devpath[AUDIO_CARD_PATH_MAX]; /* sysfs path below /sys: a sound server's sysfs.path */
 };
 
 /* Fills *card with the first card under unit_syspath, not counting `gone` (a card being

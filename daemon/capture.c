@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/capture_pulse.h"
+#include "daemon/dynlib.h"
 #include "daemon/log.h"
 
 /* 128 slots of 10 ms: the loop may fall 1.28 s behind before samples are lost. */
@@ -37,7 +39,9 @@ struct capture {
 	uint32_t rate;
 	char why[160];
 
-	/* Worker only. */
+	/* Worker only (route is published with `state`). */
+	struct capture_pulse *pulse;
+	struct capture_route route;
 	PaStream *stream;
 	int channels;
 	struct capture *next_open;    /* the worker's list of open streams */
@@ -63,6 +67,21 @@ static atomic_bool devices_stale = true;
 /* Worker-only state. */
 static bool pa_ready;
 static struct capture *open_list;
+
+/* PortAudio and alsa-lib are loaded at the first capture through ALSA (dynlib.h). */
+#define PORTAUDIO_FUNCS(X) \
+	X(Pa_Initialize) X(Pa_Terminate) X(Pa_GetDeviceCount) X(Pa_GetDeviceInfo) \
+	X(Pa_GetDefaultInputDevice) X(Pa_IsFormatSupported) X(Pa_OpenStream) \
+	X(Pa_SetStreamFinishedCallback) X(Pa_StartStream) X(Pa_AbortStream) X(Pa_CloseStream) \
+	X(Pa_GetErrorText)
+#define ALSA_FUNCS(X) X(snd_lib_error_set_handler) X(snd_config_update_free_global)
+
+static struct {
+	PORTAUDIO_FUNCS(DYNLIB_MEMBER)
+} pa;
+static struct {
+	ALSA_FUNCS(DYNLIB_MEMBER)
+} asound;
 
 /* ---- PortAudio's and its back ends' chatter --------------------------------------- */
 
@@ -90,20 +109,38 @@ static void jack_said(const char *text)
 	log_debug("JACK: %s", text);
 }
 
-/* libjack comes with PortAudio's JACK back end when Debian builds it so; the daemon does
- * not link it itself, hence the lookup. */
-static void quiet_backends(void)
+/* Loads PortAudio once, at the first capture through ALSA, and keeps it (ALSA's plugins
+ * and PortAudio's back ends are not safe to unload). Its dependencies come with it, alsa-lib
+ * and (when Debian builds PortAudio with its JACK back end) libjack: their functions are
+ * looked up through PortAudio's handle. */
+static bool load_alsa_backend(void)
 {
 	static const char *const setters[] = {"jack_set_error_function", "jack_set_info_function"};
+	static int state; /* 0 untried, 1 loaded, -1 missing */
+	void *h;
 
-	snd_lib_error_set_handler((snd_lib_error_handler_t)alsa_said);
+	if (state)
+		return state > 0;
+	state = -1;
+	h = dlopen("libportaudio.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return false;
+#define LOAD_PA(f) if (!DYNLIB_LOAD(h, pa, f)) return false;
+#define LOAD_ASOUND(f) if (!DYNLIB_LOAD(h, asound, f)) return false;
+	PORTAUDIO_FUNCS(LOAD_PA)
+	ALSA_FUNCS(LOAD_ASOUND)
+#undef LOAD_PA
+#undef LOAD_ASOUND
+	state = 1;
+	asound.snd_lib_error_set_handler((snd_lib_error_handler_t)alsa_said);
 	for (size_t i = 0; i < sizeof setters / sizeof setters[0]; i++) {
 		void (*set)(void (*)(const char *));
 
-		*(void **)&set = dlsym(RTLD_DEFAULT, setters[i]);
+		*(void **)&set = dlsym(h, setters[i]);
 		if (set)
 			set(jack_said);
 	}
+	return true;
 }
 
 /* ---- the callback thread ------------------------------------------------------------- */
@@ -126,25 +163,12 @@ static void copy_block(struct capture_block *b, const int16_t *in, uint32_t n, i
 		b->s[i] = (int16_t)(((int32_t)in[2 * i] + in[2 * i + 1]) / 2);
 }
 
-/* Never blocks, never allocates: copies into the ring, counts what does not fit. */
-static int on_audio(const void *input, void *output, unsigned long frames,
-                    const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *arg)
+/* Never blocks, never allocates: copies n frames of `channels` samples into the ring, the
+ * first captured at t (µs), and counts what does not fit. Called on the back end's
+ * thread. */
+static void ring_push(struct capture *c, const int16_t *in, unsigned long frames, int channels,
+                      uint64_t t)
 {
-	struct capture *c = arg;
-	const int16_t *in = input;
-	double age = (double)frames / c->rate;
-	uint64_t t;
-
-	(void)output;
-	(void)flags;
-	if (!in)
-		return paContinue;
-	/* The first sample's age: what the host API says when it says something sane, else
-	 * the buffer's duration (it was just filled). */
-	if (ti && ti->inputBufferAdcTime > 0 && ti->currentTime >= ti->inputBufferAdcTime &&
-	    ti->currentTime - ti->inputBufferAdcTime < 1.0)
-		age = ti->currentTime - ti->inputBufferAdcTime;
-	t = mono_us() - (uint64_t)(age * 1e6);
 	while (frames) {
 		uint32_t head = atomic_load_explicit(&c->head, memory_order_relaxed);
 		uint32_t tail = atomic_load_explicit(&c->tail, memory_order_acquire);
@@ -156,16 +180,39 @@ static int on_audio(const void *input, void *output, unsigned long frames,
 			break;
 		}
 		b = &c->ring[head % RING_SLOTS];
-		copy_block(b, in, n, c->channels);
+		copy_block(b, in, n, channels);
 		b->t_us = t;
 		b->n = n;
 		atomic_store_explicit(&c->head, head + 1, memory_order_release);
 		frames -= n;
-		in += (size_t)n * (size_t)c->channels;
+		in += (size_t)n * (size_t)channels;
 		t += (uint64_t)n * 1000000u / c->rate;
 	}
 	wake_loop();
+}
+
+static int on_audio(const void *input, void *output, unsigned long frames,
+                    const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *arg)
+{
+	struct capture *c = arg;
+	double age = (double)frames / c->rate;
+
+	(void)output;
+	(void)flags;
+	if (!input)
+		return paContinue;
+	/* The first sample's age: what the host API says when it says something sane, else
+	 * the buffer's duration (it was just filled). */
+	if (ti && ti->inputBufferAdcTime > 0 && ti->currentTime >= ti->inputBufferAdcTime &&
+	    ti->currentTime - ti->inputBufferAdcTime < 1.0)
+		age = ti->currentTime - ti->inputBufferAdcTime;
+	ring_push(c, input, frames, c->channels, mono_us() - (uint64_t)(age * 1e6));
 	return paContinue;
+}
+
+static void on_server_audio(void *arg, const int16_t *s, uint32_t n, uint64_t t_us)
+{
+	ring_push(arg, s, n, 1, t_us);
 }
 
 /* Publishes the failure (the reason first: the loop reads it after the state). */
@@ -190,36 +237,44 @@ static void on_finished(void *arg)
 		fail(c, "the microphone stopped (unplugged or failed)");
 }
 
+static void on_server_failed(void *arg, const char *why)
+{
+	struct capture *c = arg;
+
+	if (!atomic_load(&c->closing))
+		fail(c, "%s", why);
+}
+
 /* ---- the worker ------------------------------------------------------------------------ */
 
 static bool can_capture(PaDeviceIndex i)
 {
-	const PaDeviceInfo *d = Pa_GetDeviceInfo(i);
+	const PaDeviceInfo *d = pa.Pa_GetDeviceInfo(i);
 
 	return d && d->maxInputChannels > 0;
 }
 
 static PaDeviceIndex find_device(const struct capture_source *s)
 {
-	PaDeviceIndex n = Pa_GetDeviceCount(), i;
+	PaDeviceIndex n = pa.Pa_GetDeviceCount(), i;
 	char pattern[32];
 
 	switch (s->kind) {
 	case CAPTURE_DEFAULT:
-		return Pa_GetDefaultInputDevice();
+		return pa.Pa_GetDefaultInputDevice();
 	case CAPTURE_CARD:
 		snprintf(pattern, sizeof pattern, "(hw:%d,", s->card);
 		for (i = 0; i < n; i++)
-			if (can_capture(i) && strstr(Pa_GetDeviceInfo(i)->name, pattern))
+			if (can_capture(i) && strstr(pa.Pa_GetDeviceInfo(i)->name, pattern))
 				return i;
 		return paNoDevice;
 	case CAPTURE_NAMED:
 	default:
 		for (i = 0; i < n; i++)
-			if (can_capture(i) && strcmp(Pa_GetDeviceInfo(i)->name, s->name) == 0)
+			if (can_capture(i) && strcmp(pa.Pa_GetDeviceInfo(i)->name, s->name) == 0)
 				return i;
 		for (i = 0; i < n; i++)
-			if (can_capture(i) && strstr(Pa_GetDeviceInfo(i)->name, s->name))
+			if (can_capture(i) && strstr(pa.Pa_GetDeviceInfo(i)->name, s->name))
 				return i;
 		return paNoDevice;
 	}
@@ -249,19 +304,23 @@ static bool refresh_devices(struct capture *c, bool force)
 	uint64_t t0 = mono_us();
 	PaError err;
 
+	if (!load_alsa_backend()) {
+		fail(c, "cannot load PortAudio (libportaudio.so.2) and alsa-lib");
+		return false;
+	}
 	if (open_list || (pa_ready && !force && !atomic_load(&devices_stale)))
 		return true;
 	atomic_store(&devices_stale, false);
 	if (pa_ready)
-		Pa_Terminate();
+		pa.Pa_Terminate();
 	pa_ready = false;
-	err = Pa_Initialize();
+	err = pa.Pa_Initialize();
 	if (err != paNoError) {
-		fail(c, "PortAudio: %s", Pa_GetErrorText(err));
+		fail(c, "PortAudio: %s", pa.Pa_GetErrorText(err));
 		return false;
 	}
 	pa_ready = true;
-	log_debug("PortAudio listed %d devices in %llu ms", (int)Pa_GetDeviceCount(),
+	log_debug("PortAudio listed %d devices in %llu ms", (int)pa.Pa_GetDeviceCount(),
 	          (unsigned long long)((mono_us() - t0) / 1000));
 	return true;
 }
@@ -270,7 +329,7 @@ static bool refresh_devices(struct capture *c, bool force)
  * device takes it (else, unless fixed, its default rate). */
 static bool pick_format(struct capture *c, PaStreamParameters *p, double *rate)
 {
-	const PaDeviceInfo *d = Pa_GetDeviceInfo(p->device);
+	const PaDeviceInfo *d = pa.Pa_GetDeviceInfo(p->device);
 	double rates[2] = {c->want_rate, round(d->defaultSampleRate)};
 	size_t n_rates = c->rate_fixed || rates[1] == rates[0] ? 1 : 2;
 
@@ -279,7 +338,7 @@ static bool pick_format(struct capture *c, PaStreamParameters *p, double *rate)
 		for (size_t r = 0; r < n_rates; r++) {
 			if (rates[r] < 8000 || rates[r] > 192000)
 				continue;
-			if (Pa_IsFormatSupported(p, NULL, rates[r]) == paFormatIsSupported) {
+			if (pa.Pa_IsFormatSupported(p, NULL, rates[r]) == paFormatIsSupported) {
 				*rate = rates[r];
 				return true;
 			}
@@ -288,13 +347,52 @@ static bool pick_format(struct capture *c, PaStreamParameters *p, double *rate)
 	return false;
 }
 
+static void publish_running(struct capture *c, const char *via)
+{
+	c->route.via = via;
+	atomic_store_explicit(&c->state, CAPTURE_RUNNING, memory_order_release);
+	wake_loop();
+}
+
+/* Through the sound server when it runs and has the source. Returns whether that settled
+ * the open (running, or failed for a reason ALSA would not fix); false: try ALSA. The
+ * server converts to the wanted rate itself, so the capture runs at the first stream's
+ * rate whether or not audio.capture_rate fixed it. */
+static bool open_via_server(struct capture *c)
+{
+	const struct capture_pulse_sink sink = {on_server_audio, on_server_failed, c};
+	struct capture_pulse_found found;
+	char what[160];
+
+	c->rate = c->want_rate;
+	switch (capture_pulse_open(&c->src, c->rate, &sink, &c->pulse, &found, what,
+	                           sizeof what)) {
+	case CAPTURE_PULSE_OPEN:
+		log_info("capturing from '%s' through the sound server at %u Hz (%s; %s the "
+		         "default input)", found.description, (unsigned)c->rate, found.name,
+		         found.is_default ? "it is" : "it is not");
+		snprintf(c->route.source, sizeof c->route.source, "%s", found.name);
+		c->route.is_default = found.is_default;
+		publish_running(c, "pulse");
+		return true;
+	case CAPTURE_PULSE_ERROR:
+		fail(c, "sound server: %s", what);
+		return true;
+	case CAPTURE_PULSE_NO_SOURCE:
+	case CAPTURE_PULSE_NO_SERVER:
+	default:
+		log_debug("%s: capturing through ALSA", what);
+		return false;
+	}
+}
+
 static void do_open(struct capture *c)
 {
 	PaStreamParameters p = {0};
 	double rate = 0;
 	PaError err;
 
-	if (atomic_load(&c->closing) || !refresh_devices(c, false))
+	if (atomic_load(&c->closing) || open_via_server(c) || !refresh_devices(c, false))
 		return;
 	p.device = find_device(&c->src);
 	if (p.device == paNoDevice && !open_list) {
@@ -308,47 +406,51 @@ static void do_open(struct capture *c)
 		return;
 	}
 	p.sampleFormat = paInt16;
-	p.suggestedLatency = Pa_GetDeviceInfo(p.device)->defaultLowInputLatency;
+	p.suggestedLatency = pa.Pa_GetDeviceInfo(p.device)->defaultLowInputLatency;
 	if (!pick_format(c, &p, &rate)) {
-		fail(c, "'%s' cannot capture 16-bit audio at %u Hz%s", Pa_GetDeviceInfo(p.device)->name,
+		fail(c, "'%s' cannot capture 16-bit audio at %u Hz%s", pa.Pa_GetDeviceInfo(p.device)->name,
 		     (unsigned)c->want_rate, c->rate_fixed ? " (audio.capture_rate)" : "");
 		return;
 	}
 	c->rate = (uint32_t)rate;
 	c->channels = p.channelCount;
-	err = Pa_OpenStream(&c->stream, &p, NULL, rate,
+	err = pa.Pa_OpenStream(&c->stream, &p, NULL, rate,
 	                    c->rate / (1000 / BLOCK_MS) < CAPTURE_BLOCK_MAX
 	                            ? c->rate / (1000 / BLOCK_MS) : CAPTURE_BLOCK_MAX,
 	                    paClipOff, on_audio, c);
 	if (err == paNoError) {
-		Pa_SetStreamFinishedCallback(c->stream, on_finished);
-		err = Pa_StartStream(c->stream);
+		pa.Pa_SetStreamFinishedCallback(c->stream, on_finished);
+		err = pa.Pa_StartStream(c->stream);
 		if (err != paNoError) {
-			Pa_CloseStream(c->stream);
+			pa.Pa_CloseStream(c->stream);
 			c->stream = NULL;
 		}
 	} else {
 		c->stream = NULL;
 	}
 	if (err != paNoError) {
-		fail(c, "cannot open '%s': %s", Pa_GetDeviceInfo(p.device)->name, Pa_GetErrorText(err));
+		fail(c, "cannot open '%s': %s", pa.Pa_GetDeviceInfo(p.device)->name, pa.Pa_GetErrorText(err));
 		return;
 	}
 	c->next_open = open_list;
 	open_list = c;
-	log_info("capturing from '%s' at %u Hz, %d channel%s", Pa_GetDeviceInfo(p.device)->name,
-	         (unsigned)c->rate, c->channels, c->channels == 1 ? "" : "s (averaged)");
-	atomic_store_explicit(&c->state, CAPTURE_RUNNING, memory_order_release);
-	wake_loop();
+	log_info("capturing from '%s' through ALSA at %u Hz, %d channel%s",
+	         pa.Pa_GetDeviceInfo(p.device)->name, (unsigned)c->rate, c->channels,
+	         c->channels == 1 ? "" : "s (averaged)");
+	publish_running(c, "alsa");
 }
 
 static void do_close(struct capture *c)
 {
+	if (c->pulse) {
+		capture_pulse_close(c->pulse);
+		log_debug("capture closed");
+	}
 	if (c->stream) {
 		struct capture **pp = &open_list;
 
-		Pa_AbortStream(c->stream);
-		Pa_CloseStream(c->stream);
+		pa.Pa_AbortStream(c->stream);
+		pa.Pa_CloseStream(c->stream);
 		while (*pp != c)
 			pp = &(*pp)->next_open;
 		*pp = c->next_open;
@@ -360,7 +462,6 @@ static void do_close(struct capture *c)
 static void *worker_main(void *arg)
 {
 	(void)arg;
-	quiet_backends();
 	for (;;) {
 		struct cmd *cmd;
 
@@ -384,10 +485,11 @@ static void *worker_main(void *arg)
 	while (open_list)
 		do_close(open_list);
 	if (pa_ready)
-		Pa_Terminate();
+		pa.Pa_Terminate();
 	pa_ready = false;
 	/* ALSA keeps its parsed configuration for the process's lifetime otherwise. */
-	snd_config_update_free_global();
+	if (asound.snd_config_update_free_global)
+		asound.snd_config_update_free_global();
 	return NULL;
 }
 
@@ -455,6 +557,14 @@ enum capture_state capture_state(struct capture *c, uint32_t *rate, char *why, s
 	if (why && len)
 		snprintf(why, len, "%s", s == CAPTURE_FAILED ? c->why : "");
 	return s;
+}
+
+bool capture_route(struct capture *c, struct capture_route *out)
+{
+	if (atomic_load_explicit(&c->state, memory_order_acquire) != CAPTURE_RUNNING)
+		return false;
+	*out = c->route;
+	return true;
 }
 
 const struct capture_block *capture_peek(struct capture *c)

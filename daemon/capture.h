@@ -1,4 +1,6 @@
-/* Microphone capture with PortAudio, one capture per device.
+/* Microphone capture, one capture per device: through the user's sound server when one
+ * runs (capture_pulse.h: the browser records the same microphone at once), else through
+ * ALSA with PortAudio.
  *
  * Opening, starting, stopping and closing a PortAudio stream can take milliseconds to
  * hundreds of milliseconds (ALSA probing, USB round trips), so they run on one worker
@@ -17,18 +19,22 @@
 
 #define CAPTURE_BLOCK_MAX 1024    /* samples per ring slot */
 #define CAPTURE_NAME_MAX 128
+#define CAPTURE_PATH_MAX 256
 
-/* Which PortAudio device a capture opens. */
+/* Which microphone a capture opens. */
 enum capture_kind {
-	CAPTURE_CARD,     /* the device whose name contains "(hw:CARD," */
-	CAPTURE_NAMED,    /* exact name, else the first capture device containing name */
-	CAPTURE_DEFAULT,  /* PortAudio's default input device */
+	CAPTURE_CARD,     /* the server's source of that card, else the PortAudio device
+	                   * whose name contains "(hw:CARD," */
+	CAPTURE_NAMED,    /* the server's source of that name or description, else the
+	                   * PortAudio device of that name, else the first containing it */
+	CAPTURE_DEFAULT,  /* the server's default source, else PortAudio's default input */
 };
 
 struct capture_source {
 	enum capture_kind kind;
 	int card;
 	char name[CAPTURE_NAME_MAX];
+	char path[CAPTURE_PATH_MAX];  /* CAPTURE_CARD: the card's sysfs path below /sys */
 };
 
 enum capture_state { CAPTURE_OPENING, CAPTURE_RUNNING, CAPTURE_FAILED };
@@ -56,6 +62,16 @@ struct capture *capture_open(const struct capture_source *src, uint32_t rate,
 
 /* The state, the rate once running, and the reason once failed. Loop thread. */
 enum capture_state capture_state(struct capture *c, uint32_t *rate, char *why, size_t len);
+/* The path a running capture's audio takes. */
+struct capture_route {
+	const char *via;                /* "pulse" (the sound server) or "alsa" */
+	char source[CAPTURE_PATH_MAX];  /* pulse: the server's source name; alsa: "" */
+	bool is_default;                /* pulse: it is the server's default source, what a
+	                                 * browser's getUserMedia records unless told otherwise */
+};
+
+/* Fills *out once the capture runs; false before. Loop thread. */
+bool capture_route(struct capture *c, struct capture_route *out);
 
 /* The oldest unread block, or NULL; capture_release consumes it. Loop thread. */
 const struct capture_block *capture_peek(struct capture *c);

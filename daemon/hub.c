@@ -76,10 +76,13 @@ static struct iface *ifaces;
 static uint32_t next_iface_id = 1;
 static bool state_recording, state_report_open;
 
+static void audio_route_changed(const char *id);
+
 void hub_init(const struct config *cfg)
 {
 	config = cfg;
 	audio_set_capture_rate(cfg->audio_capture_rate);
+	audio_set_route_listener(audio_route_changed);
 }
 
 static void audio_changed(struct unit *u, const char *gone);
@@ -165,6 +168,7 @@ static bool refresh_mic(struct unit *u, const char *gone)
 		src.kind = CAPTURE_CARD;
 		src.card = card.number;
 		snprintf(src.name, sizeof src.name, "%s", card.id);
+		snprintf(src.path, sizeof src.path, "%s", card.devpath);
 	} else if (config->audio_device) {
 		src.kind = CAPTURE_NAMED;
 		snprintf(src.name, sizeof src.name, "%s", config->audio_device);
@@ -207,9 +211,16 @@ static void describe(const struct unit *u, struct pm_device *d)
 	if (u->has_mic) {
 		static const char *const sources[] = {"paired", "config", "default"};
 
+		const struct capture_route *r = audio_device_route(u->id);
+
 		d->audio_source = sources[u->mic.kind];
 		d->audio_card = u->mic.card;
 		d->audio_name = u->mic.name;
+		if (r) {
+			d->audio_via = r->via;
+			d->audio_server_source = r->source[0] ? r->source : NULL;
+			d->audio_default_input = r->is_default;
+		}
 	}
 }
 
@@ -621,6 +632,20 @@ static void audio_changed(struct unit *u, const char *gone)
 	describe(u, &d);
 	broadcast_owned(pm_device_changed(&d));
 	audio_device_present(u->id, u->has_mic ? &u->mic : NULL);
+}
+
+/* A capture found its microphone by another route (sound server or ALSA, the server's
+ * default input or not): clients see it in the device's audio object. */
+static void audio_route_changed(const char *id)
+{
+	struct pm_device d;
+
+	for (struct unit *u = units; u; u = u->next) {
+		if (u->announced && strcmp(u->id, id) == 0) {
+			describe(u, &d);
+			broadcast_owned(pm_device_changed(&d));
+		}
+	}
 }
 
 void hub_sound_changed(const char *syspath, bool removed)

@@ -64,6 +64,17 @@ static cJSON *audio_json(const struct pm_device *d)
 		cJSON_AddNullToObject(o, "card");
 	cJSON_AddStringToObject(o, "name", d->audio_name ? d->audio_name : "");
 	cJSON_AddStringToObject(o, "source", d->audio_source);
+	if (d->audio_via)
+		cJSON_AddStringToObject(o, "via", d->audio_via);
+	else
+		cJSON_AddNullToObject(o, "via");
+	if (d->audio_via && d->audio_server_source) {
+		cJSON_AddStringToObject(o, "server_source", d->audio_server_source);
+		cJSON_AddBoolToObject(o, "default_input", d->audio_default_input);
+	} else {
+		cJSON_AddNullToObject(o, "server_source");
+		cJSON_AddNullToObject(o, "default_input");
+	}
 	return o;
 }
 
@@ -173,7 +184,7 @@ char *pm_device_changed(const struct pm_device *d)
 }
 
 char *pm_audio_started(const char *device_id, uint32_t stream_id, uint32_t rate,
-                       uint32_t frame_ms, uint32_t capture_rate)
+                       uint32_t frame_ms, uint32_t capture_rate, const char *via)
 {
 	cJSON *o = message("audio.started");
 
@@ -183,7 +194,8 @@ char *pm_audio_started(const char *device_id, uint32_t stream_id, uint32_t rate,
 	                     cJSON_AddNumberToObject(o, "channels", 1) &&
 	                     cJSON_AddStringToObject(o, "format", "s16le") &&
 	                     cJSON_AddNumberToObject(o, "frame_ms", frame_ms) &&
-	                     cJSON_AddNumberToObject(o, "capture_rate", capture_rate));
+	                     cJSON_AddNumberToObject(o, "capture_rate", capture_rate) &&
+	                     cJSON_AddStringToObject(o, "via", via));
 }
 
 char *pm_audio_level(const char *device_id, double rms_dbfs, double peak_dbfs)

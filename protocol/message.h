@@ -47,6 +47,12 @@ struct pm_device {
 	 * state, shown in the device object. NULL for real units. */
 	bool is_virtual;
 	const struct db_led_state *led_state;
+	/* How the last capture reached it: audio_via NULL → "via": null (no capture yet);
+	 * "pulse" (then audio_server_source is the sound server's source name and
+	 * audio_default_input whether it is the server's default input) or "alsa". */
+	const char *audio_via;
+	const char *audio_server_source;
+	bool audio_default_input;
 };
 
 char *pm_hello(const char *version, const struct pm_device *devices, size_t n);
@@ -64,8 +70,9 @@ char *pm_claim(bool owner);
 char *pm_pong(const char *id_json);   /* id_json: the request id, already JSON-encoded */
 /* request_type may be NULL (unknown or unreadable request). */
 char *pm_error(const char *code, const char *message, const char *request_type);
+/* via: "pulse" (the sound server) or "alsa": the path the capture took. */
 char *pm_audio_started(const char *device_id, uint32_t stream_id, uint32_t rate,
-                       uint32_t frame_ms, uint32_t capture_rate);
+                       uint32_t frame_ms, uint32_t capture_rate, const char *via);
 char *pm_audio_level(const char *device_id, double rms_dbfs, double peak_dbfs);
 char *pm_audio_overrun(const char *device_id, uint64_t dropped_frames);
 /* reason: "client" | "device_removed" | "error"; message may be NULL. */

@@ -9,7 +9,7 @@ import time
 import pytest
 
 import emu as E
-from audio_env import FifoMic, tone
+from audio_env import FifoMic, PulseMic, tone
 from conftest import ARTIFACTS
 
 TONE_RMS_DB = -15.1   # a sine at a quarter of full scale: -12.04 dBFS peak, 3.01 dB less RMS
@@ -131,3 +131,35 @@ def test_audio_unit_without_microphone_cannot_listen(spawn, browser):
     assert why_id in described
     assert browser.eval('main', row(dev_id) + ".dataset.audio") == 'none'
     assert 'capturing' not in d.log()
+
+
+def test_audio_route_shows_whether_a_browser_records_the_same_microphone(spawn, emu, browser,
+                                                                         tmp_path):
+    with PulseMic(tmp_path / 'pulse') as pulse:
+        sm = E.speechmike(serial='E2EROUTE')
+        sm.sound_card = 4
+        emu.plug(sm)
+        pulse.add_source('webcam', {'device.description': 'Webcam'}, master=pulse.source)
+        pulse.add_source('unit_mic', {'alsa.card': '4', 'device.description': 'SpeechMike'},
+                         master=pulse.source)
+        pulse.pactl('set-default-source', 'webcam')
+        d = spawn(env=pulse.env, devices=1)
+        dev_id = '0911-0c1c-E2EROUTE'
+        open_demo(browser, d, 1)
+        route = row(dev_id) + ".querySelector('.route').textContent"
+        assert browser.eval('main', route) == '', 'a route shown before any capture'
+        browser.call('click', page='main', selector='#audio li[data-device-id="%s"] .listen' % dev_id)
+        browser.wait('main', row(dev_id) + ".dataset.defaultInput === 'no'",
+                     what='the route of the capture', timeout=10)
+        assert 'pactl set-default-source unit_mic' in browser.eval('main', route)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        browser.call('screenshot', page='main', path=str(ARTIFACTS / 'demo-audio-route.png'))
+        browser.call('click', page='main', selector='#audio li[data-device-id="%s"] .listen' % dev_id)
+        browser.wait('main', row(dev_id) + ".dataset.phase === 'stopped'", what='audio.stopped')
+        pulse.pactl('set-default-source', 'unit_mic')
+        browser.call('click', page='main', selector='#audio li[data-device-id="%s"] .listen' % dev_id)
+        browser.wait('main', row(dev_id) + ".dataset.defaultInput === 'yes'",
+                     what='the default input now the unit', timeout=10)
+        assert 'a browser records it too' in browser.eval('main', route)
+        browser.call('click', page='main', selector='#audio li[data-device-id="%s"] .listen' % dev_id)
+        browser.wait('main', row(dev_id) + ".dataset.phase === 'stopped'", what='audio.stopped')

@@ -226,6 +226,49 @@ def _stop(proc, timeout=5.0):
             proc.wait(timeout)
 
 
+class Recorder:
+    """A capture client of the test's sound server (parec) whose s16le output is collected
+    by a thread; stopped by PID (stop(), also from a fixture's finally)."""
+
+    def __init__(self, argv, env, rate):
+        self.rate = rate
+        self._buf = bytearray()
+        self._lock = threading.Lock()
+        self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while True:
+            chunk = self.proc.stdout.read1(65536)
+            if not chunk:
+                return
+            with self._lock:
+                self._buf += chunk
+
+    def samples(self):
+        with self._lock:
+            n = len(self._buf) // 2 * 2
+            return np.frombuffer(bytes(self._buf[:n]), dtype='<i2').astype(np.int16)
+
+    def wait_samples(self, n, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while len(self.samples()) < n:
+            assert self.proc.poll() is None, 'parec exited with %s: %s' % (
+                self.proc.returncode, self.proc.stderr.read().decode(errors='replace'))
+            assert time.monotonic() < deadline, 'parec recorded %d of %d samples' % (
+                len(self.samples()), n)
+            time.sleep(0.05)
+        return self.samples()
+
+    def stop(self):
+        _stop(self.proc)
+        self._thread.join(5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
 class PulseMic:
     """A private PulseAudio server with a mono null sink ``mic``: what play() plays, the
     daemon captures from PortAudio's device ``pulse`` given `env`. A context manager: the
@@ -327,6 +370,36 @@ class PulseMic:
                 pass
         self._feeder = threading.Thread(target=feed, daemon=True)
         self._feeder.start()
+
+    def pactl(self, *args):
+        """Runs pactl against this server; raises with its output when it fails."""
+        r = self._pactl(*args)
+        if r.returncode != 0:
+            raise RuntimeError('pactl %s: %s' % (' '.join(args), (r.stdout + r.stderr).decode(
+                errors='replace')))
+        return r.stdout.decode(errors='replace')
+
+    def add_source(self, name, properties, master=None):
+        """A source `name` carrying `properties` ({key: value} without spaces, as a sound
+        card's source would: alsa.card, sysfs.path, device.description): module-remap-source
+        over `master` (the mic's monitor: what play() plays), or without master over a
+        silent null sink of its own. Returns the module's index (unload-module removes the
+        source, as unplugging a card does)."""
+        if master is None:
+            self.pactl('load-module', 'module-null-sink', 'sink_name=%s_silence' % name,
+                       'rate=%d' % self.rate, 'channels=1', 'format=s16le')
+            master = '%s_silence.monitor' % name
+        props = ' '.join('%s=%s' % kv for kv in properties.items())
+        return int(self.pactl('load-module', 'module-remap-source', 'master=%s' % master,
+                              'source_name=%s' % name, 'channels=1',
+                              'source_properties="%s"' % props).strip())
+
+    def recorder(self, source, rate=None):
+        """parec recording `source` (the browser's stand-in: another client of the same
+        server) into a Recorder; stop it with Recorder.stop()."""
+        return Recorder(['parec', '-d', source, '--raw', '--format=s16le',
+                         '--rate=%d' % (rate or self.rate), '--channels=1',
+                         '--latency-msec=20'], self._client_env, rate or self.rate)
 
     def wait_played(self, timeout=30.0):
         """Waits until a non-looping play() has reached the sink (pacat drains, then exits)."""

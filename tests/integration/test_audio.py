@@ -51,7 +51,9 @@ async def test_unit_with_its_own_sound_card_is_paired(spawn):
     d = spawn(paired, lonely, pedal)
     c = await Client.connect(d.port)
     by = {x['serial']: x for x in c.hello['devices']}
-    assert by['PAIR1']['audio'] == {'card': 3, 'name': 'Mic3', 'source': 'paired'}
+    assert by['PAIR1']['audio'] == {'card': 3, 'name': 'Mic3', 'source': 'paired',
+                                    'via': None, 'server_source': None,
+                                    'default_input': None}
     assert by['ALONE1']['audio'] is None
     assert by['FC0001']['audio'] is None
     # /status carries the same
@@ -77,7 +79,9 @@ async def test_sound_card_arriving_late_updates_the_device(spawn, emu):
     emu.add_sound_card(u, 5)
     changed = await c.expect('device.changed')
     assert changed['device']['id'] == dev['id']
-    assert changed['device']['audio'] == {'card': 5, 'name': 'Mic5', 'source': 'paired'}
+    assert changed['device']['audio'] == {'card': 5, 'name': 'Mic5', 'source': 'paired',
+                                          'via': None, 'server_source': None,
+                                          'default_input': None}
     emu.remove_sound_card(u)
     changed = await c.expect('device.changed')
     assert changed['device']['audio'] is None
@@ -89,7 +93,8 @@ async def test_configured_device(spawn):
     c = await Client.connect(d.port)
     audio = {x['family']: x['audio'] for x in c.hello['devices']}
     ids = {x['family']: x['id'] for x in c.hello['devices']}
-    assert audio['speechmike'] == {'card': None, 'name': 'desk mic', 'source': 'config'}
+    assert audio['speechmike'] == {'card': None, 'name': 'desk mic', 'source': 'config',
+                                   'via': None, 'server_source': None, 'default_input': None}
     assert audio['vec_pedal'] is None    # pedals carry no microphone
     # A name that matches nothing: the stream ends with the reason, nothing is recorded.
     await c.send({'type': 'audio.start', 'device_id': ids['speechmike']})
@@ -102,7 +107,8 @@ async def test_system_default_only_when_the_config_says_so(spawn):
     d = spawn(E.speechmike(), E.vec_pedal(), config=cfg)
     c = await Client.connect(d.port)
     audio = {x['family']: x['audio'] for x in c.hello['devices']}
-    assert audio['speechmike'] == {'card': None, 'name': 'default', 'source': 'default'}
+    assert audio['speechmike'] == {'card': None, 'name': 'default', 'source': 'default',
+                                   'via': None, 'server_source': None, 'default_input': None}
     assert audio['vec_pedal'] is None
 
 
@@ -170,6 +176,7 @@ async def test_two_clients_share_one_capture(spawn, mic):
     dev_id = a.hello['devices'][0]['id']
     sa = await start(a, dev_id)
     sb = await start(b, dev_id, rate=8000)
+    assert sa['via'] == sb['via'] == 'alsa'     # no sound server here
     assert sa['stream_id'] != sb['stream_id']
     assert sb['capture_rate'] == 16000      # the first stream set the microphone's rate
     await a.wait_frames(50, timeout=10)

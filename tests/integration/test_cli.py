@@ -444,7 +444,7 @@ def test_doctor_healthy(spawn, emu, tmp_path):
     checks = doctor_lines(r)
     assert verdicts(r) == {'daemon': ['OK'], 'port': ['OK'], 'udev': ['OK'],
                            'device': ['OK'], 'config': ['OK'], 'origins': ['WARN'],
-                           'audio': ['OK']}, r.stdout
+                           'audio': ['OK'], 'browser': ['SKIP']}, r.stdout
     assert 'dictabridged 0.1.0 answers on 127.0.0.1:%d (1 device' % d.port in checks['daemon'][0][1]
     assert checks['port'][0][1] == '127.0.0.1:%d is held by dictabridged' % d.port
     assert str(rules_dir() / '70-dictabridge.rules') in checks['udev'][0][1]
@@ -453,13 +453,14 @@ def test_doctor_healthy(spawn, emu, tmp_path):
     assert str(d.config_path) in checks['config'][0][1]
     assert 'allowed_origins' in checks['origins'][0][2], checks['origins']
     assert 'card 2' in checks['audio'][0][1], checks['audio']
-    assert r.stdout.splitlines()[-1] == 'ready to dictate: 6 OK, 1 WARN, 0 FAIL, 0 SKIP'
+    assert 'no sound server' in checks['browser'][0][1], checks['browser']
+    assert r.stdout.splitlines()[-1] == 'ready to dictate: 6 OK, 1 WARN, 0 FAIL, 1 SKIP'
 
     j = out_json(doctor(d.port, tmp_path / 'home', '--config', d.config_path, '--json'))
     assert j['ok'] is True
     assert [(c['check'], c['verdict']) for c in j['checks']] == [
         ('daemon', 'OK'), ('port', 'OK'), ('udev', 'OK'), ('device', 'OK'), ('config', 'OK'),
-        ('origins', 'WARN'), ('audio', 'OK')], j
+        ('origins', 'WARN'), ('audio', 'OK'), ('browser', 'SKIP')], j
 
 
 def test_doctor_origins_configured(spawn, tmp_path):

@@ -211,8 +211,24 @@ static void test_encode(void)
 		            "\"vendor_id\":1364,\"product_id\":4097,\"serial\":\"S\","
 		            "\"buttons\":[\"record\"],\"slider\":[],\"leds\":[\"record\"],"
 		            "\"led_colors\":[\"off\",\"red\",\"green\"],\"led_modes\":[\"on\"],"
-		            "\"audio\":{\"card\":2,\"name\":\"SpeechMikeIII\",\"source\":\"paired\"},"
+		            "\"audio\":{\"card\":2,\"name\":\"SpeechMikeIII\",\"source\":\"paired\","
+		            "\"via\":null,\"server_source\":null,\"default_input\":null},"
 		            "\"event_mode\":null,\"warning\":null,\"virtual\":false}}");
+		mic.audio_via = "pulse";
+		mic.audio_server_source = "alsa_input.usb-x";
+		mic.audio_default_input = false;
+		expect_json(pm_device_changed(&mic),
+		            "{\"type\":\"device.changed\",\"device\":{\"id\":\"x\","
+		            "\"family\":\"powermic3\",\"model\":\"PowerMic II/III\",\"model_code\":0,"
+		            "\"vendor_id\":1364,\"product_id\":4097,\"serial\":\"S\","
+		            "\"buttons\":[\"record\"],\"slider\":[],\"leds\":[\"record\"],"
+		            "\"led_colors\":[\"off\",\"red\",\"green\"],\"led_modes\":[\"on\"],"
+		            "\"audio\":{\"card\":2,\"name\":\"SpeechMikeIII\",\"source\":\"paired\","
+		            "\"via\":\"pulse\",\"server_source\":\"alsa_input.usb-x\","
+		            "\"default_input\":false},"
+		            "\"event_mode\":null,\"warning\":null,\"virtual\":false}}");
+		mic.audio_via = "alsa";
+		mic.audio_server_source = NULL;
 		mic.audio_source = "config";
 		mic.audio_name = "USB desk mic";
 		expect_json(pm_device_added(&mic),
@@ -221,13 +237,14 @@ static void test_encode(void)
 		            "\"vendor_id\":1364,\"product_id\":4097,\"serial\":\"S\","
 		            "\"buttons\":[\"record\"],\"slider\":[],\"leds\":[\"record\"],"
 		            "\"led_colors\":[\"off\",\"red\",\"green\"],\"led_modes\":[\"on\"],"
-		            "\"audio\":{\"card\":null,\"name\":\"USB desk mic\",\"source\":\"config\"},"
+		            "\"audio\":{\"card\":null,\"name\":\"USB desk mic\",\"source\":\"config\","
+		            "\"via\":\"alsa\",\"server_source\":null,\"default_input\":null},"
 		            "\"event_mode\":null,\"warning\":null,\"virtual\":false}}");
 	}
-	expect_json(pm_audio_started("x", 7, 16000, 20, 48000),
+	expect_json(pm_audio_started("x", 7, 16000, 20, 48000, "pulse"),
 	            "{\"type\":\"audio.started\",\"device_id\":\"x\",\"stream_id\":7,"
 	            "\"rate\":16000,\"channels\":1,\"format\":\"s16le\",\"frame_ms\":20,"
-	            "\"capture_rate\":48000}");
+	            "\"capture_rate\":48000,\"via\":\"pulse\"}");
 	expect_json(pm_audio_level("x", -31.4, -100),
 	            "{\"type\":\"audio.level\",\"device_id\":\"x\",\"rms_dbfs\":-31.4,"
 	            "\"peak_dbfs\":-100}");

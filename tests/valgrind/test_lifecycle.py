@@ -14,6 +14,9 @@ from daemon import TEST_CONFIG
 
 # Memcheck runs the daemon some 20-50 times slower: generous timeouts throughout.
 SLOW = 30.0
+# The first stream also loads the audio stack (PortAudio, alsa-lib and its plugins, by
+# dlopen) and lists the devices: the daemon's slowest step under memcheck.
+FIRST_CAPTURE = 120.0
 
 
 def dev_id(unit):
@@ -33,7 +36,7 @@ async def scenario(d, emu, u):
     await c.expect('button', button='f2', pressed=False, timeout=SLOW)
 
     await c.send({'type': 'audio.start', 'device_id': did})
-    await c.expect('audio.started', timeout=SLOW)
+    await c.expect('audio.started', timeout=FIRST_CAPTURE)
     await c.wait_frames(20, timeout=SLOW)
 
     # claims and states: the router keeps each client's until it goes (the one that

@@ -217,6 +217,7 @@ function audioRow(id) {
       <button type="button" class="listen" aria-describedby="mic-${n}-why mic-${n}-status"></button></div>
     <div class="id"></div>
     <p class="why note" id="mic-${n}-why"></p>
+    <p class="route note"></p>
     <div class="level-row"><label for="mic-${n}-level">level</label>
       <meter id="mic-${n}-level" class="level" min="${LEVEL_FLOOR_DB}" max="0" low="-40" high="-6"
              optimum="-20" value="${LEVEL_FLOOR_DB}"></meter></div>
@@ -238,6 +239,23 @@ function setPhase(row, phase, text) {
   updateAudioRow(row);
 }
 
+/**
+ * How the daemon's last capture reached the microphone, and whether a browser's
+ * getUserMedia (the sound server's default input) records the same one.
+ * @param {{via?: string|null, server_source?: string|null, default_input?: boolean|null}|null} audio
+ */
+function routeText(audio) {
+  if (!audio || !audio.via) return { text: '', defaultInput: '' };
+  if (audio.via !== 'pulse') return { text: 'captured through ALSA (no sound server)', defaultInput: '' };
+  if (audio.default_input) {
+    return { text: 'through the sound server; it is the default input, so a browser records it too',
+             defaultInput: 'yes' };
+  }
+  return { text: 'through the sound server; not the default input: a browser records another ' +
+                 `microphone unless the page picks one. To change: pactl set-default-source ${audio.server_source}`,
+           defaultInput: 'no' };
+}
+
 function updateAudioRow(row) {
   const { li } = row;
   li.dataset.phase = row.phase;
@@ -254,6 +272,9 @@ function updateAudioRow(row) {
   else if (!row.audio) why.textContent = row.virtual ? 'A virtual unit has no microphone.' : NO_MIC;
   else why.textContent = `microphone: ${row.audio.name} (${SOURCES[row.audio.source] ?? row.audio.source})`;
   li.dataset.audio = row.audio ? 'yes' : 'none';
+  const route = routeText(row.present ? row.audio : null);
+  li.querySelector('.route').textContent = route.text;
+  li.dataset.defaultInput = route.defaultInput;
   const meter = li.querySelector('.level');
   meter.setAttribute('aria-label', `${row.model} microphone level, dBFS RMS`);
   meter.value = row.rms ?? LEVEL_FLOOR_DB;
