@@ -407,26 +407,28 @@ struct hid_iface *hid_iface_start(const char *devnode, const struct db_row *row,
 	return h;
 }
 
-void hid_iface_write(struct hid_iface *h, const uint8_t *buf, size_t len)
+/* Hands buf to the writer in slot (out or cmd, both guarded by h->lock), replacing
+ * what that slot still held. */
+static void put_output(struct hid_iface *h, uint8_t *slot, size_t *slot_len,
+                       const uint8_t *buf, size_t len)
 {
 	if (len > OUT_MAX)
 		return;
 	pthread_mutex_lock(&h->lock);
-	memcpy(h->out, buf, len);
-	h->out_len = len;
+	memcpy(slot, buf, len);
+	*slot_len = len;
 	pthread_cond_signal(&h->cond);
 	pthread_mutex_unlock(&h->lock);
 }
 
+void hid_iface_write(struct hid_iface *h, const uint8_t *buf, size_t len)
+{
+	put_output(h, h->out, &h->out_len, buf, len);
+}
+
 void hid_iface_command(struct hid_iface *h, const uint8_t *buf, size_t len)
 {
-	if (len > OUT_MAX)
-		return;
-	pthread_mutex_lock(&h->lock);
-	memcpy(h->cmd, buf, len);
-	h->cmd_len = len;
-	pthread_cond_signal(&h->cond);
-	pthread_mutex_unlock(&h->lock);
+	put_output(h, h->cmd, &h->cmd_len, buf, len);
 }
 
 /* Joins t, interrupting its blocking system call until it notices its stop flag. The
