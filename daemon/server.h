@@ -48,11 +48,13 @@ struct server_handlers {
 /* Binds both listeners, then creates the loop and starts accepting. -1 (reason logged)
  * when the port is taken or the sockets cannot be created. */
 int server_init(int port, const struct server_handlers *h);
-/* Closes every client with `code` and runs the loop until they are gone (bounded). */
+/* Closes every client with `code` and runs the loop until they are gone (bounded;
+ * ws.c). */
 void server_close_all(int code, const char *reason);
 void server_destroy(void);
 
 /* ---- the outbound interface (ws.c) ---- */
+/* Queues json for every client (one copy, shared). */
 void server_broadcast(const char *json);
 /* Queues json for one client. */
 void server_send_to(struct client *c, const char *json);
