@@ -143,23 +143,17 @@ static struct stream *stream_live(struct client *c, const struct adev *d)
 
 /* ---- messages --------------------------------------------------------------------------- */
 
-static void send_owned(struct client *c, char *json)
-{
-	server_send_to(c, json);
-	free(json);
-}
-
 static void send_stopped(struct stream *s)
 {
-	send_owned(s->client, pm_audio_stopped(s->dev->id, s->end_reason,
-	                                       s->end_message[0] ? s->end_message : NULL));
+	server_send_owned(s->client, pm_audio_stopped(s->dev->id, s->end_reason,
+	                                              s->end_message[0] ? s->end_message : NULL));
 }
 
 static void send_overrun(struct stream *s)
 {
 	if (!s->dropped)
 		return;
-	send_owned(s->client, pm_audio_overrun(s->dev->id, s->dropped));
+	server_send_owned(s->client, pm_audio_overrun(s->dev->id, s->dropped));
 	s->dropped = 0;
 	s->overrun_at = queue_now_mono_us();
 }
@@ -382,8 +376,8 @@ static void stream_activate(struct stream *s)
 	}
 	s->state = ST_ACTIVE;
 	s->overrun_at = queue_now_mono_us();
-	send_owned(s->client, pm_audio_started(s->dev->id, s->id, s->rate, s->frame_ms,
-	                                       s->dev->cap_rate, s->dev->route.via));
+	server_send_owned(s->client, pm_audio_started(s->dev->id, s->id, s->rate, s->frame_ms,
+	                                              s->dev->cap_rate, s->dev->route.via));
 }
 
 /* ---- the device's microphone ----------------------------------------------------------------- */
@@ -515,7 +509,7 @@ char *audio_request(struct client *c, const struct pm_request *req)
 		return pm_error(PM_ERR_UNKNOWN_DEVICE, msg, type);
 	}
 	if (req->type == PM_REQ_AUDIO_STOP) {
-		send_owned(c, pm_audio_stopped(d->id, "client", NULL));
+		server_send_owned(c, pm_audio_stopped(d->id, "client", NULL));
 		return NULL;
 	}
 	if (!d->has_src) {

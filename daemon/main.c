@@ -14,8 +14,10 @@
 #include "daemon/config.h"
 #include "daemon/hid.h"
 #include "daemon/hotplug.h"
+#include "daemon/http.h"
 #include "daemon/hub.h"
 #include "daemon/log.h"
+#include "daemon/loop.h"
 #include "daemon/queue.h"
 #include "daemon/router.h"
 #include "daemon/server.h"
@@ -191,8 +193,8 @@ static int load_config(struct config *c)
 static void apply_config(void)
 {
 	log_set_level(active.log_level);
-	server_set_origins((const char *const *)active.origins, active.n_origins,
-	                   active.allow_null_origin);
+	http_set_origins((const char *const *)active.origins, active.n_origins,
+	                 active.allow_null_origin);
 	if (active.allow_null_origin)
 		log_warn("allow_null_origin is set: any web site can reach the daemon from a "
 		         "sandboxed iframe (Origin: null); turn it off unless a local page needs it");
@@ -229,7 +231,7 @@ static void announce_web_root(void)
 {
 	const char *root = opts.web_root ? opts.web_root : DICTABRIDGE_WEB_ROOT;
 
-	server_set_web_root(root);
+	http_set_web_root(root);
 	if (webroot_exists(root))
 		log_info("serving %s read-only: the demo page is http://127.0.0.1:%d/demo/", root,
 		         active.port);
@@ -248,7 +250,7 @@ static void on_signal(void *arg)
 			reload();
 		} else {
 			log_info("received %s, shutting down", strsignal((int)si.ssi_signo));
-			server_stop_loop();
+			loop_stop();
 		}
 	}
 }
@@ -318,8 +320,8 @@ int main(int argc, char **argv)
 		log_error("cannot initialise signals or hidapi");
 		return 1;
 	}
-	queue_init(server_wake);
-	if (capture_global_init(server_wake) < 0) {
+	queue_init(loop_wake);
+	if (capture_global_init(loop_wake) < 0) {
 		log_error("cannot start the audio worker");
 		return 1;
 	}
@@ -333,8 +335,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < active.n_virtual; i++)
 		hub_add_virtual(active.virtual_devices[i].family, active.virtual_devices[i].code);
 	udev_fd = hotplug_open(&hotplug_handlers);
-	if (udev_fd < 0 || server_watch_fd(udev_fd, on_hotplug, NULL) < 0 ||
-	    server_watch_fd(signal_fd, on_signal, NULL) < 0) {
+	if (udev_fd < 0 || loop_watch_fd(udev_fd, on_hotplug, NULL) < 0 ||
+	    loop_watch_fd(signal_fd, on_signal, NULL) < 0) {
 		log_error("cannot watch for devices or signals");
 		server_destroy();
 		config_free(&active);
@@ -342,7 +344,7 @@ int main(int argc, char **argv)
 	}
 	hotplug_scan();
 
-	server_run();
+	loop_run();
 
 	server_close_all(1001, "dictabridged is shutting down");
 	hub_shutdown();

@@ -1,5 +1,5 @@
 /* The hand-off from device threads to the event loop: a locked FIFO of device events
- * plus a wake-up of the loop (libwebsockets' lws_cancel_service, the only thread-safe
+ * plus a wake-up of the loop (loop_wake, libwebsockets' lws_cancel_service: the only thread-safe
  * entry into the loop). Bounded: a flood beyond QUEUE_MAX_EVENTS drops the newest
  * events and counts them, so a misbehaving device cannot exhaust memory. */
 #ifndef DICTABRIDGE_DAEMON_QUEUE_H

@@ -49,12 +49,6 @@ static struct route *owner(void)
 	return top;
 }
 
-static void send_owned(struct client *c, char *json)
-{
-	server_send_to(c, json);
-	free(json);
-}
-
 static void show_owner_state(void)
 {
 	struct route *o = owner();
@@ -68,7 +62,7 @@ static void hand_over(void)
 	struct route *now = owner();
 
 	if (now)
-		send_owned(now->c, pm_claim(true));
+		server_send_owned(now->c, pm_claim(true));
 	show_owner_state();
 }
 
@@ -77,16 +71,16 @@ static void claim(struct client *c)
 	struct route *old = owner(), *r = route_of(c, true);
 
 	if (!r) {
-		send_owned(c, pm_claim(false));
+		server_send_owned(c, pm_claim(false));
 		return;
 	}
 	r->claimed = ++n_claims_made;
 	if (r == old) { /* the answer to its claim: it still owns the commands */
-		send_owned(c, pm_claim(true));
+		server_send_owned(c, pm_claim(true));
 		return;
 	}
 	if (old)
-		send_owned(old->c, pm_claim(false));
+		server_send_owned(old->c, pm_claim(false));
 	hand_over();
 }
 
@@ -96,7 +90,7 @@ static void release(struct client *c)
 
 	if (r)
 		r->claimed = 0;
-	send_owned(c, pm_claim(false));
+	server_send_owned(c, pm_claim(false));
 	if (r && r == old)
 		hand_over();
 }

@@ -2,7 +2,7 @@
  * demo page and the host-page library), and opening such a file so that nothing outside
  * the root can be reached, whatever the path or the symbolic links in the tree say.
  *
- * No HTTP here (server.c answers the requests) and no logging: the functions return what
+ * No HTTP here (http.c answers the requests) and no logging: the functions return what
  * happened and the caller decides what to tell the client and the log. */
 #ifndef DICTABRIDGE_DAEMON_WEBROOT_H
 #define DICTABRIDGE_DAEMON_WEBROOT_H
