@@ -139,10 +139,7 @@ def test_audio_route_shows_whether_a_browser_records_the_same_microphone(spawn, 
         sm = E.speechmike(serial='E2EROUTE')
         sm.sound_card = 4
         emu.plug(sm)
-        pulse.add_source('webcam', {'device.description': 'Webcam'}, master=pulse.source)
-        pulse.add_source('unit_mic', {'alsa.card': '4', 'device.description': 'SpeechMike'},
-                         master=pulse.source)
-        pulse.pactl('set-default-source', 'webcam')
+        pulse.add_webcam_default_and_unit(4, 'SpeechMike')
         d = spawn(env=pulse.env, devices=1)
         dev_id = '0911-0c1c-E2EROUTE'
         open_demo(browser, d, 1)

@@ -394,6 +394,15 @@ class PulseMic:
                               'source_name=%s' % name, 'channels=1',
                               'source_properties="%s"' % props).strip())
 
+    def add_webcam_default_and_unit(self, card, description):
+        """The workstation where a browser would record the wrong microphone: a source
+        'webcam' that is the server's default input, and the unit's own source 'unit_mic'
+        (its ALSA card `card`, described as `description`), both over the mic."""
+        self.add_source('webcam', {'device.description': 'Webcam'}, master=self.source)
+        self.add_source('unit_mic', {'alsa.card': str(card), 'device.description': description},
+                        master=self.source)
+        self.pactl('set-default-source', 'webcam')
+
     def recorder(self, source, rate=None):
         """parec recording `source` (the browser's stand-in: another client of the same
         server) into a Recorder; stop it with Recorder.stop()."""

@@ -184,10 +184,7 @@ def test_doctor_says_whether_a_browser_records_the_units_microphone(spawn, pulse
     u = E.speechmike(serial='SRVDOC')
     u.sound_card = 6
     emu.plug(u)
-    pulse.add_source('other_mic', {'device.description': 'Webcam'}, master=pulse.source)
-    pulse.add_source('unit_mic', {'alsa.card': '6', 'device.description': 'SpeechMike-card'},
-                     master=pulse.source)
-    pulse.pactl('set-default-source', 'other_mic')
+    pulse.add_webcam_default_and_unit(6, 'SpeechMike-card')
     d = spawn(env=pulse.env, devices=1)
 
     def browser_check():
@@ -198,7 +195,7 @@ def test_doctor_says_whether_a_browser_records_the_units_microphone(spawn, pulse
         return checks['browser'][0]
 
     verdict, detail, fix = browser_check()
-    assert verdict == 'WARN' and 'other_mic' in detail and 'SpeechMike-card' in detail, detail
+    assert verdict == 'WARN' and 'webcam' in detail and 'SpeechMike-card' in detail, detail
     assert fix == 'pactl set-default-source unit_mic', fix
     pulse.pactl(*fix.split()[1:])               # the printed command, as the user would
     verdict, detail, fix = browser_check()
