@@ -73,6 +73,12 @@ def recording(b, page):
     return b.eval(page, "document.querySelector('#recording').dataset.recording", frame=MOCK)
 
 
+def wait_recording(b, page, want, what):
+    """Waits until the simulator in `page` is recording (want True) or is not."""
+    b.wait(page, "document.querySelector('#recording').dataset.recording === '%s'"
+           % ('true' if want else 'false'), frame=MOCK, what=what)
+
+
 def mock_events(b, page, type_):
     return b.eval(page, "[...document.querySelectorAll('#log li[data-dir=out][data-type=\"%s\"]')]"
                         ".map(li => li.dataset.accession)" % type_, frame=MOCK)
@@ -112,8 +118,7 @@ def test_record_and_sign_drive_iframe_and_leds(spawn, emu, browser, engine):
     # Record on the SpeechMike: record.toggle → the iframe dictates, the LED turns red
     mn, mp = n.mark(), p.mark()
     press(n, SM_RECORD)
-    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'true'",
-                 frame=MOCK, what='the iframe recording')
+    wait_recording(browser, 'main', True, 'the iframe recording')
     led_write(n, mn, LED_RED)
     led_write(p, mp, LED_RED)
     assert browser.eval('main', "!!document.querySelector('#log li[data-command=\"record.toggle\"]')")
@@ -177,8 +182,7 @@ def test_the_tab_that_claimed_last_acts(spawn, emu, browser):
     browser.wait('a', OWNER + " === 'false'", what='tab a does not')
 
     press(n, SM_RECORD)
-    browser.wait('b', "document.querySelector('#recording').dataset.recording === 'true'",
-                 frame=MOCK, what='tab b recording')
+    wait_recording(browser, 'b', True, 'tab b recording')
     time.sleep(0.5)
     assert recording(browser, 'a') == 'false'
     assert browser.eval('a', "document.querySelectorAll('#log li[data-command]').length") == 0
@@ -189,13 +193,11 @@ def test_the_tab_that_claimed_last_acts(spawn, emu, browser):
     browser.call('front', page='a')
     browser.wait('a', OWNER + " === 'true'", what='tab a owns the commands')
     browser.wait('b', OWNER + " === 'false'", what='tab b no longer')
-    browser.wait('b', "document.querySelector('#recording').dataset.recording === 'false'",
-                 frame=MOCK, what='tab b stopped recording when it lost the commands')
+    wait_recording(browser, 'b', False, 'tab b stopped recording when it lost the commands')
     led_write(n, mn, LED_GREEN)
     mn = n.mark()
     press(n, SM_RECORD)
-    browser.wait('a', "document.querySelector('#recording').dataset.recording === 'true'",
-                 frame=MOCK, what='tab a recording')
+    wait_recording(browser, 'a', True, 'tab a recording')
     time.sleep(0.5)
     assert recording(browser, 'b') == 'false'
     # the press went to tab a only (tab b's one command is the first press)
@@ -219,8 +221,7 @@ def test_two_tabs_neither_focused_one_hold_signs_once(spawn, emu, browser):
     browser.wait('a', OWNER + " === 'false'", what='tab a does not')
     mn = n.mark()
     press(n, SM_RECORD)
-    browser.wait('b', "document.querySelector('#recording').dataset.recording === 'true'",
-                 frame=MOCK, what='tab b recording')
+    wait_recording(browser, 'b', True, 'tab b recording')
     led_write(n, mn, LED_RED)
 
     # another window takes the focus: neither tab has it, tab b keeps the commands
@@ -322,8 +323,7 @@ def test_daemon_restart_page_reconnects(spawn, emu, browser, engine):
     assert n.led_writes(mn)[-1] == LED_GREEN, [o.hex(' ') for o in n.led_writes(mn)]
     # and the commands reach the page again
     press(n, SM_RECORD)
-    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'true'",
-                 frame=MOCK, what='recording after the restart')
+    wait_recording(browser, 'main', True, 'recording after the restart')
 
 
 def test_foreign_origin_refused(spawn, emu, browser, engine, foreign_server):
@@ -378,8 +378,7 @@ def test_recall_reopens_the_report(spawn, emu, browser):
     # the tab still owns the commands with the focus inside its iframe
     mn = n.mark()
     press(n, SM_RECORD)
-    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'true'",
-                 frame=MOCK, what='recording after the recall')
+    wait_recording(browser, 'main', True, 'recording after the recall')
     led_write(n, mn, LED_RED)
 
 
@@ -459,8 +458,7 @@ def test_late_recall_signed_does_not_take_over(spawn, emu, browser):
     led_write(n, mn, LED_GREEN)
     mn = n.mark()
     press(n, SM_RECORD)
-    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'true'",
-                 frame=MOCK, what='dictating into the next report')
+    wait_recording(browser, 'main', True, 'dictating into the next report')
     led_write(n, mn, LED_RED)
     assert mock_events(browser, 'main', 'report.signed') == ['ACC-9101'], \
         'the window must still be running (open the next report faster)'
@@ -482,8 +480,7 @@ def test_late_recall_signed_does_not_take_over(spawn, emu, browser):
 
     mn = n.mark()
     press(n, SM_RECORD)
-    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'false'",
-                 frame=MOCK, what='the record press stopped the dictation')
+    wait_recording(browser, 'main', False, 'the record press stopped the dictation')
     led_write(n, mn, LED_GREEN)
     assert browser.eval('main', "[...document.querySelectorAll('#log li[data-kind=notice]')]"
                                 ".map(li => li.dataset.notice)") == ['led_follows_relay']
@@ -514,14 +511,12 @@ def test_foot_control_eol_hold_does_not_sign(spawn, emu, browser):
     # push-to-talk on the play pedal: recording while held, and for the tail after
     mn = n.mark()
     f.send(b'\x02')
-    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'true'",
-                 frame=MOCK, what='dictating while the pedal is down')
+    wait_recording(browser, 'main', True, 'dictating while the pedal is down')
     led_write(n, mn, LED_RED)
     mn = n.mark()
     f.send(b'\0')
     released = time.monotonic()
-    browser.wait('main', "document.querySelector('#recording').dataset.recording === 'false'",
-                 frame=MOCK, what='dictation stopped after the tail')
+    wait_recording(browser, 'main', False, 'dictation stopped after the tail')
     assert time.monotonic() - released >= 0.25, 'stopped before release_delay_ms'
     led_write(n, mn, LED_GREEN)
 
