@@ -63,6 +63,15 @@ static const char *const family_names[DB_FAMILY_COUNT] = {
 	[DB_FAMILY_VEC_PEDAL] = "vec_pedal",
 };
 
+static const char *const event_mode_names[DB_EVENT_MODE_COUNT] = {
+	[DB_EVENT_MODE_HID] = "hid",
+	[DB_EVENT_MODE_KEYBOARD] = "keyboard",
+	[DB_EVENT_MODE_BROWSER] = "browser",
+	[DB_EVENT_MODE_WINDOWS_SR] = "windows_sr",
+	[DB_EVENT_MODE_DRAGON_FOR_MAC] = "dragon_for_mac",
+	[DB_EVENT_MODE_DRAGON_FOR_WINDOWS] = "dragon_for_windows",
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *name_at(const char *const *names, size_t n, int index)
@@ -128,4 +137,14 @@ const char *db_family_name(int family)
 int db_family_from_name(const char *name)
 {
 	return db_name_index(family_names, COUNT(family_names), name);
+}
+
+const char *db_event_mode_name(int mode)
+{
+	return name_at(event_mode_names, COUNT(event_mode_names), mode);
+}
+
+int db_event_mode_from_name(const char *name)
+{
+	return db_name_index(event_mode_names, COUNT(event_mode_names), name);
 }

@@ -278,26 +278,7 @@ enum db_ident_result db_ident_timeout(struct db_ident *st, uint8_t *out, size_t 
 	return enter(st, ask_mode ? ST_EVENT_MODE : ST_DONE, out, cap, out_len);
 }
 
-/* ---- event mode (doc/devices.md §1.7) ---------------------------------------------- */
-
-static const char *const event_mode_names[DB_EVENT_MODE_COUNT] = {
-	[DB_EVENT_MODE_HID] = "hid",
-	[DB_EVENT_MODE_KEYBOARD] = "keyboard",
-	[DB_EVENT_MODE_BROWSER] = "browser",
-	[DB_EVENT_MODE_WINDOWS_SR] = "windows_sr",
-	[DB_EVENT_MODE_DRAGON_FOR_MAC] = "dragon_for_mac",
-	[DB_EVENT_MODE_DRAGON_FOR_WINDOWS] = "dragon_for_windows",
-};
-
-const char *db_event_mode_name(int mode)
-{
-	return mode >= 0 && mode < DB_EVENT_MODE_COUNT ? event_mode_names[mode] : NULL;
-}
-
-int db_event_mode_from_name(const char *name)
-{
-	return db_name_index(event_mode_names, DB_EVENT_MODE_COUNT, name);
-}
+/* ---- event mode (doc/devices.md §1.7; its wire names are in names.c) ------------- */
 
 bool db_event_mode_delivers_buttons(int mode)
 {
