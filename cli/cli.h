@@ -56,6 +56,12 @@ void cli_print_json(const cJSON *o);
  * on stdout with --json); returns EXIT_NOT_RUNNING. */
 int cli_not_running(const struct cli_opts *o);
 
+/* A connection (cli/conn.h) that never reached a dictabridged to trust, reported the same
+ * way by every command: CONN_DOWN as cli_not_running(); CONN_UNTRUSTED (another user's
+ * program on the port; err says whose) as error "untrusted" with EXIT_PROTOCOL. Returns
+ * that exit code, or EXIT_OK for any other result (the command reports those). */
+int cli_unreachable(const struct cli_opts *o, int conn_rc, const char *err);
+
 /* An error message on stderr ("dictabridge: ..."), and with --json a JSON object
  * {"ok":false,"error":CODE,"message":...} on stdout, followed by the items of `extra` (an
  * object, or NULL; the caller keeps it) for a command that has more to say. Returns

@@ -120,7 +120,7 @@ int cmd_monitor(const struct cli_opts *o)
 	struct monitor m = { .o = o };
 	struct sigaction sa;
 	char err[256];
-	int rc;
+	int rc, code;
 
 	if (o->argc > 0)
 		return cli_fail(o, EXIT_USAGE, "usage", "monitor takes no arguments");
@@ -132,8 +132,8 @@ int cmd_monitor(const struct cli_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = conn_ws_run(o->port, &handlers, &m, 0, err, sizeof err);
-	if (rc == CONN_DOWN)
-		return cli_not_running(o);
+	if ((code = cli_unreachable(o, rc, err)) != EXIT_OK)
+		return code;
 	if (rc != CONN_OK)
 		return cli_fail(o, EXIT_FAILED, "connection", "%s", err);
 	return m.output_closed ? EXIT_FAILED : EXIT_OK;

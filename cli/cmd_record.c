@@ -489,7 +489,7 @@ int cmd_record(const struct cli_opts *o)
 	struct rec r;
 	struct sigaction sa;
 	char err[256];
-	int rc;
+	int rc, code;
 
 	memset(&r, 0, sizeof r);
 	r.o = o;
@@ -505,8 +505,8 @@ int cmd_record(const struct cli_opts *o)
 
 	rc = conn_ws_run(o->port, &handlers, &r, START_TIMEOUT_MS, err, sizeof err);
 	finish_output(&r);
-	if (rc == CONN_DOWN)
-		return cli_not_running(o);
+	if ((code = cli_unreachable(o, rc, err)) != EXIT_OK)
+		return code;
 	if (r.fail_exit)
 		return cli_fail(o, r.fail_exit, r.fail_code, "%s", r.fail_msg);
 	if (!r.started) {

@@ -24,10 +24,10 @@ int status_int(const cJSON *obj, const char *key, int fallback)
 int status_fetch(const struct cli_opts *o, cJSON **out)
 {
 	char err[256];
-	int rc = conn_get_status(o->port, out, err, sizeof err);
+	int rc = conn_get_status(o->port, out, err, sizeof err), code;
 
-	if (rc == CONN_DOWN)
-		return cli_not_running(o);
+	if ((code = cli_unreachable(o, rc, err)) != EXIT_OK)
+		return code;
 	if (rc != CONN_OK)
 		return cli_fail(o, EXIT_PROTOCOL, "not_dictabridged",
 		                "something answers on 127.0.0.1:%d but it is not dictabridged (%s)",

@@ -205,7 +205,7 @@ static int check_daemon_user(struct conn *c, struct lws *wsi)
 	} else {
 		return 0;
 	}
-	end(c, CONN_ERROR);
+	end(c, CONN_UNTRUSTED);
 	return -1;
 }
 

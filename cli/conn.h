@@ -12,13 +12,15 @@ enum conn_result {
 	CONN_OK = 0,
 	CONN_DOWN = -1,     /* nothing accepts connections on the port */
 	CONN_ERROR = -2,    /* something answered, but not as dictabridged does; or timeout */
+	CONN_UNTRUSTED = -3, /* the program on the port runs as another user (or its owner is
+	                      * unknown): nothing was sent to it */
 };
 
 /* CONN_OK when something accepts TCP connections on 127.0.0.1:port, else CONN_DOWN. */
 int conn_probe(int port);
 
 /* GET /status. CONN_OK with the parsed JSON object in *out (the caller frees it with
- * cJSON_Delete), else CONN_DOWN or CONN_ERROR with a message in err. */
+ * cJSON_Delete), else CONN_DOWN, or CONN_ERROR or CONN_UNTRUSTED with a message in err. */
 int conn_get_status(int port, cJSON **out, char *err, size_t errlen);
 
 /* ---- WebSocket session -------------------------------------------------------- */
@@ -45,8 +47,8 @@ struct conn_handlers {
 
 /* Connects and runs the session until conn_finish(), conn_interrupt(), the daemon
  * closing the connection, or timeout_ms (0: none). Returns CONN_OK when ended by
- * conn_finish() or conn_interrupt(), CONN_DOWN when nothing listens, CONN_ERROR (with a
- * message in err) otherwise. */
+ * conn_finish() or conn_interrupt(), CONN_DOWN when nothing listens, CONN_UNTRUSTED or
+ * CONN_ERROR (with a message in err) otherwise. */
 int conn_ws_run(int port, const struct conn_handlers *h, void *arg, int timeout_ms,
                 char *err, size_t errlen);
 

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "cli/conn.h"
 #include "daemon/config.h"
 #include "protocol/message.h"
 #include "dictabridge-version.h"
@@ -137,6 +138,15 @@ int cli_not_running(const struct cli_opts *o)
 	                "dictabridged is not running on 127.0.0.1:%d (start it with "
 	                "`systemctl --user start dictabridge` or `dictabridged`, or check "
 	                "`journalctl --user -u dictabridge`)", o->port);
+}
+
+int cli_unreachable(const struct cli_opts *o, int conn_rc, const char *err)
+{
+	if (conn_rc == CONN_DOWN)
+		return cli_not_running(o);
+	if (conn_rc == CONN_UNTRUSTED)
+		return cli_fail(o, EXIT_PROTOCOL, "untrusted", "%s", err);
+	return EXIT_OK;
 }
 
 /* Without --port: the port the daemon would use, from its configuration; the default

@@ -108,10 +108,10 @@ int cli_request_run(const struct cli_opts *o, struct cli_request *r)
 	static const struct conn_handlers handlers = { .message = on_message };
 	struct job j = { .r = r };
 	char err[256] = "";
-	int rc = conn_ws_run(o->port, &handlers, &j, REQUEST_TIMEOUT_MS, err, sizeof err);
+	int rc = conn_ws_run(o->port, &handlers, &j, REQUEST_TIMEOUT_MS, err, sizeof err), code;
 
-	if (rc == CONN_DOWN)
-		return cli_not_running(o);
+	if ((code = cli_unreachable(o, rc, err)) != EXIT_OK)
+		return code;
 	if (j.ambiguous)
 		return cli_fail(o, EXIT_USAGE, r->code, "%s", r->message);
 	if (rc != CONN_OK || !j.answered)

@@ -4,6 +4,7 @@ limits that keep one client from starving the others."""
 
 import ast
 import asyncio
+import json
 import os
 import resource
 import signal
@@ -371,16 +372,26 @@ def test_port_held_by_own_program_is_no_security_problem(tmp_path):
 
 
 def test_cli_does_not_trust_another_users_program(tmp_path, squatter):
+    """Every command that connects refuses it alike: exit status 4 (the documented code for
+    a port held by something that is not your dictabridged), never 1 as if your daemon had
+    refused the request; with --json, error "untrusted"."""
     port, uid = squatter
     env = base_env(tmp_path / 'home')
-    for args in (['status'], ['devices'], ['monitor']):
+    for args in (['status'], ['devices'], ['monitor'], ['led', 'X1', 'record', 'red'],
+                 ['mode', 'X1', 'hid'], ['press', 'record'], ['slide', 'stop'],
+                 ['record', '--seconds', '1', '--out', str(tmp_path / 'x.wav')]):
         r = subprocess.run([cli_binary()] + args + ['--port', str(port)], env=env,
                            capture_output=True, text=True, timeout=20,
                            stdin=subprocess.DEVNULL)
-        assert r.returncode in (1, 4), (args, r)     # refused (monitor) / not dictabridged
+        assert r.returncode == 4, (args, r)
         assert 'another user (uid %d)' % uid in r.stderr and 'not trusted' in r.stderr, \
             (args, r.stderr)
         assert '"dictabridged"' not in r.stdout and 'devices' not in r.stdout, r.stdout
+        j = json.loads(subprocess.run([cli_binary()] + args + ['--port', str(port), '--json'],
+                                      env=env, capture_output=True, text=True, timeout=20,
+                                      stdin=subprocess.DEVNULL).stdout.splitlines()[-1])
+        assert j['ok'] is False and j['error'] == 'untrusted', (args, j)
+    assert not (tmp_path / 'x.wav').exists()
     env['DICTABRIDGE_UDEV_RULES_DIRS'] = '/nonexistent'
     r = subprocess.run([cli_binary(), 'doctor', '--port', str(port)], env=env,
                        capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
