@@ -6,13 +6,9 @@
 #include "daemon/loop.h"
 #include "daemon/ws.h"
 
-/* WebSocket keepalive: lws pings a client idle for the first figure and drops one that
- * has not answered by the second (a suspended laptop's tab, a hung program), so its slot
- * and its audio queue are freed. */
-static const lws_retry_bo_t keepalive = {
-	.secs_since_valid_ping = SERVER_PING_IDLE_S,
-	.secs_since_valid_hangup = SERVER_PING_HANGUP_S,
-};
+/* lws's own keepalive is off (a hangup time of 0): it closes a client whose pong sits
+ * unread in the socket when the loop ran late. ws.c keeps clients alive instead. */
+static const lws_retry_bo_t keepalive = {0};
 
 static int fd_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason,
                                 void *user, void *in, size_t len)

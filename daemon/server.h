@@ -26,8 +26,9 @@
  * connection is closed at once, so neither slow handshakes nor idle HTTP keep-alives can
  * exhaust the descriptors the clients need. */
 #define SERVER_MAX_CONNECTIONS 64
-/* An established client that sent nothing for SERVER_PING_IDLE_S is pinged; one that
- * has not answered SERVER_PING_HANGUP_S after its last answer is closed. */
+/* An established client that sent nothing (no message, no pong) for SERVER_PING_IDLE_S
+ * is pinged; one still silent SERVER_PING_HANGUP_S - SERVER_PING_IDLE_S after that ping
+ * went out is closed, judged only once the loop has read what the client sent (ws.c). */
 #define SERVER_PING_IDLE_S 20
 #define SERVER_PING_HANGUP_S 30
 

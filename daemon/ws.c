@@ -9,6 +9,11 @@
 #include "protocol/audio_frame.h"
 
 #define CLOSE_ALL_MS 1000
+#define IDLE_US ((uint64_t)SERVER_PING_IDLE_S * 1000000u)
+#define ANSWER_US ((uint64_t)(SERVER_PING_HANGUP_S - SERVER_PING_IDLE_S) * 1000000u)
+
+/* The keepalive's ping (server.h). Not empty: lws reports only pongs that carry data. */
+static const char ping_payload[] = "dictabridge";
 
 /* One outgoing message, shared by every client it is queued for. */
 struct outbuf {
@@ -34,6 +39,12 @@ struct client {
 	bool audio_waiting;            /* the audio module may have a frame for it */
 	int close_code;                /* nonzero: close with it at the next writable */
 	const char *close_reason;
+	/* keepalive */
+	struct loop_timer keepalive;
+	uint64_t heard_us;             /* when the client last sent anything */
+	uint64_t ping_sent_us;         /* when the unanswered ping went out; 0: none */
+	bool ping_due;                 /* a ping waits for the next writable */
+	bool verdict_read;             /* the loop has read the socket since the deadline */
 };
 
 static struct client *clients;
@@ -188,6 +199,70 @@ static int client_write_one(struct client *c)
 	return 0;
 }
 
+/* ---- keepalive (server.h) ---------------------------------------------------------- */
+
+static void keepalive_fire(void *arg);
+
+static void keepalive_arm(struct client *c, uint64_t due_us)
+{
+	uint64_t now = loop_now_us();
+
+	loop_timer_start(&c->keepalive, due_us > now ? (due_us - now + 999) / 1000 : 0,
+	                 keepalive_fire, c);
+}
+
+static void heard(struct client *c)
+{
+	c->heard_us = loop_now_us();
+	c->ping_sent_us = 0;
+}
+
+/* A silent client is pinged; one that stays silent past the answer time is closed, but
+ * only after the loop has read its socket once more: when the daemon itself was late (a
+ * loaded machine, a stopped process), the answer may be waiting unread, and a live
+ * client must not lose its connection for the daemon's delay. */
+static void keepalive_fire(void *arg)
+{
+	struct client *c = arg;
+	uint64_t now = loop_now_us();
+
+	if (!c->ping_sent_us) {
+		if (now - c->heard_us < IDLE_US) {
+			keepalive_arm(c, c->heard_us + IDLE_US);
+		} else if (!c->close_code) {
+			c->ping_due = true; /* the timer is armed again when the ping is out */
+			lws_callback_on_writable(c->wsi);
+		}
+		return;
+	}
+	if (now - c->ping_sent_us < ANSWER_US) {
+		keepalive_arm(c, c->ping_sent_us + ANSWER_US);
+	} else if (!c->verdict_read) {
+		/* A timer a millisecond away is not ripe before the loop polls the sockets. */
+		c->verdict_read = true;
+		loop_timer_start(&c->keepalive, 1, keepalive_fire, c);
+	} else {
+		client_kill(c, "it does not answer pings");
+	}
+}
+
+static int client_write_ping(struct client *c)
+{
+	unsigned char buf[LWS_PRE + sizeof ping_payload];
+
+	memcpy(buf + LWS_PRE, ping_payload, sizeof ping_payload - 1);
+	c->ping_due = false;
+	if (lws_write(c->wsi, buf + LWS_PRE, sizeof ping_payload - 1, LWS_WRITE_PING) <
+	    (int)sizeof ping_payload - 1)
+		return -1;
+	c->ping_sent_us = loop_now_us();
+	c->verdict_read = false;
+	keepalive_fire(c);
+	if (c->head || c->audio_waiting)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
 /* ---- requests ------------------------------------------------------------------- */
 
 static bool rate_ok(struct client *c)
@@ -285,6 +360,7 @@ static void client_unlink(struct client *c)
 		return;
 	*pp = c->next;
 	n_clients--;
+	loop_timer_stop(&c->keepalive);
 	client_drop_queue(c);
 	free(c->rx);
 	c->rx = NULL;
@@ -302,6 +378,8 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		c->wsi = wsi;
 		c->tokens = SERVER_RATE_BURST;
 		c->refilled_at = loop_now_us();
+		heard(c);
+		keepalive_fire(c);
 		c->next = clients;
 		clients = c;
 		n_clients++;
@@ -309,7 +387,11 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		server_send_owned(c, handlers->hello());
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		heard(c);
 		return client_receive(c, wsi, in, len);
+	case LWS_CALLBACK_RECEIVE_PONG:
+		heard(c);
+		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		if (c->close_code) {
 			lws_close_reason(wsi, (enum lws_close_status)c->close_code,
@@ -317,6 +399,8 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 			                 c->close_reason ? strlen(c->close_reason) : 0);
 			return -1;
 		}
+		if (c->ping_due)
+			return client_write_ping(c);
 		return client_write_one(c);
 	case LWS_CALLBACK_CLOSED:
 		client_unlink(c);

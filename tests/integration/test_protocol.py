@@ -473,6 +473,56 @@ async def test_stalled_client_is_dropped(spawn, emu):
     await good.close()
 
 
+# The keepalive of daemon/server.h: a ping after SERVER_PING_IDLE_S of silence, the answer
+# awaited SERVER_PING_HANGUP_S - SERVER_PING_IDLE_S after it.
+PING_IDLE_S = 20
+PING_ANSWER_S = 30 - PING_IDLE_S
+
+
+def on_ping(c, act):
+    """Makes c call act() when a ping arrives, instead of answering it at once; act returns
+    whether to answer. Returns an Event set at the first ping."""
+    pinged = asyncio.Event()
+    answer = c.ws.pong
+
+    async def pong(data=b''):
+        pinged.set()
+        if act():
+            await answer(data)
+    c.ws.pong = pong
+    return pinged
+
+
+async def test_a_client_answering_while_the_daemon_is_stalled_keeps_its_connection(spawn):
+    """The answer to a ping arrives while the daemon itself cannot run, past the answer
+    time: the daemon reads the answer waiting in its socket before judging, and keeps the
+    client. (Stopped here while it waits in poll; memcheck under load starves it between
+    poll and the read, which only the lifecycle test under memcheck meets.)"""
+    d = spawn()
+    c = await Client.connect(d.port)
+    pinged = on_ping(c, lambda: d.send_signal(signal.SIGSTOP) or True)
+    await asyncio.wait_for(pinged.wait(), PING_IDLE_S + 30)
+    try:
+        await asyncio.sleep(PING_ANSWER_S + 2)
+    finally:
+        d.send_signal(signal.SIGCONT)
+    await alive(c, 'answered late')
+    assert 'does not answer pings' not in d.log(), d.log()
+    await c.close()
+
+
+async def test_a_client_that_does_not_answer_pings_is_dropped(spawn):
+    d = spawn()
+    c = await Client.connect(d.port)
+    pinged = on_ping(c, lambda: False)
+    await asyncio.wait_for(pinged.wait(), PING_IDLE_S + 30)
+    t = time.monotonic()
+    await c.closed(timeout=PING_ANSWER_S + 30)
+    assert time.monotonic() - t >= PING_ANSWER_S - 1
+    d.wait_log(r'closing a client: it does not answer pings')
+    d.wait_status(lambda s: s['clients'] == 0, what='the silent client gone')
+
+
 # ---- 7. SIGHUP ---------------------------------------------------------------------------
 
 async def test_sighup_reload(spawn):
