@@ -32,6 +32,17 @@ def read_wav(path):
         return w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), dtype='<i2')
 
 
+def wait_recorded(path, samples, timeout=30.0):
+    """Waits until the WAV being written at path holds more than `samples` samples (the
+    file past its 44-byte header): what a test needs recorded before it cuts the recording
+    short, where a fixed sleep gets less on a loaded machine."""
+    deadline = time.monotonic() + timeout
+    while not (path.exists() and path.stat().st_size > 44 + 2 * samples):
+        assert time.monotonic() < deadline, '%s: %d samples not recorded within %.0fs' % (
+            path, samples, timeout)
+        time.sleep(0.05)
+
+
 def spawn_with_mic(spawn, mic, unit=None):
     unit = unit or E.speechmike(serial='CLIAUD1')
     return unit, spawn(unit, args=['--audio-device', mic.name])
@@ -126,8 +137,7 @@ def test_record_unplug_mid_recording(spawn, emu, live_mic, tmp_path):
     p = subprocess.Popen(tied([cli_binary(), '--json', 'record', '--out', str(out),
                                '--port', str(d.port)]), env=base_env(tmp_path / 'home'),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    d.wait_log(r'capturing from', timeout=10)   # a loaded machine may take a while
-    time.sleep(1.0)
+    wait_recorded(out, 8000)
     emu.unplug(u)
     stdout, stderr = p.communicate(timeout=15)
     assert p.returncode == 1, (stdout, stderr)
@@ -148,8 +158,7 @@ def test_record_until_a_signal(spawn, live_mic, tmp_path, sig):
     p = subprocess.Popen(tied([cli_binary(), 'record', '--out', str(out), '--port', str(d.port)]),
                          env=base_env(tmp_path / 'home'), stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
-    d.wait_log(r'capturing from', timeout=10)   # a loaded machine may take a while
-    time.sleep(1.0)
+    wait_recorded(out, 8000)
     p.send_signal(sig)
     stdout, stderr = p.communicate(timeout=10)
     assert p.returncode == 0, stderr
