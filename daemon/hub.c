@@ -422,12 +422,27 @@ static void hold_timer_rearm(struct unit *u)
 	loop_timer_start(&u->hold_timer, deadline > now ? deadline - now : 0, hold_timer_fired, u);
 }
 
+static bool unit_listed(const struct unit *u)
+{
+	for (const struct unit *v = units; v; v = v->next)
+		if (v == u)
+			return true;
+	return false;
+}
+
 static void hold_timer_fired(void *arg)
 {
 	struct unit *u = arg;
 	struct km_fire fires[KM_MAX_FIRES];
-	size_t n = km_on_timer(&config->keymap, u->family, &u->km, now_ms(), fires, KM_MAX_FIRES);
+	size_t n;
 
+	/* When the loop ran late (a loaded machine), a release read before the deadline may
+	 * still wait in the queue: take it first, so that a short press is never judged a
+	 * hold (a stray press must not sign). */
+	hub_drain();
+	if (!unit_listed(u))
+		return; /* unplugged in what was waiting */
+	n = km_on_timer(&config->keymap, u->family, &u->km, now_ms(), fires, KM_MAX_FIRES);
 	send_fires(u, fires, n, NULL);
 	hold_timer_rearm(u);
 }

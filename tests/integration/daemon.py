@@ -1,12 +1,16 @@
 """Spawning and stopping the real daemon for the integration tests."""
 
+import asyncio
 import errno
+import fcntl
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -160,6 +164,14 @@ def _dechunk(body):
     return out
 
 
+def upgrade_request(port):
+    """The bytes of a valid WebSocket upgrade, for a client on a plain socket."""
+    return ('GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n'
+            'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'
+            'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: dictabridge.v1\r\n\r\n'
+            % port).encode()
+
+
 def ws_upgrade(port, host=None, origin=None, subprotocol='dictabridge.v1', addr='127.0.0.1',
                path='/'):
     """A raw WebSocket upgrade request. Returns (status, headers)."""
@@ -246,12 +258,15 @@ class Daemon:
             argv += ['--config', str(self.config_path)]
         return argv + self.extra_args
 
-    def start(self, wait=True, timeout=10.0):
-        self._logf = open(self.log_path, 'ab')
+    def start(self, wait=True, timeout=10.0, output=None):
+        """output: a descriptor the daemon writes to instead of its log file (a LogPipe's)."""
+        if output is None:
+            self._logf = open(self.log_path, 'ab')
+            output = self._logf
         env = base_env(self.home)
         env.update(self.env)
         self.proc = subprocess.Popen(tied(self.argv()), env=env, stdin=subprocess.DEVNULL,
-                                     stdout=self._logf, stderr=subprocess.STDOUT,
+                                     stdout=output, stderr=subprocess.STDOUT,
                                      cwd=str(self.workdir))
         if wait:
             self.wait_ready(timeout)
@@ -377,3 +392,71 @@ def stop_and_check(daemons):
         if d.sanitizer_report():
             problems.append('%s: sanitizer report in its log' % d.name)
     return problems
+
+
+class LogPipe:
+    """A daemon's output through a FIFO a test drains, or stops draining and fills:
+    then the daemon's next log line blocks its loop wherever it is, as a loop starved by
+    the scheduler (memcheck under load) or a stuck log reader does."""
+
+    def __init__(self, path):
+        os.mkfifo(path)
+        self.r = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fcntl.fcntl(self.r, fcntl.F_SETPIPE_SZ, 4096)
+        self.w = os.open(path, os.O_WRONLY)                     # the daemon's, blocking
+        self.filler = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        self.text = bytearray()
+        self.conns = []
+        self.draining = threading.Event()
+        self.draining.set()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self):
+        while not self.done.is_set():
+            if self.draining.wait(0.05) and select.select([self.r], [], [], 0.05)[0]:
+                try:
+                    self.text += os.read(self.r, 65536)
+                except BlockingIOError:
+                    pass
+
+    async def stall(self, d, timeout=10.0):
+        """Stalls d's loop: stops draining, fills the pipe, and opens a connection that the
+        loop logs ("client connected"); returns once the loop waits in that write. Resume
+        with self.draining.set()."""
+        self.draining.clear()
+        await asyncio.sleep(0.1)              # a read under way ends
+        try:
+            while True:
+                os.write(self.filler, b'-' * 4096)
+        except BlockingIOError:
+            pass
+        self.conns.append(socket.create_connection(('127.0.0.1', d.port)))
+        self.conns[-1].sendall(upgrade_request(d.port))
+        deadline = time.monotonic() + timeout
+        while not blocked_in_write(d.proc.pid):
+            assert time.monotonic() < deadline, 'the daemon never blocked on its log'
+            await asyncio.sleep(0.02)
+
+    def checked(self, d):
+        """The output of d, stopped: what the spawn fixture checks of its daemons (a clean
+        exit, no sanitizer report) asserted."""
+        text = self.text.decode(errors='replace')
+        assert d.returncode == 0 and not any(m in text for m in SANITIZER_MARKERS), text
+        return text
+
+    def close(self):
+        self.draining.set()
+        self.done.set()
+        self.thread.join(5)
+        for c in self.conns:
+            c.close()
+        for fd in (self.r, self.w, self.filler):
+            os.close(fd)
+
+
+def blocked_in_write(pid):
+    """The process's main thread (the daemon's loop) waits to write into a pipe."""
+    with open('/proc/%d/wchan' % pid) as f:
+        return f.read().endswith('pipe_write')      # anon_pipe_write on newer kernels

@@ -10,7 +10,7 @@ import pytest
 
 import emu as E
 from client import Client, by_serial
-from daemon import TEST_CONFIG
+from daemon import TEST_CONFIG, Daemon, LogPipe, blocked_in_write
 
 # ---- helpers --------------------------------------------------------------------------
 
@@ -983,6 +983,40 @@ async def test_eol_short_press_does_not_sign(spawn, emu):
     # well past hold_ms (300) from the press
     await c.nothing(450, type_='command')
     await c.close()
+
+
+async def test_a_release_waiting_while_the_loop_is_stalled_is_taken_before_the_hold(emu,
+                                                                                    tmp_path):
+    """EOL pressed, then released while the daemon's loop is stalled (blocked on a log
+    line) until past hold_ms: the release, read before the deadline, waits in the queue;
+    the daemon takes it before judging the hold, so the short press does not sign."""
+    u = E.speechmike(serial='KEY0009')
+    emu.plug(u)
+    hold_ms = 3000        # room to stall the loop between the press and the release
+    d = Daemon(tmp_path, config=dict(TEST_CONFIG, hold_ms=hold_ms), name='stalled')
+    log = LogPipe(tmp_path / 'log.fifo')
+    try:
+        d.start(output=log.w)
+        d.wait_devices(1, identified=True)
+        c = await Client.connect(d.port)
+        await c.claim()
+        node = emu.node(u)
+        node.send(sm(0x2000))
+        await c.expect('button', button='eol', pressed=True)     # the hold timer runs
+        t = time.monotonic()
+        await log.stall(d)
+        node.send(sm(0))
+        assert time.monotonic() - t < hold_ms / 1000 - 0.5, 'released too late to tell'
+        await asyncio.sleep(hold_ms / 1000)
+        assert blocked_in_write(d.proc.pid), 'the stall ended early'
+        log.draining.set()
+        await c.expect('button', button='eol', pressed=False)
+        await c.nothing(500, type_='command')
+        await c.close()
+    finally:
+        d.stop()
+        log.close()
+    log.checked(d)
 
 
 async def test_eol_hold_signs_exactly_once(spawn, emu):

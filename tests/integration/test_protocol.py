@@ -3,14 +3,9 @@ limits (clients, message size, rate, stalled readers), malformed requests, claim
 SIGHUP reloads, orderly shutdown and the /status document."""
 
 import asyncio
-import fcntl
 import json
-import os
-import select
 import signal
 import socket
-import subprocess
-import threading
 import time
 
 import pytest
@@ -18,9 +13,8 @@ import websockets
 
 import emu as E
 from client import Client, by_serial
-from child import tied
-from daemon import (SANITIZER_MARKERS, TEST_CONFIG, Daemon, base_env, http_request,
-                    ws_upgrade)
+from daemon import (TEST_CONFIG, Daemon, LogPipe, blocked_in_write, http_request,
+                    upgrade_request, ws_upgrade)
 
 # ---- helpers ----------------------------------------------------------------------------
 
@@ -410,13 +404,6 @@ async def test_rate_limit(spawn):
     await b.close()
 
 
-def upgrade_request(port):
-    return ('GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n'
-            'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'
-            'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: dictabridge.v1\r\n\r\n'
-            % port).encode()
-
-
 def _raw_ws_client(port, rcvbuf=2048):
     """A WebSocket client on a plain socket that never reads after the handshake (a
     tiny receive buffer so the daemon's queue fills quickly)."""
@@ -491,82 +478,21 @@ PING_IDLE_S = 20
 PING_ANSWER_S = 30 - PING_IDLE_S
 
 
-class LogPipe:
-    """The daemon's output through a FIFO this test drains, or stops draining and fills:
-    then the daemon's next log line blocks its loop wherever it is, as a loop starved by
-    the scheduler (memcheck under load) or a stuck log reader does."""
-
-    def __init__(self, path):
-        os.mkfifo(path)
-        self.r = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        fcntl.fcntl(self.r, fcntl.F_SETPIPE_SZ, 4096)
-        self.w = os.open(path, os.O_WRONLY)                     # the daemon's, blocking
-        self.filler = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
-        self.text = bytearray()
-        self.draining = threading.Event()
-        self.draining.set()
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._drain, daemon=True)
-        self.thread.start()
-
-    def _drain(self):
-        while not self.done.is_set():
-            if self.draining.wait(0.05) and select.select([self.r], [], [], 0.05)[0]:
-                try:
-                    self.text += os.read(self.r, 65536)
-                except BlockingIOError:
-                    pass
-
-    def block(self):
-        """Stops draining and fills the pipe: the daemon's next write waits."""
-        self.draining.clear()
-        time.sleep(0.1)                       # a read under way ends
-        try:
-            while True:
-                os.write(self.filler, b'-' * 4096)
-        except BlockingIOError:
-            pass
-
-    def close(self):
-        self.draining.set()
-        self.done.set()
-        self.thread.join(5)
-        for fd in (self.r, self.w, self.filler):
-            os.close(fd)
-
-
-def blocked_in_write(pid):
-    """The process's main thread (the daemon's loop) waits to write into a pipe."""
-    with open('/proc/%d/wchan' % pid) as f:
-        return f.read().endswith('pipe_write')      # anon_pipe_write on newer kernels
-
-
 async def test_an_answer_waiting_while_the_daemon_is_stalled_keeps_the_client(tmp_path):
     """The answer to a ping arrives while the daemon's loop is stalled (here: blocked on a
     log line between its poll and the reads), and the stall outlasts the answer time: the
     daemon reads the answer waiting in its socket before it judges, and keeps the client."""
     d = Daemon(tmp_path, name='stalled')
     log = LogPipe(tmp_path / 'log.fifo')
-    d.proc = subprocess.Popen(tied(d.argv()), env=base_env(d.home), stdin=subprocess.DEVNULL,
-                              stdout=log.w, stderr=log.w, cwd=str(tmp_path))
-    other = None
     try:
-        d.wait_ready()
+        d.start(output=log.w)
         c = await Client.connect(d.port)
         pinged = asyncio.Event()
         answer = c.ws.pong
 
         async def stall_then_answer(data=b''):
-            nonlocal other
             pinged.set()
-            log.block()
-            # a connection the loop logs ("client connected"): it stops there
-            other = socket.create_connection(('127.0.0.1', d.port))
-            other.sendall(upgrade_request(d.port))
-            deadline = time.monotonic() + 10
-            while not blocked_in_write(d.proc.pid):
-                assert time.monotonic() < deadline, 'the daemon never blocked on its log'
-                await asyncio.sleep(0.02)
+            await log.stall(d)
             await answer(data)
         c.ws.pong = stall_then_answer
         await asyncio.wait_for(pinged.wait(), PING_IDLE_S + 30)
@@ -576,14 +502,9 @@ async def test_an_answer_waiting_while_the_daemon_is_stalled_keeps_the_client(tm
         await alive(c, 'answered while the daemon stalled')
         await c.close()
     finally:
-        if other:
-            other.close()
         d.stop()
         log.close()
-    text = log.text.decode(errors='replace')
-    assert 'does not answer pings' not in text, text
-    # what the spawn fixture checks for the daemons it starts
-    assert d.returncode == 0 and not any(m in text for m in SANITIZER_MARKERS), text
+    assert 'does not answer pings' not in log.checked(d)
 
 
 # ---- 7. SIGHUP ---------------------------------------------------------------------------
