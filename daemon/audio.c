@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/hub.h"
 #include "daemon/log.h"
 #include "daemon/queue.h"
 #include "daemon/server.h"
@@ -24,11 +25,11 @@ struct branch {
 	struct branch *next;
 };
 
+/* The audio side of one device: its slot in the registry (hub.h) holds it from the first
+ * stream for the device until the device goes. */
 struct adev {
-	char id[ID_MAX];
-	bool present;
-	bool has_src;
-	struct capture_source src;
+	struct unit *unit;             /* the device in the registry */
+	struct capture_source src;     /* what cap reads */
 	struct capture *cap;
 	bool running;                  /* cap reached CAPTURE_RUNNING */
 	uint32_t cap_rate;
@@ -38,7 +39,6 @@ struct adev {
 	double level_sum_sq;           /* the current 100 ms level window */
 	uint32_t level_peak;
 	uint32_t level_n;
-	struct adev *next;
 };
 
 enum st_state {
@@ -56,7 +56,8 @@ struct frame {
 
 struct stream {
 	struct client *client;
-	struct adev *dev;
+	struct adev *dev;              /* NULL from its device's removal until it resumes */
+	char device_id[ID_MAX];
 	enum st_state state;
 	uint32_t id, seq, rate, frame_ms, frame_samples;
 	struct branch *branch;
@@ -73,7 +74,6 @@ struct stream {
 	struct stream *next;
 };
 
-static struct adev *devs;
 static struct stream *streams;
 static uint32_t next_stream_id = 1;
 static uint32_t fixed_capture_rate;
@@ -91,52 +91,31 @@ void audio_set_route_listener(void (*changed)(const char *id))
 
 /* ---- lookups ------------------------------------------------------------------------- */
 
-static struct adev *dev_find(const char *id)
+/* The audio side of device `id` (made when `make`), NULL when it is not in the registry. */
+static struct adev *dev_find(const char *id, bool make)
 {
-	for (struct adev *d = devs; d; d = d->next)
-		if (strcmp(d->id, id) == 0)
-			return d;
+	struct unit *u = hub_device(id);
+	struct adev **slot = u ? hub_device_audio(u) : NULL;
+
+	if (slot && !*slot && make && (*slot = calloc(1, sizeof **slot)) != NULL)
+		(*slot)->unit = u;
+	return slot ? *slot : NULL;
+}
+
+/* Every device's audio side, in registry order: dev_after(NULL) is the first. */
+static struct adev *dev_after(const struct adev *d)
+{
+	for (struct unit *u = hub_device_next(d ? d->unit : NULL); u; u = hub_device_next(u))
+		if (*hub_device_audio(u))
+			return *hub_device_audio(u);
 	return NULL;
 }
 
-static struct adev *dev_get(const char *id)
-{
-	struct adev *d = dev_find(id);
-
-	if (d || !(d = calloc(1, sizeof *d)))
-		return d;
-	snprintf(d->id, sizeof d->id, "%s", id);
-	d->next = devs;
-	devs = d;
-	return d;
-}
-
-static bool dev_in_use(const struct adev *d)
+/* A stream of c for device `id` that has not ended. */
+static struct stream *stream_live(struct client *c, const char *id)
 {
 	for (struct stream *s = streams; s; s = s->next)
-		if (s->dev == d)
-			return true;
-	return false;
-}
-
-/* A device neither connected nor awaited by a stream is forgotten. */
-static void dev_maybe_free(struct adev *d)
-{
-	struct adev **pp = &devs;
-
-	if (d->present || d->cap || dev_in_use(d))
-		return;
-	while (*pp != d)
-		pp = &(*pp)->next;
-	*pp = d->next;
-	free(d);
-}
-
-/* A stream of c for d that has not ended. */
-static struct stream *stream_live(struct client *c, const struct adev *d)
-{
-	for (struct stream *s = streams; s; s = s->next)
-		if (s->client == c && s->dev == d && s->state != ST_DRAINING)
+		if (s->client == c && strcmp(s->device_id, id) == 0 && s->state != ST_DRAINING)
 			return s;
 	return NULL;
 }
@@ -145,7 +124,7 @@ static struct stream *stream_live(struct client *c, const struct adev *d)
 
 static void send_stopped(struct stream *s)
 {
-	server_send_owned(s->client, pm_audio_stopped(s->dev->id, s->end_reason,
+	server_send_owned(s->client, pm_audio_stopped(s->device_id, s->end_reason,
 	                                              s->end_message[0] ? s->end_message : NULL));
 }
 
@@ -153,7 +132,7 @@ static void send_overrun(struct stream *s)
 {
 	if (!s->dropped)
 		return;
-	server_send_owned(s->client, pm_audio_overrun(s->dev->id, s->dropped));
+	server_send_owned(s->client, pm_audio_overrun(s->device_id, s->dropped));
 	s->dropped = 0;
 	s->overrun_at = queue_now_mono_us();
 }
@@ -196,9 +175,13 @@ static bool branch_used(const struct adev *d, const struct branch *b)
 	return false;
 }
 
+/* d may be NULL: a stream's device that is away has no branches. */
 static void branches_prune(struct adev *d, bool all)
 {
-	struct branch **pp = &d->branches;
+	struct branch **pp = d ? &d->branches : NULL;
+
+	if (!pp)
+		return;
 
 	while (*pp) {
 		struct branch *b = *pp;
@@ -298,8 +281,8 @@ static void stream_free(struct stream *s)
 	branches_prune(d, false);
 }
 
-static struct stream *stream_new(struct client *c, struct adev *d, uint32_t rate,
-                                 uint32_t frame_ms)
+static struct stream *stream_new(struct client *c, struct adev *d, const char *id,
+                                 uint32_t rate, uint32_t frame_ms)
 {
 	struct stream *s = calloc(1, sizeof *s);
 
@@ -307,6 +290,7 @@ static struct stream *stream_new(struct client *c, struct adev *d, uint32_t rate
 		return NULL;
 	s->client = c;
 	s->dev = d;
+	snprintf(s->device_id, sizeof s->device_id, "%s", id);
 	s->rate = rate;
 	s->frame_ms = frame_ms;
 	s->frame_samples = pm_audio_frame_samples(rate, frame_ms);
@@ -342,7 +326,7 @@ static void stream_finish(struct stream *s)
 {
 	send_overrun(s);
 	send_stopped(s);
-	if (s->resume && !stream_live(s->client, s->dev)) {
+	if (s->resume && !stream_live(s->client, s->device_id)) {
 		queue_clear(s);
 		s->q_head = 0;
 		s->state = ST_WAITING;
@@ -376,7 +360,7 @@ static void stream_activate(struct stream *s)
 	}
 	s->state = ST_ACTIVE;
 	s->overrun_at = queue_now_mono_us();
-	server_send_owned(s->client, pm_audio_started(s->dev->id, s->id, s->rate, s->frame_ms,
+	server_send_owned(s->client, pm_audio_started(s->device_id, s->id, s->rate, s->frame_ms,
 	                                              s->dev->cap_rate, s->dev->route.via));
 }
 
@@ -407,16 +391,17 @@ static void dev_close_capture(struct adev *d)
 /* Opens the microphone when a stream wants it, closes it when none does. */
 static void dev_update_capture(struct adev *d)
 {
-	bool wanted = dev_wanted(d);
+	const struct capture_source *src = hub_device_mic(d->unit);
 
-	if (!wanted) {
+	if (!dev_wanted(d)) {
 		dev_close_capture(d);
 		return;
 	}
-	if (d->cap || !d->present || !d->has_src)
+	if (d->cap || !src)
 		return;
 	for (struct stream *s = streams; s; s = s->next) {
 		if (s->dev == d && s->state == ST_PENDING) {
+			d->src = *src;
 			d->cap = capture_open(&d->src, fixed_capture_rate ? fixed_capture_rate : s->rate,
 			                      fixed_capture_rate != 0);
 			break;
@@ -437,12 +422,21 @@ static void dev_end_streams(struct adev *d, const char *reason, const char *mess
 	}
 }
 
-static void dev_resume_streams(struct adev *d)
+/* Restarts the streams waiting for device id, which has a microphone. */
+static void dev_resume_streams(const char *id)
 {
-	for (struct stream *s = streams; s; s = s->next)
-		if (s->dev == d && s->state == ST_WAITING)
-			stream_restart(s);
-	dev_update_capture(d);
+	struct adev *d = NULL;
+
+	for (struct stream *s = streams; s; s = s->next) {
+		if (s->state != ST_WAITING || strcmp(s->device_id, id) != 0)
+			continue;
+		if (!d && !(d = dev_find(id, true)))
+			return;
+		s->dev = d;
+		stream_restart(s);
+	}
+	if ((d = dev_find(id, false)) != NULL)
+		dev_update_capture(d);
 }
 
 static bool same_source(const struct capture_source *a, const struct capture_source *b)
@@ -450,40 +444,47 @@ static bool same_source(const struct capture_source *a, const struct capture_sou
 	return a->kind == b->kind && a->card == b->card && strcmp(a->name, b->name) == 0;
 }
 
-void audio_device_present(const char *id, const struct capture_source *src)
+void audio_device_present(const char *id)
 {
-	struct adev *d = dev_get(id);
+	struct unit *u = hub_device(id);
+	const struct capture_source *src = u ? hub_device_mic(u) : NULL;
+	struct adev *d = dev_find(id, false);
 
-	if (!d)
-		return;
-	if (d->present && d->cap && (!src || !same_source(src, &d->src))) {
+	if (d && d->cap && (!src || !same_source(src, &d->src))) {
 		dev_end_streams(d, "error", "the device's microphone changed", true);
 		dev_close_capture(d);
 	}
-	d->present = true;
-	d->has_src = src != NULL;
 	if (src)
-		d->src = *src;
-	if (d->has_src)
-		dev_resume_streams(d);
-	dev_maybe_free(d);
+		dev_resume_streams(id);
+}
+
+/* The device leaves the registry: its streams let go of its audio side, which is freed. */
+static void dev_forget(struct adev *d)
+{
+	dev_close_capture(d);
+	for (struct stream *s = streams; s; s = s->next) {
+		if (s->dev == d) {
+			s->dev = NULL;
+			s->branch = NULL;
+		}
+	}
+	*hub_device_audio(d->unit) = NULL;
+	free(d);
 }
 
 void audio_device_gone(const char *id)
 {
-	struct adev *d = dev_find(id);
+	struct adev *d = dev_find(id, false);
 
 	if (!d)
 		return;
 	dev_end_streams(d, "device_removed", NULL, true);
-	dev_close_capture(d);
-	d->present = false;
-	dev_maybe_free(d);
+	dev_forget(d);
 }
 
 const struct capture_route *audio_device_route(const char *id)
 {
-	const struct adev *d = dev_find(id);
+	const struct adev *d = dev_find(id, false);
 
 	return d && d->has_route ? &d->route : NULL;
 }
@@ -493,32 +494,36 @@ const struct capture_route *audio_device_route(const char *id)
 char *audio_request(struct client *c, const struct pm_request *req)
 {
 	const char *type = req->type == PM_REQ_AUDIO_START ? "audio.start" : "audio.stop";
-	struct adev *d = dev_find(req->device_id);
-	struct stream *s = d ? stream_live(c, d) : NULL;
+	struct unit *u = hub_device(req->device_id);
+	struct stream *s = stream_live(c, req->device_id);
+	struct adev *d;
 	char msg[160];
 
 	/* A stream waiting for its unplugged device is still the client's to cancel. */
 	if (req->type == PM_REQ_AUDIO_STOP && s) {
+		d = s->dev;
 		stream_end(s, "client", NULL, false);
-		dev_update_capture(d);
-		dev_maybe_free(d);
+		if (d)
+			dev_update_capture(d);
 		return NULL;
 	}
-	if (!d || !d->present) {
+	if (!u) {
 		snprintf(msg, sizeof msg, "no device with id '%s'", req->device_id);
 		return pm_error(PM_ERR_UNKNOWN_DEVICE, msg, type);
 	}
 	if (req->type == PM_REQ_AUDIO_STOP) {
-		server_send_owned(c, pm_audio_stopped(d->id, "client", NULL));
+		server_send_owned(c, pm_audio_stopped(req->device_id, "client", NULL));
 		return NULL;
 	}
-	if (!d->has_src) {
-		snprintf(msg, sizeof msg, "device '%s' has no microphone (its audio is null)", d->id);
+	if (!hub_device_mic(u)) {
+		snprintf(msg, sizeof msg, "device '%s' has no microphone (its audio is null)",
+		         req->device_id);
 		return pm_error(PM_ERR_UNSUPPORTED, msg, type);
 	}
 	if (s)
 		stream_end(s, "client", NULL, false);
-	s = stream_new(c, d, req->rate, req->frame_ms);
+	d = dev_find(req->device_id, true);
+	s = d ? stream_new(c, d, req->device_id, req->rate, req->frame_ms) : NULL;
 	if (!s)
 		return pm_error(PM_ERR_UNSUPPORTED, "out of memory", type);
 	stream_restart(s);
@@ -537,11 +542,8 @@ void audio_client_gone(struct client *c)
 		if (s->client == c)
 			stream_free(s);
 	}
-	for (struct adev *d = devs, *dn; d; d = dn) {
-		dn = d->next;
+	for (struct adev *d = dev_after(NULL); d; d = dev_after(d))
 		dev_update_capture(d);
-		dev_maybe_free(d);
-	}
 }
 
 size_t audio_next_frame(struct client *c, unsigned char *out, size_t cap)
@@ -564,12 +566,8 @@ size_t audio_next_frame(struct client *c, unsigned char *out, size_t cap)
 	if (len)
 		memcpy(out, f->data, len);
 	free(f);
-	if (best->state == ST_DRAINING && !best->q_len) {
-		struct adev *d = best->dev;
-
+	if (best->state == ST_DRAINING && !best->q_len)
 		stream_finish(best);
-		dev_maybe_free(d);
-	}
 	return len;
 }
 
@@ -592,7 +590,7 @@ static void level_feed(struct adev *d, const struct capture_block *b)
 		char *json;
 
 		pm_audio_levels(d->level_sum_sq, d->level_n, d->level_peak, &rms, &peak);
-		json = pm_audio_level(d->id, rms, peak);
+		json = pm_audio_level(hub_device_id(d->unit), rms, peak);
 		/* Advisory: not for a client already behind with the audio itself. */
 		for (struct stream *s = streams; json && s; s = s->next)
 			if (s->dev == d && s->state == ST_ACTIVE && s->q_len * 2 <= s->q_cap)
@@ -646,7 +644,7 @@ static void account_lost(struct adev *d, uint64_t lost)
 		s->dropped += frames;
 		s->acc_n = 0;
 	}
-	log_warn("%s: lost %llu captured samples (the loop fell behind)", d->id,
+	log_warn("%s: lost %llu captured samples (the loop fell behind)", hub_device_id(d->unit),
 	         (unsigned long long)lost);
 }
 
@@ -659,7 +657,7 @@ static void dev_pump(struct adev *d)
 	uint64_t lost;
 
 	if (st == CAPTURE_FAILED) {
-		log_warn("%s: %s", d->id, why);
+		log_warn("%s: %s", hub_device_id(d->unit), why);
 		dev_end_streams(d, "error", why, true);
 		dev_close_capture(d);
 		return;
@@ -677,7 +675,7 @@ static void dev_pump(struct adev *d)
 			d->route = r;
 			d->has_route = true;
 			if (route_changed)
-				route_changed(d->id);
+				route_changed(hub_device_id(d->unit));
 		}
 		for (struct stream *s = streams, *next; s; s = next) {
 			next = s->next;
@@ -697,8 +695,7 @@ static void dev_pump(struct adev *d)
 
 void audio_drain(void)
 {
-	for (struct adev *d = devs, *next; d; d = next) {
-		next = d->next;
+	for (struct adev *d = dev_after(NULL); d; d = dev_after(d)) {
 		if (d->cap) {
 			dev_pump(d);
 			dev_update_capture(d);
@@ -710,11 +707,8 @@ void audio_shutdown(void)
 {
 	while (streams)
 		stream_free(streams);
-	while (devs) {
-		struct adev *d = devs;
-
-		dev_close_capture(d);
-		devs = d->next;
-		free(d);
+	for (struct adev *d = dev_after(NULL), *next; d; d = next) {
+		next = dev_after(d);
+		dev_forget(d);
 	}
 }
