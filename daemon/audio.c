@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/audio_frames.h"
 #include "daemon/hub.h"
 #include "daemon/log.h"
 #include "daemon/queue.h"
@@ -15,7 +16,6 @@
 #define ID_MAX (PM_MAX_ID_CHARS + 1)
 #define RESAMPLE_QUALITY 5
 #define RESAMPLE_OUT_MAX (CAPTURE_BLOCK_MAX * 6 + 64) /* 8 kHz → 48 kHz, plus slack */
-#define OVERRUN_REPORT_US 1000000u
 #define LEVELS_PER_SEC 10
 
 /* One output rate of a device's capture: shared by every stream at that rate. */
@@ -48,26 +48,14 @@ enum st_state {
 	ST_WAITING,   /* ended by removal or failure: restarts when the device returns */
 };
 
-struct frame {
-	uint64_t t_us;
-	size_t len;
-	unsigned char data[];          /* header + samples */
-};
-
 struct stream {
 	struct client *client;
 	struct adev *dev;              /* NULL from its device's removal until it resumes */
 	char device_id[ID_MAX];
 	enum st_state state;
-	uint32_t id, seq, rate, frame_ms, frame_samples;
+	uint32_t frame_ms;
 	struct branch *branch;
-	int16_t *acc;                  /* the frame being filled */
-	uint32_t acc_n;
-	uint64_t acc_t;
-	struct frame **q;              /* ring of queued frames, capacity q_cap */
-	uint32_t q_cap, q_head, q_len;
-	uint64_t dropped;              /* not yet reported in audio.overrun */
-	uint64_t overrun_at;
+	struct frames f;
 	const char *end_reason;
 	char end_message[160];
 	bool resume;
@@ -128,15 +116,6 @@ static void send_stopped(struct stream *s)
 	                                              s->end_message[0] ? s->end_message : NULL));
 }
 
-static void send_overrun(struct stream *s)
-{
-	if (!s->dropped)
-		return;
-	server_send_owned(s->client, pm_audio_overrun(s->device_id, s->dropped));
-	s->dropped = 0;
-	s->overrun_at = queue_now_mono_us();
-}
-
 /* ---- branches ------------------------------------------------------------------------------ */
 
 static struct branch *branch_get(struct adev *d, uint32_t rate)
@@ -178,11 +157,11 @@ static bool branch_used(const struct adev *d, const struct branch *b)
 /* d may be NULL: a stream's device that is away has no branches. */
 static void branches_prune(struct adev *d, bool all)
 {
-	struct branch **pp = d ? &d->branches : NULL;
+	struct branch **pp;
 
-	if (!pp)
+	if (!d)
 		return;
-
+	pp = &d->branches;
 	while (*pp) {
 		struct branch *b = *pp;
 
@@ -197,73 +176,6 @@ static void branches_prune(struct adev *d, bool all)
 	}
 }
 
-/* ---- frames and queues ---------------------------------------------------------------------- */
-
-static void queue_clear(struct stream *s)
-{
-	while (s->q_len) {
-		free(s->q[s->q_head]);
-		s->q_head = (s->q_head + 1) % s->q_cap;
-		s->q_len--;
-	}
-}
-
-/* Queues the accumulated samples as the next frame. A full queue loses its oldest frame:
- * a client that stops reading must neither grow memory nor delay anyone else. */
-static void emit_frame(struct stream *s)
-{
-	struct frame *f = malloc(sizeof *f + PM_AUDIO_HEADER_BYTES + (size_t)s->acc_n * 2);
-	unsigned char *p;
-
-	if (!f) {
-		s->seq++;
-		s->dropped++;
-		s->acc_n = 0;
-		return;
-	}
-	f->t_us = s->acc_t;
-	f->len = PM_AUDIO_HEADER_BYTES + (size_t)s->acc_n * 2;
-	pm_audio_header(f->data, s->id, s->seq++, s->acc_n, s->acc_t);
-	p = f->data + PM_AUDIO_HEADER_BYTES;
-	for (uint32_t i = 0; i < s->acc_n; i++) {
-		uint16_t v = (uint16_t)s->acc[i];
-
-		p[2 * i] = (unsigned char)v;
-		p[2 * i + 1] = (unsigned char)(v >> 8);
-	}
-	s->acc_n = 0;
-	if (s->q_len == s->q_cap) {
-		free(s->q[s->q_head]);
-		s->q_head = (s->q_head + 1) % s->q_cap;
-		s->q_len--;
-		s->dropped++;
-	}
-	s->q[(s->q_head + s->q_len) % s->q_cap] = f;
-	s->q_len++;
-	if (s->dropped && queue_now_mono_us() - s->overrun_at >= OVERRUN_REPORT_US)
-		send_overrun(s);
-	server_audio_ready(s->client);
-}
-
-static void stream_feed(struct stream *s, const int16_t *in, uint32_t n, uint64_t t_us)
-{
-	while (n) {
-		uint32_t take = s->frame_samples - s->acc_n;
-
-		if (take > n)
-			take = n;
-		if (s->acc_n == 0)
-			s->acc_t = t_us;
-		memcpy(s->acc + s->acc_n, in, take * sizeof *in);
-		s->acc_n += take;
-		in += take;
-		n -= take;
-		t_us += (uint64_t)take * 1000000u / s->rate;
-		if (s->acc_n == s->frame_samples)
-			emit_frame(s);
-	}
-}
-
 /* ---- stream life ------------------------------------------------------------------------------ */
 
 static void stream_free(struct stream *s)
@@ -274,9 +186,7 @@ static void stream_free(struct stream *s)
 	while (*pp != s)
 		pp = &(*pp)->next;
 	*pp = s->next;
-	queue_clear(s);
-	free(s->q);
-	free(s->acc);
+	frames_free(&s->f);
 	free(s);
 	branches_prune(d, false);
 }
@@ -291,15 +201,8 @@ static struct stream *stream_new(struct client *c, struct adev *d, const char *i
 	s->client = c;
 	s->dev = d;
 	snprintf(s->device_id, sizeof s->device_id, "%s", id);
-	s->rate = rate;
 	s->frame_ms = frame_ms;
-	s->frame_samples = pm_audio_frame_samples(rate, frame_ms);
-	s->q_cap = 1000 / frame_ms;
-	s->acc = malloc(s->frame_samples * sizeof *s->acc);
-	s->q = calloc(s->q_cap, sizeof *s->q);
-	if (!s->acc || !s->q) {
-		free(s->acc);
-		free(s->q);
+	if (!frames_init(&s->f, c, s->device_id, rate, frame_ms)) {
 		free(s);
 		return NULL;
 	}
@@ -311,12 +214,9 @@ static struct stream *stream_new(struct client *c, struct adev *d, const char *i
 /* A new stream id and sequence for a (re)started stream. */
 static void stream_restart(struct stream *s)
 {
-	s->id = next_stream_id++;
+	frames_restart(&s->f, next_stream_id++);
 	if (next_stream_id == 0)
 		next_stream_id = 1;
-	s->seq = 0;
-	s->acc_n = 0;
-	s->dropped = 0;
 	s->branch = NULL;
 	s->state = ST_PENDING;
 }
@@ -324,11 +224,10 @@ static void stream_restart(struct stream *s)
 /* audio.stopped went out: the stream waits for its device or is gone. */
 static void stream_finish(struct stream *s)
 {
-	send_overrun(s);
+	frames_report_overrun(&s->f);
 	send_stopped(s);
 	if (s->resume && !stream_live(s->client, s->device_id)) {
-		queue_clear(s);
-		s->q_head = 0;
+		frames_clear(&s->f);
 		s->state = ST_WAITING;
 		s->branch = NULL;
 		branches_prune(s->dev, false);
@@ -344,24 +243,25 @@ static void stream_end(struct stream *s, const char *reason, const char *message
 	s->end_reason = reason;
 	snprintf(s->end_message, sizeof s->end_message, "%s", message ? message : "");
 	s->resume = resume;
-	if (s->state == ST_ACTIVE && s->acc_n)
-		emit_frame(s);
+	if (s->state == ST_ACTIVE)
+		frames_flush(&s->f);
 	s->state = ST_DRAINING;
-	if (!s->q_len)
+	if (!s->f.q_len)
 		stream_finish(s);
 }
 
 static void stream_activate(struct stream *s)
 {
-	s->branch = branch_get(s->dev, s->rate);
+	s->branch = branch_get(s->dev, s->f.rate);
 	if (!s->branch) {
 		stream_end(s, "error", "cannot convert the microphone's rate", true);
 		return;
 	}
 	s->state = ST_ACTIVE;
-	s->overrun_at = queue_now_mono_us();
-	server_send_owned(s->client, pm_audio_started(s->device_id, s->id, s->rate, s->frame_ms,
-	                                              s->dev->cap_rate, s->dev->route.via));
+	s->f.overrun_at = queue_now_mono_us();
+	server_send_owned(s->client, pm_audio_started(s->device_id, s->f.stream_id, s->f.rate,
+	                                              s->frame_ms, s->dev->cap_rate,
+	                                              s->dev->route.via));
 }
 
 /* ---- the device's microphone ----------------------------------------------------------------- */
@@ -402,7 +302,7 @@ static void dev_update_capture(struct adev *d)
 	for (struct stream *s = streams; s; s = s->next) {
 		if (s->dev == d && s->state == ST_PENDING) {
 			d->src = *src;
-			d->cap = capture_open(&d->src, fixed_capture_rate ? fixed_capture_rate : s->rate,
+			d->cap = capture_open(&d->src, fixed_capture_rate ? fixed_capture_rate : s->f.rate,
 			                      fixed_capture_rate != 0);
 			break;
 		}
@@ -549,24 +449,20 @@ void audio_client_gone(struct client *c)
 size_t audio_next_frame(struct client *c, unsigned char *out, size_t cap)
 {
 	struct stream *best = NULL;
-	struct frame *f;
+	uint64_t t, best_t = 0;
 	size_t len;
 
 	/* The oldest frame first, whichever device it comes from. */
-	for (struct stream *s = streams; s; s = s->next)
-		if (s->client == c && s->q_len &&
-		    (!best || s->q[s->q_head]->t_us < best->q[best->q_head]->t_us))
+	for (struct stream *s = streams; s; s = s->next) {
+		if (s->client == c && frames_oldest(&s->f, &t) && (!best || t < best_t)) {
 			best = s;
+			best_t = t;
+		}
+	}
 	if (!best)
 		return 0;
-	f = best->q[best->q_head];
-	best->q_head = (best->q_head + 1) % best->q_cap;
-	best->q_len--;
-	len = f->len <= cap ? f->len : 0;
-	if (len)
-		memcpy(out, f->data, len);
-	free(f);
-	if (best->state == ST_DRAINING && !best->q_len)
+	len = frames_take(&best->f, out, cap);
+	if (best->state == ST_DRAINING && !best->f.q_len)
 		stream_finish(best);
 	return len;
 }
@@ -593,7 +489,7 @@ static void level_feed(struct adev *d, const struct capture_block *b)
 		json = pm_audio_level(hub_device_id(d->unit), rms, peak);
 		/* Advisory: not for a client already behind with the audio itself. */
 		for (struct stream *s = streams; json && s; s = s->next)
-			if (s->dev == d && s->state == ST_ACTIVE && s->q_len * 2 <= s->q_cap)
+			if (s->dev == d && s->state == ST_ACTIVE && s->f.q_len * 2 <= s->f.q_cap)
 				server_send_to(s->client, json);
 		free(json);
 		d->level_sum_sq = 0;
@@ -621,7 +517,7 @@ static void feed_branch(struct adev *d, struct branch *b, const struct capture_b
 		}
 		for (struct stream *s = streams; s; s = s->next)
 			if (s->dev == d && s->branch == b && s->state == ST_ACTIVE)
-				stream_feed(s, samples, out_len, t);
+				frames_feed(&s->f, samples, out_len, t);
 		if (in_len == 0)
 			break; /* the resampler took nothing: never spin */
 		in += in_len;
@@ -634,16 +530,9 @@ static void feed_branch(struct adev *d, struct branch *b, const struct capture_b
  * so its sequence numbers show the gap. */
 static void account_lost(struct adev *d, uint64_t lost)
 {
-	for (struct stream *s = streams; s; s = s->next) {
-		uint64_t frames;
-
-		if (s->dev != d || s->state != ST_ACTIVE)
-			continue;
-		frames = lost * s->rate / d->cap_rate / s->frame_samples + 1;
-		s->seq += (uint32_t)frames;
-		s->dropped += frames;
-		s->acc_n = 0;
-	}
+	for (struct stream *s = streams; s; s = s->next)
+		if (s->dev == d && s->state == ST_ACTIVE)
+			frames_skip(&s->f, lost * s->f.rate / d->cap_rate);
 	log_warn("%s: lost %llu captured samples (the loop fell behind)", hub_device_id(d->unit),
 	         (unsigned long long)lost);
 }

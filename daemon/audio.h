@@ -1,7 +1,7 @@
 /* Audio streams: each device's microphone (one capture, see capture.h) converted to the
  * rate each client asked for (speexdsp), cut into frames, and queued per client and
- * stream (one second at most, oldest dropped first and counted), with audio.started /
- * level / overrun / stopped messages (PROTOCOL.md "Audio").
+ * stream (audio_frames.h: one second at most, oldest dropped first and counted), with
+ * audio.started / level / overrun / stopped messages (PROTOCOL.md "Audio").
  *
  * The microphone is open only while some client streams from it. Streams that end because
  * the unit went away or its microphone failed wait for the same device id and restart by
