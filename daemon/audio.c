@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/audio_frames.h"
+#include "daemon/hub.h"
 #include "daemon/log.h"
 #include "daemon/queue.h"
 #include "daemon/server.h"
@@ -14,7 +16,6 @@
 #define ID_MAX (PM_MAX_ID_CHARS + 1)
 #define RESAMPLE_QUALITY 5
 #define RESAMPLE_OUT_MAX (CAPTURE_BLOCK_MAX * 6 + 64) /* 8 kHz → 48 kHz, plus slack */
-#define OVERRUN_REPORT_US 1000000u
 #define LEVELS_PER_SEC 10
 
 /* One output rate of a device's capture: shared by every stream at that rate. */
@@ -24,11 +25,11 @@ struct branch {
 	struct branch *next;
 };
 
+/* The audio side of one device: its slot in the registry (hub.h) holds it from the first
+ * stream for the device until the device goes. */
 struct adev {
-	char id[ID_MAX];
-	bool present;
-	bool has_src;
-	struct capture_source src;
+	struct unit *unit;             /* the device in the registry */
+	struct capture_source src;     /* what cap reads */
 	struct capture *cap;
 	bool running;                  /* cap reached CAPTURE_RUNNING */
 	uint32_t cap_rate;
@@ -38,7 +39,6 @@ struct adev {
 	double level_sum_sq;           /* the current 100 ms level window */
 	uint32_t level_peak;
 	uint32_t level_n;
-	struct adev *next;
 };
 
 enum st_state {
@@ -48,32 +48,20 @@ enum st_state {
 	ST_WAITING,   /* ended by removal or failure: restarts when the device returns */
 };
 
-struct frame {
-	uint64_t t_us;
-	size_t len;
-	unsigned char data[];          /* header + samples */
-};
-
 struct stream {
 	struct client *client;
-	struct adev *dev;
+	struct adev *dev;              /* NULL from its device's removal until it resumes */
+	char device_id[ID_MAX];
 	enum st_state state;
-	uint32_t id, seq, rate, frame_ms, frame_samples;
+	uint32_t frame_ms;
 	struct branch *branch;
-	int16_t *acc;                  /* the frame being filled */
-	uint32_t acc_n;
-	uint64_t acc_t;
-	struct frame **q;              /* ring of queued frames, capacity q_cap */
-	uint32_t q_cap, q_head, q_len;
-	uint64_t dropped;              /* not yet reported in audio.overrun */
-	uint64_t overrun_at;
+	struct frames f;
 	const char *end_reason;
 	char end_message[160];
 	bool resume;
 	struct stream *next;
 };
 
-static struct adev *devs;
 static struct stream *streams;
 static uint32_t next_stream_id = 1;
 static uint32_t fixed_capture_rate;
@@ -91,52 +79,31 @@ void audio_set_route_listener(void (*changed)(const char *id))
 
 /* ---- lookups ------------------------------------------------------------------------- */
 
-static struct adev *dev_find(const char *id)
+/* The audio side of device `id` (made when `make`), NULL when it is not in the registry. */
+static struct adev *dev_find(const char *id, bool make)
 {
-	for (struct adev *d = devs; d; d = d->next)
-		if (strcmp(d->id, id) == 0)
-			return d;
+	struct unit *u = hub_device(id);
+	struct adev **slot = u ? hub_device_audio(u) : NULL;
+
+	if (slot && !*slot && make && (*slot = calloc(1, sizeof **slot)) != NULL)
+		(*slot)->unit = u;
+	return slot ? *slot : NULL;
+}
+
+/* Every device's audio side, in registry order: dev_after(NULL) is the first. */
+static struct adev *dev_after(const struct adev *d)
+{
+	for (struct unit *u = hub_device_next(d ? d->unit : NULL); u; u = hub_device_next(u))
+		if (*hub_device_audio(u))
+			return *hub_device_audio(u);
 	return NULL;
 }
 
-static struct adev *dev_get(const char *id)
-{
-	struct adev *d = dev_find(id);
-
-	if (d || !(d = calloc(1, sizeof *d)))
-		return d;
-	snprintf(d->id, sizeof d->id, "%s", id);
-	d->next = devs;
-	devs = d;
-	return d;
-}
-
-static bool dev_in_use(const struct adev *d)
+/* A stream of c for device `id` that has not ended. */
+static struct stream *stream_live(struct client *c, const char *id)
 {
 	for (struct stream *s = streams; s; s = s->next)
-		if (s->dev == d)
-			return true;
-	return false;
-}
-
-/* A device neither connected nor awaited by a stream is forgotten. */
-static void dev_maybe_free(struct adev *d)
-{
-	struct adev **pp = &devs;
-
-	if (d->present || d->cap || dev_in_use(d))
-		return;
-	while (*pp != d)
-		pp = &(*pp)->next;
-	*pp = d->next;
-	free(d);
-}
-
-/* A stream of c for d that has not ended. */
-static struct stream *stream_live(struct client *c, const struct adev *d)
-{
-	for (struct stream *s = streams; s; s = s->next)
-		if (s->client == c && s->dev == d && s->state != ST_DRAINING)
+		if (s->client == c && strcmp(s->device_id, id) == 0 && s->state != ST_DRAINING)
 			return s;
 	return NULL;
 }
@@ -145,17 +112,8 @@ static struct stream *stream_live(struct client *c, const struct adev *d)
 
 static void send_stopped(struct stream *s)
 {
-	server_send_owned(s->client, pm_audio_stopped(s->dev->id, s->end_reason,
+	server_send_owned(s->client, pm_audio_stopped(s->device_id, s->end_reason,
 	                                              s->end_message[0] ? s->end_message : NULL));
-}
-
-static void send_overrun(struct stream *s)
-{
-	if (!s->dropped)
-		return;
-	server_send_owned(s->client, pm_audio_overrun(s->dev->id, s->dropped));
-	s->dropped = 0;
-	s->overrun_at = queue_now_mono_us();
 }
 
 /* ---- branches ------------------------------------------------------------------------------ */
@@ -196,10 +154,14 @@ static bool branch_used(const struct adev *d, const struct branch *b)
 	return false;
 }
 
+/* d may be NULL: a stream's device that is away has no branches. */
 static void branches_prune(struct adev *d, bool all)
 {
-	struct branch **pp = &d->branches;
+	struct branch **pp;
 
+	if (!d)
+		return;
+	pp = &d->branches;
 	while (*pp) {
 		struct branch *b = *pp;
 
@@ -214,73 +176,6 @@ static void branches_prune(struct adev *d, bool all)
 	}
 }
 
-/* ---- frames and queues ---------------------------------------------------------------------- */
-
-static void queue_clear(struct stream *s)
-{
-	while (s->q_len) {
-		free(s->q[s->q_head]);
-		s->q_head = (s->q_head + 1) % s->q_cap;
-		s->q_len--;
-	}
-}
-
-/* Queues the accumulated samples as the next frame. A full queue loses its oldest frame:
- * a client that stops reading must neither grow memory nor delay anyone else. */
-static void emit_frame(struct stream *s)
-{
-	struct frame *f = malloc(sizeof *f + PM_AUDIO_HEADER_BYTES + (size_t)s->acc_n * 2);
-	unsigned char *p;
-
-	if (!f) {
-		s->seq++;
-		s->dropped++;
-		s->acc_n = 0;
-		return;
-	}
-	f->t_us = s->acc_t;
-	f->len = PM_AUDIO_HEADER_BYTES + (size_t)s->acc_n * 2;
-	pm_audio_header(f->data, s->id, s->seq++, s->acc_n, s->acc_t);
-	p = f->data + PM_AUDIO_HEADER_BYTES;
-	for (uint32_t i = 0; i < s->acc_n; i++) {
-		uint16_t v = (uint16_t)s->acc[i];
-
-		p[2 * i] = (unsigned char)v;
-		p[2 * i + 1] = (unsigned char)(v >> 8);
-	}
-	s->acc_n = 0;
-	if (s->q_len == s->q_cap) {
-		free(s->q[s->q_head]);
-		s->q_head = (s->q_head + 1) % s->q_cap;
-		s->q_len--;
-		s->dropped++;
-	}
-	s->q[(s->q_head + s->q_len) % s->q_cap] = f;
-	s->q_len++;
-	if (s->dropped && queue_now_mono_us() - s->overrun_at >= OVERRUN_REPORT_US)
-		send_overrun(s);
-	server_audio_ready(s->client);
-}
-
-static void stream_feed(struct stream *s, const int16_t *in, uint32_t n, uint64_t t_us)
-{
-	while (n) {
-		uint32_t take = s->frame_samples - s->acc_n;
-
-		if (take > n)
-			take = n;
-		if (s->acc_n == 0)
-			s->acc_t = t_us;
-		memcpy(s->acc + s->acc_n, in, take * sizeof *in);
-		s->acc_n += take;
-		in += take;
-		n -= take;
-		t_us += (uint64_t)take * 1000000u / s->rate;
-		if (s->acc_n == s->frame_samples)
-			emit_frame(s);
-	}
-}
-
 /* ---- stream life ------------------------------------------------------------------------------ */
 
 static void stream_free(struct stream *s)
@@ -291,15 +186,13 @@ static void stream_free(struct stream *s)
 	while (*pp != s)
 		pp = &(*pp)->next;
 	*pp = s->next;
-	queue_clear(s);
-	free(s->q);
-	free(s->acc);
+	frames_free(&s->f);
 	free(s);
 	branches_prune(d, false);
 }
 
-static struct stream *stream_new(struct client *c, struct adev *d, uint32_t rate,
-                                 uint32_t frame_ms)
+static struct stream *stream_new(struct client *c, struct adev *d, const char *id,
+                                 uint32_t rate, uint32_t frame_ms)
 {
 	struct stream *s = calloc(1, sizeof *s);
 
@@ -307,15 +200,9 @@ static struct stream *stream_new(struct client *c, struct adev *d, uint32_t rate
 		return NULL;
 	s->client = c;
 	s->dev = d;
-	s->rate = rate;
+	snprintf(s->device_id, sizeof s->device_id, "%s", id);
 	s->frame_ms = frame_ms;
-	s->frame_samples = pm_audio_frame_samples(rate, frame_ms);
-	s->q_cap = 1000 / frame_ms;
-	s->acc = malloc(s->frame_samples * sizeof *s->acc);
-	s->q = calloc(s->q_cap, sizeof *s->q);
-	if (!s->acc || !s->q) {
-		free(s->acc);
-		free(s->q);
+	if (!frames_init(&s->f, c, s->device_id, rate, frame_ms)) {
 		free(s);
 		return NULL;
 	}
@@ -327,12 +214,9 @@ static struct stream *stream_new(struct client *c, struct adev *d, uint32_t rate
 /* A new stream id and sequence for a (re)started stream. */
 static void stream_restart(struct stream *s)
 {
-	s->id = next_stream_id++;
+	frames_restart(&s->f, next_stream_id++);
 	if (next_stream_id == 0)
 		next_stream_id = 1;
-	s->seq = 0;
-	s->acc_n = 0;
-	s->dropped = 0;
 	s->branch = NULL;
 	s->state = ST_PENDING;
 }
@@ -340,11 +224,10 @@ static void stream_restart(struct stream *s)
 /* audio.stopped went out: the stream waits for its device or is gone. */
 static void stream_finish(struct stream *s)
 {
-	send_overrun(s);
+	frames_report_overrun(&s->f);
 	send_stopped(s);
-	if (s->resume && !stream_live(s->client, s->dev)) {
-		queue_clear(s);
-		s->q_head = 0;
+	if (s->resume && !stream_live(s->client, s->device_id)) {
+		frames_clear(&s->f);
 		s->state = ST_WAITING;
 		s->branch = NULL;
 		branches_prune(s->dev, false);
@@ -360,24 +243,25 @@ static void stream_end(struct stream *s, const char *reason, const char *message
 	s->end_reason = reason;
 	snprintf(s->end_message, sizeof s->end_message, "%s", message ? message : "");
 	s->resume = resume;
-	if (s->state == ST_ACTIVE && s->acc_n)
-		emit_frame(s);
+	if (s->state == ST_ACTIVE)
+		frames_flush(&s->f);
 	s->state = ST_DRAINING;
-	if (!s->q_len)
+	if (!s->f.q_len)
 		stream_finish(s);
 }
 
 static void stream_activate(struct stream *s)
 {
-	s->branch = branch_get(s->dev, s->rate);
+	s->branch = branch_get(s->dev, s->f.rate);
 	if (!s->branch) {
 		stream_end(s, "error", "cannot convert the microphone's rate", true);
 		return;
 	}
 	s->state = ST_ACTIVE;
-	s->overrun_at = queue_now_mono_us();
-	server_send_owned(s->client, pm_audio_started(s->dev->id, s->id, s->rate, s->frame_ms,
-	                                              s->dev->cap_rate, s->dev->route.via));
+	s->f.overrun_at = queue_now_mono_us();
+	server_send_owned(s->client, pm_audio_started(s->device_id, s->f.stream_id, s->f.rate,
+	                                              s->frame_ms, s->dev->cap_rate,
+	                                              s->dev->route.via));
 }
 
 /* ---- the device's microphone ----------------------------------------------------------------- */
@@ -407,17 +291,18 @@ static void dev_close_capture(struct adev *d)
 /* Opens the microphone when a stream wants it, closes it when none does. */
 static void dev_update_capture(struct adev *d)
 {
-	bool wanted = dev_wanted(d);
+	const struct capture_source *src = hub_device_mic(d->unit);
 
-	if (!wanted) {
+	if (!dev_wanted(d)) {
 		dev_close_capture(d);
 		return;
 	}
-	if (d->cap || !d->present || !d->has_src)
+	if (d->cap || !src)
 		return;
 	for (struct stream *s = streams; s; s = s->next) {
 		if (s->dev == d && s->state == ST_PENDING) {
-			d->cap = capture_open(&d->src, fixed_capture_rate ? fixed_capture_rate : s->rate,
+			d->src = *src;
+			d->cap = capture_open(&d->src, fixed_capture_rate ? fixed_capture_rate : s->f.rate,
 			                      fixed_capture_rate != 0);
 			break;
 		}
@@ -437,12 +322,21 @@ static void dev_end_streams(struct adev *d, const char *reason, const char *mess
 	}
 }
 
-static void dev_resume_streams(struct adev *d)
+/* Restarts the streams waiting for device id, which has a microphone. */
+static void dev_resume_streams(const char *id)
 {
-	for (struct stream *s = streams; s; s = s->next)
-		if (s->dev == d && s->state == ST_WAITING)
-			stream_restart(s);
-	dev_update_capture(d);
+	struct adev *d = NULL;
+
+	for (struct stream *s = streams; s; s = s->next) {
+		if (s->state != ST_WAITING || strcmp(s->device_id, id) != 0)
+			continue;
+		if (!d && !(d = dev_find(id, true)))
+			return;
+		s->dev = d;
+		stream_restart(s);
+	}
+	if ((d = dev_find(id, false)) != NULL)
+		dev_update_capture(d);
 }
 
 static bool same_source(const struct capture_source *a, const struct capture_source *b)
@@ -450,40 +344,47 @@ static bool same_source(const struct capture_source *a, const struct capture_sou
 	return a->kind == b->kind && a->card == b->card && strcmp(a->name, b->name) == 0;
 }
 
-void audio_device_present(const char *id, const struct capture_source *src)
+void audio_device_present(const char *id)
 {
-	struct adev *d = dev_get(id);
+	struct unit *u = hub_device(id);
+	const struct capture_source *src = u ? hub_device_mic(u) : NULL;
+	struct adev *d = dev_find(id, false);
 
-	if (!d)
-		return;
-	if (d->present && d->cap && (!src || !same_source(src, &d->src))) {
+	if (d && d->cap && (!src || !same_source(src, &d->src))) {
 		dev_end_streams(d, "error", "the device's microphone changed", true);
 		dev_close_capture(d);
 	}
-	d->present = true;
-	d->has_src = src != NULL;
 	if (src)
-		d->src = *src;
-	if (d->has_src)
-		dev_resume_streams(d);
-	dev_maybe_free(d);
+		dev_resume_streams(id);
+}
+
+/* The device leaves the registry: its streams let go of its audio side, which is freed. */
+static void dev_forget(struct adev *d)
+{
+	dev_close_capture(d);
+	for (struct stream *s = streams; s; s = s->next) {
+		if (s->dev == d) {
+			s->dev = NULL;
+			s->branch = NULL;
+		}
+	}
+	*hub_device_audio(d->unit) = NULL;
+	free(d);
 }
 
 void audio_device_gone(const char *id)
 {
-	struct adev *d = dev_find(id);
+	struct adev *d = dev_find(id, false);
 
 	if (!d)
 		return;
 	dev_end_streams(d, "device_removed", NULL, true);
-	dev_close_capture(d);
-	d->present = false;
-	dev_maybe_free(d);
+	dev_forget(d);
 }
 
 const struct capture_route *audio_device_route(const char *id)
 {
-	const struct adev *d = dev_find(id);
+	const struct adev *d = dev_find(id, false);
 
 	return d && d->has_route ? &d->route : NULL;
 }
@@ -493,32 +394,36 @@ const struct capture_route *audio_device_route(const char *id)
 char *audio_request(struct client *c, const struct pm_request *req)
 {
 	const char *type = req->type == PM_REQ_AUDIO_START ? "audio.start" : "audio.stop";
-	struct adev *d = dev_find(req->device_id);
-	struct stream *s = d ? stream_live(c, d) : NULL;
+	struct unit *u = hub_device(req->device_id);
+	struct stream *s = stream_live(c, req->device_id);
+	struct adev *d;
 	char msg[160];
 
 	/* A stream waiting for its unplugged device is still the client's to cancel. */
 	if (req->type == PM_REQ_AUDIO_STOP && s) {
+		d = s->dev;
 		stream_end(s, "client", NULL, false);
-		dev_update_capture(d);
-		dev_maybe_free(d);
+		if (d)
+			dev_update_capture(d);
 		return NULL;
 	}
-	if (!d || !d->present) {
+	if (!u) {
 		snprintf(msg, sizeof msg, "no device with id '%s'", req->device_id);
 		return pm_error(PM_ERR_UNKNOWN_DEVICE, msg, type);
 	}
 	if (req->type == PM_REQ_AUDIO_STOP) {
-		server_send_owned(c, pm_audio_stopped(d->id, "client", NULL));
+		server_send_owned(c, pm_audio_stopped(req->device_id, "client", NULL));
 		return NULL;
 	}
-	if (!d->has_src) {
-		snprintf(msg, sizeof msg, "device '%s' has no microphone (its audio is null)", d->id);
+	if (!hub_device_mic(u)) {
+		snprintf(msg, sizeof msg, "device '%s' has no microphone (its audio is null)",
+		         req->device_id);
 		return pm_error(PM_ERR_UNSUPPORTED, msg, type);
 	}
 	if (s)
 		stream_end(s, "client", NULL, false);
-	s = stream_new(c, d, req->rate, req->frame_ms);
+	d = dev_find(req->device_id, true);
+	s = d ? stream_new(c, d, req->device_id, req->rate, req->frame_ms) : NULL;
 	if (!s)
 		return pm_error(PM_ERR_UNSUPPORTED, "out of memory", type);
 	stream_restart(s);
@@ -537,39 +442,28 @@ void audio_client_gone(struct client *c)
 		if (s->client == c)
 			stream_free(s);
 	}
-	for (struct adev *d = devs, *dn; d; d = dn) {
-		dn = d->next;
+	for (struct adev *d = dev_after(NULL); d; d = dev_after(d))
 		dev_update_capture(d);
-		dev_maybe_free(d);
-	}
 }
 
 size_t audio_next_frame(struct client *c, unsigned char *out, size_t cap)
 {
 	struct stream *best = NULL;
-	struct frame *f;
+	uint64_t t, best_t = 0;
 	size_t len;
 
 	/* The oldest frame first, whichever device it comes from. */
-	for (struct stream *s = streams; s; s = s->next)
-		if (s->client == c && s->q_len &&
-		    (!best || s->q[s->q_head]->t_us < best->q[best->q_head]->t_us))
+	for (struct stream *s = streams; s; s = s->next) {
+		if (s->client == c && frames_oldest(&s->f, &t) && (!best || t < best_t)) {
 			best = s;
+			best_t = t;
+		}
+	}
 	if (!best)
 		return 0;
-	f = best->q[best->q_head];
-	best->q_head = (best->q_head + 1) % best->q_cap;
-	best->q_len--;
-	len = f->len <= cap ? f->len : 0;
-	if (len)
-		memcpy(out, f->data, len);
-	free(f);
-	if (best->state == ST_DRAINING && !best->q_len) {
-		struct adev *d = best->dev;
-
+	len = frames_take(&best->f, out, cap);
+	if (best->state == ST_DRAINING && !best->f.q_len)
 		stream_finish(best);
-		dev_maybe_free(d);
-	}
 	return len;
 }
 
@@ -592,10 +486,10 @@ static void level_feed(struct adev *d, const struct capture_block *b)
 		char *json;
 
 		pm_audio_levels(d->level_sum_sq, d->level_n, d->level_peak, &rms, &peak);
-		json = pm_audio_level(d->id, rms, peak);
+		json = pm_audio_level(hub_device_id(d->unit), rms, peak);
 		/* Advisory: not for a client already behind with the audio itself. */
 		for (struct stream *s = streams; json && s; s = s->next)
-			if (s->dev == d && s->state == ST_ACTIVE && s->q_len * 2 <= s->q_cap)
+			if (s->dev == d && s->state == ST_ACTIVE && s->f.q_len * 2 <= s->f.q_cap)
 				server_send_to(s->client, json);
 		free(json);
 		d->level_sum_sq = 0;
@@ -623,7 +517,7 @@ static void feed_branch(struct adev *d, struct branch *b, const struct capture_b
 		}
 		for (struct stream *s = streams; s; s = s->next)
 			if (s->dev == d && s->branch == b && s->state == ST_ACTIVE)
-				stream_feed(s, samples, out_len, t);
+				frames_feed(&s->f, samples, out_len, t);
 		if (in_len == 0)
 			break; /* the resampler took nothing: never spin */
 		in += in_len;
@@ -636,17 +530,10 @@ static void feed_branch(struct adev *d, struct branch *b, const struct capture_b
  * so its sequence numbers show the gap. */
 static void account_lost(struct adev *d, uint64_t lost)
 {
-	for (struct stream *s = streams; s; s = s->next) {
-		uint64_t frames;
-
-		if (s->dev != d || s->state != ST_ACTIVE)
-			continue;
-		frames = lost * s->rate / d->cap_rate / s->frame_samples + 1;
-		s->seq += (uint32_t)frames;
-		s->dropped += frames;
-		s->acc_n = 0;
-	}
-	log_warn("%s: lost %llu captured samples (the loop fell behind)", d->id,
+	for (struct stream *s = streams; s; s = s->next)
+		if (s->dev == d && s->state == ST_ACTIVE)
+			frames_skip(&s->f, lost * s->f.rate / d->cap_rate);
+	log_warn("%s: lost %llu captured samples (the loop fell behind)", hub_device_id(d->unit),
 	         (unsigned long long)lost);
 }
 
@@ -659,7 +546,7 @@ static void dev_pump(struct adev *d)
 	uint64_t lost;
 
 	if (st == CAPTURE_FAILED) {
-		log_warn("%s: %s", d->id, why);
+		log_warn("%s: %s", hub_device_id(d->unit), why);
 		dev_end_streams(d, "error", why, true);
 		dev_close_capture(d);
 		return;
@@ -677,7 +564,7 @@ static void dev_pump(struct adev *d)
 			d->route = r;
 			d->has_route = true;
 			if (route_changed)
-				route_changed(d->id);
+				route_changed(hub_device_id(d->unit));
 		}
 		for (struct stream *s = streams, *next; s; s = next) {
 			next = s->next;
@@ -697,8 +584,7 @@ static void dev_pump(struct adev *d)
 
 void audio_drain(void)
 {
-	for (struct adev *d = devs, *next; d; d = next) {
-		next = d->next;
+	for (struct adev *d = dev_after(NULL); d; d = dev_after(d)) {
 		if (d->cap) {
 			dev_pump(d);
 			dev_update_capture(d);
@@ -710,11 +596,8 @@ void audio_shutdown(void)
 {
 	while (streams)
 		stream_free(streams);
-	while (devs) {
-		struct adev *d = devs;
-
-		dev_close_capture(d);
-		devs = d->next;
-		free(d);
+	for (struct adev *d = dev_after(NULL), *next; d; d = next) {
+		next = dev_after(d);
+		dev_forget(d);
 	}
 }

@@ -1,15 +1,17 @@
 /* Audio streams: each device's microphone (one capture, see capture.h) converted to the
  * rate each client asked for (speexdsp), cut into frames, and queued per client and
- * stream (one second at most, oldest dropped first and counted), with audio.started /
- * level / overrun / stopped messages (PROTOCOL.md "Audio").
+ * stream (audio_frames.h: one second at most, oldest dropped first and counted), with
+ * audio.started / level / overrun / stopped messages (PROTOCOL.md "Audio").
  *
  * The microphone is open only while some client streams from it. Streams that end because
  * the unit went away or its microphone failed wait for the same device id and restart by
  * themselves when it comes back.
  *
- * Loop thread only. The hub says which devices exist and what they capture from; the
- * server forwards requests, pulls frames when a client can take one, and says when a
- * client is gone. */
+ * Loop thread only. Which devices exist and which microphone each has is the registry's
+ * (hub.h): this module finds devices there and keeps only its audio side of each (capture,
+ * rate converters, level, route) in the slot the registry has for it; the hub says when
+ * a device comes, changes microphone or goes. The server forwards requests, pulls frames
+ * when a client can take one, and says when a client is gone. */
 #ifndef DICTABRIDGE_DAEMON_AUDIO_H
 #define DICTABRIDGE_DAEMON_AUDIO_H
 
@@ -31,10 +33,11 @@ void audio_set_capture_rate(uint32_t capture_rate);
 const struct capture_route *audio_device_route(const char *id);
 void audio_set_route_listener(void (*changed)(const char *id));
 
-/* Device `id` is connected; src is its microphone, NULL when it has none. Called again
- * when its microphone changes: running streams then move to the new one. */
-void audio_device_present(const char *id, const struct capture_source *src);
-/* Device `id` is gone: its streams end with device_removed and wait for it. */
+/* Device `id` is in the registry, new or with another microphone: streams waiting for it
+ * restart, running ones move to its microphone (they end when it has none). */
+void audio_device_present(const char *id);
+/* Device `id` is about to leave the registry: its streams end with device_removed and
+ * wait for it, and its slot is emptied. */
 void audio_device_gone(const char *id);
 
 /* audio.start / audio.stop from c: NULL, or an error JSON for c. */
@@ -48,7 +51,8 @@ size_t audio_next_frame(struct client *c, unsigned char *out, size_t cap);
 /* Takes what the captures delivered (the loop was woken). */
 void audio_drain(void);
 
-/* Ends every stream without messages and closes the microphones. */
+/* Ends every stream without messages and closes the microphones; before the registry's
+ * devices go (hub_shutdown). */
 void audio_shutdown(void);
 
 #endif

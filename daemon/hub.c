@@ -1,8 +1,7 @@
 /* Over 600 lines on purpose, for now: the unit life cycle (hidraw nodes grouped into
  * units, identification, microphone pairing), decoding and the keymap, LEDs and virtual
- * units share the one unit list and its invariants (hub.h). The device side of issue
- * "one registry" (audio.c keeps its own list of devices today) will reshape it; splitting
- * it before that would move the same code twice. */
+ * units share the one unit list, which is also the daemon's registry of devices, and its
+ * invariants (hub.h). */
 #include "daemon/hub.h"
 
 #include <stdarg.h>
@@ -65,6 +64,7 @@ struct unit {
 	struct db_led_state leds;
 	struct capture_source mic; /* valid when has_mic */
 	bool has_mic;
+	struct adev *audio;        /* audio.c's side of it (hub_device_audio) */
 	struct loop_timer hold_timer;
 	/* A virtual unit (--virtual-device): no collections; press requests release their
 	 * buttons at release_at (monotonic ms, 0: held until released). */
@@ -116,6 +116,33 @@ static struct unit *unit_by_id(const char *id)
 		if (u->announced && strcmp(u->id, id) == 0)
 			return u;
 	return NULL;
+}
+
+struct unit *hub_device(const char *id)
+{
+	return unit_by_id(id);
+}
+
+struct unit *hub_device_next(struct unit *u)
+{
+	for (u = u ? u->next : units; u && !u->announced; u = u->next)
+		;
+	return u;
+}
+
+const char *hub_device_id(const struct unit *u)
+{
+	return u->id;
+}
+
+const struct capture_source *hub_device_mic(const struct unit *u)
+{
+	return u->has_mic ? &u->mic : NULL;
+}
+
+struct adev **hub_device_audio(struct unit *u)
+{
+	return &u->audio;
 }
 
 static struct iface *iface_by_id(uint32_t id)
@@ -588,7 +615,7 @@ static void announce(struct unit *u)
 	refresh_mic(u, NULL);
 	describe(u, &d);
 	broadcast_owned(pm_device_added(&d));
-	audio_device_present(u->id, u->has_mic ? &u->mic : NULL);
+	audio_device_present(u->id);
 	leds_apply_state(u);
 	leds_write(u);
 	for (size_t k = 0; k < u->n_ifaces; k++) {
@@ -650,7 +677,7 @@ static void audio_changed(struct unit *u, const char *gone)
 	         u->has_mic ? u->mic.name : "");
 	describe(u, &d);
 	broadcast_owned(pm_device_changed(&d));
-	audio_device_present(u->id, u->has_mic ? &u->mic : NULL);
+	audio_device_present(u->id);
 }
 
 /* A capture found its microphone by another route (sound server or ALSA, the server's

@@ -2,8 +2,8 @@
  * its collections) → decoded button / slider / motion changes → keymap → protocol
  * messages → server (commands through the router); and client led requests and the
  * owner's state → LED state → encoder → device.
- * It also pairs each unit with its microphone (audio_pair.c, the config's override) and
- * tells the audio module which devices exist and what they capture from.
+ * It also pairs each unit with its microphone (audio_pair.c, the config's override), and
+ * its announced units are the daemon's one registry of devices (below).
  * Runs on the loop thread only; device threads reach it through the event queue. */
 #ifndef DICTABRIDGE_DAEMON_HUB_H
 #define DICTABRIDGE_DAEMON_HUB_H
@@ -50,5 +50,23 @@ void hub_add_virtual(int family, uint16_t code);
 
 /* Turns every LED off and stops every device (waits for the writes, bounded). */
 void hub_shutdown(void);
+
+/* The registry of devices. A device exists, under its id, from its device.added to its
+ * device.removed, with the microphone it is paired with. audio.c keeps its audio side of
+ * a device in the device's slot: set by audio.c, emptied by audio_device_gone (the hub
+ * calls it before the device goes) or audio_shutdown (called before hub_shutdown). */
+struct unit;
+struct adev;
+struct capture_source;
+
+/* The device with that id, or NULL. */
+struct unit *hub_device(const char *id);
+/* Every device: hub_device_next(NULL) is the first, NULL follows the last. */
+struct unit *hub_device_next(struct unit *u);
+const char *hub_device_id(const struct unit *u);
+/* The device's microphone, NULL when it has none. */
+const struct capture_source *hub_device_mic(const struct unit *u);
+/* The device's audio slot (audio.c's). */
+struct adev **hub_device_audio(struct unit *u);
 
 #endif

@@ -347,9 +347,9 @@ int main(int argc, char **argv)
 	loop_run();
 
 	server_close_all(1001, "dictabridged is shutting down");
+	audio_shutdown();
 	hub_shutdown();
 	hub_drain();
-	audio_shutdown();
 	capture_global_exit();
 	audio_pair_exit();
 	server_destroy();
