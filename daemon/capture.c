@@ -15,6 +15,7 @@
 #include "daemon/capture_pulse.h"
 #include "daemon/dynlib.h"
 #include "daemon/log.h"
+#include "daemon/pulse_loop.h"
 
 /* 128 slots of 10 ms: the loop may fall 1.28 s behind before samples are lost. */
 #define RING_SLOTS 128u
@@ -528,6 +529,7 @@ void capture_global_exit(void)
 	pthread_mutex_unlock(&lock);
 	pthread_join(worker, NULL);
 	worker_started = false;
+	pulse_loop_detach();
 }
 
 struct capture *capture_open(const struct capture_source *src, uint32_t rate, bool rate_fixed)
@@ -536,6 +538,7 @@ struct capture *capture_open(const struct capture_source *src, uint32_t rate, bo
 
 	if (!c)
 		return NULL;
+	pulse_loop_attach(); /* the sound server's capture runs on this loop */
 	c->src = *src;
 	c->want_rate = rate;
 	c->rate_fixed = rate_fixed;
