@@ -557,8 +557,10 @@ enum capture_state capture_state(struct capture *c, uint32_t *rate, char *why, s
 
 	if (rate)
 		*rate = s == CAPTURE_RUNNING ? c->rate : 0;
-	if (why && len)
-		snprintf(why, len, "%s", s == CAPTURE_FAILED ? c->why : "");
+	if (why && len && s == CAPTURE_FAILED)
+		snprintf(why, len, "%s", c->why);
+	else if (why && len)
+		why[0] = '\0'; /* no formatting on the streaming path */
 	return s;
 }
 
