@@ -15,6 +15,7 @@
 #include "daemon/capture_pulse.h"
 #include "daemon/dynlib.h"
 #include "daemon/log.h"
+#include "daemon/pulse_loop.h"
 
 /* 128 slots of 10 ms: the loop may fall 1.28 s behind before samples are lost. */
 #define RING_SLOTS 128u
@@ -528,6 +529,7 @@ void capture_global_exit(void)
 	pthread_mutex_unlock(&lock);
 	pthread_join(worker, NULL);
 	worker_started = false;
+	pulse_loop_detach();
 }
 
 struct capture *capture_open(const struct capture_source *src, uint32_t rate, bool rate_fixed)
@@ -536,6 +538,7 @@ struct capture *capture_open(const struct capture_source *src, uint32_t rate, bo
 
 	if (!c)
 		return NULL;
+	pulse_loop_attach(); /* the sound server's capture runs on this loop */
 	c->src = *src;
 	c->want_rate = rate;
 	c->rate_fixed = rate_fixed;
@@ -554,8 +557,10 @@ enum capture_state capture_state(struct capture *c, uint32_t *rate, char *why, s
 
 	if (rate)
 		*rate = s == CAPTURE_RUNNING ? c->rate : 0;
-	if (why && len)
-		snprintf(why, len, "%s", s == CAPTURE_FAILED ? c->why : "");
+	if (why && len && s == CAPTURE_FAILED)
+		snprintf(why, len, "%s", c->why);
+	else if (why && len)
+		why[0] = '\0'; /* no formatting on the streaming path */
 	return s;
 }
 

@@ -1,7 +1,6 @@
 #include "daemon/capture_pulse.h"
 
 #include <pulse/pulseaudio.h>
-#include <pulse/thread-mainloop.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "daemon/dynlib.h"
 #include "daemon/log.h"
+#include "daemon/pulse_loop.h"
 #include "daemon/pulse_match.h"
 #include "daemon/queue.h"
 
@@ -21,32 +21,24 @@
 #define FRAGMENT_MS 10u            /* what the server sends at once: latency vs wake-ups */
 
 #define PULSE_FUNCS(X) \
-	X(pa_threaded_mainloop_new) X(pa_threaded_mainloop_free) X(pa_threaded_mainloop_start) \
-	X(pa_threaded_mainloop_stop) X(pa_threaded_mainloop_lock) \
-	X(pa_threaded_mainloop_unlock) X(pa_threaded_mainloop_wait) \
-	X(pa_threaded_mainloop_signal) X(pa_threaded_mainloop_get_api) \
 	X(pa_context_new) X(pa_context_unref) X(pa_context_connect) X(pa_context_disconnect) \
 	X(pa_context_get_state) X(pa_context_set_state_callback) X(pa_context_errno) \
-	X(pa_context_get_source_info_list) X(pa_context_get_server_info) X(pa_context_rttime_new) \
+	X(pa_context_get_source_info_list) X(pa_context_get_server_info) \
 	X(pa_operation_unref) X(pa_operation_cancel) \
 	X(pa_proplist_gets) X(pa_stream_new) X(pa_stream_unref) \
 	X(pa_stream_set_state_callback) X(pa_stream_set_read_callback) \
 	X(pa_stream_connect_record) X(pa_stream_disconnect) X(pa_stream_get_state) \
-	X(pa_stream_peek) X(pa_stream_drop) X(pa_stream_get_latency) X(pa_strerror) \
-	X(pa_rtclock_now)
+	X(pa_stream_peek) X(pa_stream_drop) X(pa_stream_get_latency) X(pa_strerror)
 
 static struct {
 	PULSE_FUNCS(DYNLIB_MEMBER)
 } pa;
 
 struct capture_pulse {
-	pa_threaded_mainloop *ml;
 	pa_context *ctx;
 	pa_stream *stream;
 	struct capture_pulse_sink sink;
 	uint32_t rate;
-	pa_time_event *deadline; /* the current step's, until it fires */
-	bool timed_out;          /* the current step's deadline passed */
 	bool live;               /* opened: failures go to the sink from now on */
 	bool listed;             /* the source listing (or server info) arrived */
 	bool failed;             /* the sink was told: once only */
@@ -104,7 +96,7 @@ static void tell_failed(struct capture_pulse *p, const char *why)
 	p->sink.failed(p->sink.arg, why);
 }
 
-/* ---- the mainloop thread ----------------------------------------------------------------- */
+/* ---- the loop thread (pulse_loop.h) ----------------------------------------------------------------- */
 
 static void on_context_state(pa_context *ctx, void *arg)
 {
@@ -117,7 +109,7 @@ static void on_context_state(pa_context *ctx, void *arg)
 		         pa.pa_strerror(pa.pa_context_errno(ctx)));
 		tell_failed(p, why);
 	}
-	pa.pa_threaded_mainloop_signal(p->ml, 0);
+	pulse_loop_signal();
 }
 
 static void on_stream_state(pa_stream *s, void *arg)
@@ -133,7 +125,7 @@ static void on_stream_state(pa_stream *s, void *arg)
 		         pa.pa_strerror(pa.pa_context_errno(p->ctx)));
 		tell_failed(p, why);
 	}
-	pa.pa_threaded_mainloop_signal(p->ml, 0);
+	pulse_loop_signal();
 }
 
 /* Hands every readable fragment to the sink. The server's latency for the oldest unread
@@ -144,8 +136,8 @@ static void on_read(pa_stream *s, size_t readable, void *arg)
 	const void *data;
 	size_t n;
 
-	(void)readable;
-	while (pa.pa_stream_peek(s, &data, &n) == 0 && n) {
+	/* Stops at what the server announced: one peek fewer than reading until empty. */
+	while (readable && pa.pa_stream_peek(s, &data, &n) == 0 && n) {
 		uint32_t samples = (uint32_t)(n / 2);
 		pa_usec_t lat = 0;
 		int neg = 0;
@@ -157,19 +149,8 @@ static void on_read(pa_stream *s, size_t readable, void *arg)
 		if (data && samples) /* NULL: a hole in the stream, nothing to copy */
 			p->sink.samples(p->sink.arg, data, samples, queue_now_mono_us() - age);
 		pa.pa_stream_drop(s);
+		readable -= n < readable ? n : readable;
 	}
-}
-
-static void on_timeout(pa_mainloop_api *api, pa_time_event *e, const struct timeval *tv,
-                       void *arg)
-{
-	struct capture_pulse *p = arg;
-
-	(void)tv;
-	api->time_free(e);
-	p->deadline = NULL;
-	p->timed_out = true;
-	pa.pa_threaded_mainloop_signal(p->ml, 0);
 }
 
 /* The best match wins: an exact one over a description, the first of equals. */
@@ -181,7 +162,7 @@ static void on_source(pa_context *ctx, const pa_source_info *i, int eol, void *a
 	(void)ctx;
 	if (eol) {
 		p->listed = true;
-		pa.pa_threaded_mainloop_signal(p->ml, 0);
+		pulse_loop_signal();
 		return;
 	}
 	m = pulse_match_source(p->want, i->name, i->description,
@@ -204,22 +185,18 @@ static void on_server_info(pa_context *ctx, const pa_server_info *i, void *arg)
 	snprintf(p->default_source, sizeof p->default_source, "%s",
 	         i && i->default_source_name ? i->default_source_name : "");
 	p->listed = true;
-	pa.pa_threaded_mainloop_signal(p->ml, 0);
+	pulse_loop_signal();
 }
 
-/* ---- the worker's side (the mainloop is locked) ------------------------------------------ */
+/* ---- the worker's side (pulse_loop_lock held) ------------------------------------------ */
 
 /* Waits until done(p) or the step's deadline. */
 static bool wait_for(struct capture_pulse *p, bool (*done)(struct capture_pulse *))
 {
-	p->timed_out = false;
-	p->deadline = pa.pa_context_rttime_new(p->ctx, pa.pa_rtclock_now() + STEP_TIMEOUT_US,
-	                                       on_timeout, p);
-	while (!done(p) && !p->timed_out && p->deadline)
-		pa.pa_threaded_mainloop_wait(p->ml);
-	if (p->deadline)
-		pa.pa_threaded_mainloop_get_api(p->ml)->time_free(p->deadline);
-	p->deadline = NULL;
+	uint64_t deadline = queue_now_mono_us() + STEP_TIMEOUT_US;
+
+	while (!done(p) && pulse_loop_wait(deadline))
+		;
 	return done(p);
 }
 
@@ -283,41 +260,35 @@ static void check_default(struct capture_pulse *p)
 	                      strcmp(p->found.name, p->default_source) == 0;
 }
 
-static void sleep_unlocked(struct capture_pulse *p, long ns)
+static void sleep_unlocked(long ns)
 {
 	struct timespec ts = {0, ns};
 
-	pa.pa_threaded_mainloop_unlock(p->ml);
+	pulse_loop_unlock();
 	nanosleep(&ts, NULL);
-	pa.pa_threaded_mainloop_lock(p->ml);
+	pulse_loop_lock();
 }
 
+/* Returns locked, whatever the result. */
 static enum capture_pulse_result connect_server(struct capture_pulse *p, char *what, size_t len)
 {
-	p->ml = pa.pa_threaded_mainloop_new();
-	if (!p->ml) {
-		snprintf(what, len, "out of memory");
-		return CAPTURE_PULSE_ERROR;
+	pa_mainloop_api *api = pulse_loop_api();
+
+	pulse_loop_lock();
+	if (!api) {
+		snprintf(what, len, "the event loop cannot watch the sound server");
+		return CAPTURE_PULSE_NO_SERVER;
 	}
-	p->ctx = pa.pa_context_new(pa.pa_threaded_mainloop_get_api(p->ml), "dictabridged");
+	p->ctx = pa.pa_context_new(api, "dictabridged");
 	if (!p->ctx) {
 		snprintf(what, len, "out of memory");
 		return CAPTURE_PULSE_ERROR;
 	}
 	pa.pa_context_set_state_callback(p->ctx, on_context_state, p);
 	/* No autospawn: a server the user's session does not run is not the daemon's to start. */
-	if (pa.pa_context_connect(p->ctx, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0)
-		goto no_server;
-	pa.pa_threaded_mainloop_lock(p->ml);
-	if (pa.pa_threaded_mainloop_start(p->ml) < 0) {
-		pa.pa_threaded_mainloop_unlock(p->ml);
-		snprintf(what, len, "cannot start the sound server's thread");
-		return CAPTURE_PULSE_ERROR;
-	}
-	if (wait_for(p, context_settled) && pa.pa_context_get_state(p->ctx) == PA_CONTEXT_READY)
-		return CAPTURE_PULSE_OPEN; /* locked */
-	pa.pa_threaded_mainloop_unlock(p->ml);
-no_server:
+	if (pa.pa_context_connect(p->ctx, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) >= 0 &&
+	    wait_for(p, context_settled) && pa.pa_context_get_state(p->ctx) == PA_CONTEXT_READY)
+		return CAPTURE_PULSE_OPEN;
 	snprintf(what, len, "no sound server (%s)", pa.pa_strerror(pa.pa_context_errno(p->ctx)));
 	return CAPTURE_PULSE_NO_SERVER;
 }
@@ -351,6 +322,23 @@ static enum capture_pulse_result record(struct capture_pulse *p, const char *sou
 	return CAPTURE_PULSE_OPEN;
 }
 
+/* Locked: after it no callback of p's runs. */
+static void disconnect(struct capture_pulse *p)
+{
+	p->live = false;
+	if (p->stream) {
+		pa.pa_stream_set_state_callback(p->stream, NULL, NULL);
+		pa.pa_stream_set_read_callback(p->stream, NULL, NULL);
+		pa.pa_stream_disconnect(p->stream);
+		pa.pa_stream_unref(p->stream);
+	}
+	if (p->ctx) {
+		pa.pa_context_set_state_callback(p->ctx, NULL, NULL);
+		pa.pa_context_disconnect(p->ctx);
+		pa.pa_context_unref(p->ctx);
+	}
+}
+
 enum capture_pulse_result capture_pulse_open(const struct capture_source *src, uint32_t rate,
                                              const struct capture_pulse_sink *sink,
                                              struct capture_pulse **out,
@@ -379,37 +367,32 @@ enum capture_pulse_result capture_pulse_open(const struct capture_source *src, u
 	p->want = src;
 	p->sink = *sink;
 	r = connect_server(p, what, len);
-	if (r != CAPTURE_PULSE_OPEN) {
-		capture_pulse_close(p);
-		return r;
-	}
 	/* Locked from here. Until it works, failures are reported by the return value. */
-	if (src->kind != CAPTURE_DEFAULT) {
+	if (r == CAPTURE_PULSE_OPEN && src->kind != CAPTURE_DEFAULT) {
 		bool has = find_source(p);
 
 		for (int i = 1; !has && src->kind == CAPTURE_CARD && i < CARD_WAIT_TRIES; i++) {
-			sleep_unlocked(p, CARD_WAIT_NS);
+			sleep_unlocked(CARD_WAIT_NS);
 			has = find_source(p);
 		}
 		if (!has) {
-			pa.pa_threaded_mainloop_unlock(p->ml);
-			capture_pulse_close(p);
 			snprintf(what, len, "the sound server has no source for %s", src->name);
-			return CAPTURE_PULSE_NO_SOURCE;
+			r = CAPTURE_PULSE_NO_SOURCE;
 		}
 		source = p->found.name;
 	}
-	check_default(p);
-	r = record(p, source, what, len);
 	if (r == CAPTURE_PULSE_OPEN) {
-		*found = p->found;
-		p->live = true;
+		check_default(p);
+		r = record(p, source, what, len);
 	}
-	pa.pa_threaded_mainloop_unlock(p->ml);
 	if (r != CAPTURE_PULSE_OPEN) {
+		pulse_loop_unlock();
 		capture_pulse_close(p);
 		return r;
 	}
+	*found = p->found;
+	p->live = true;
+	pulse_loop_unlock();
 	*out = p;
 	return r;
 }
@@ -418,23 +401,8 @@ void capture_pulse_close(struct capture_pulse *p)
 {
 	if (!p)
 		return;
-	if (p->ctx) {
-		pa.pa_threaded_mainloop_lock(p->ml);
-		p->live = false;
-		if (p->stream) {
-			pa.pa_stream_set_state_callback(p->stream, NULL, NULL);
-			pa.pa_stream_set_read_callback(p->stream, NULL, NULL);
-			pa.pa_stream_disconnect(p->stream);
-			pa.pa_stream_unref(p->stream);
-		}
-		pa.pa_context_set_state_callback(p->ctx, NULL, NULL);
-		pa.pa_context_disconnect(p->ctx);
-		pa.pa_context_unref(p->ctx);
-		pa.pa_threaded_mainloop_unlock(p->ml);
-	}
-	if (p->ml) {
-		pa.pa_threaded_mainloop_stop(p->ml);
-		pa.pa_threaded_mainloop_free(p->ml);
-	}
+	pulse_loop_lock();
+	disconnect(p);
+	pulse_loop_unlock();
 	free(p);
 }

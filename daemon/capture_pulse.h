@@ -4,10 +4,11 @@
  * mixing: opened directly through ALSA it belongs to whoever opened it first.
  *
  * libpulse is loaded with dlopen at the first capture (see dynlib.h) and its asynchronous
- * API runs on a threaded mainloop of its own per capture; its read callback hands samples
- * to the sink on that thread (never blocking, like PortAudio's callback).
+ * API runs on the daemon's event loop (pulse_loop.h, attached before the first open); its
+ * read callback hands samples to the sink on the loop thread (never blocking, like
+ * PortAudio's callback), in the pass in which the server's block arrived.
  *
- * Worker thread of capture.c only, except the sink's callbacks. */
+ * Worker thread of capture.c only, except the sink's callbacks (loop thread). */
 #ifndef DICTABRIDGE_DAEMON_CAPTURE_PULSE_H
 #define DICTABRIDGE_DAEMON_CAPTURE_PULSE_H
 
@@ -17,7 +18,7 @@
 
 #include "daemon/capture.h"
 
-/* Where the captured audio goes: called on the capture's own thread. */
+/* Where the captured audio goes: called on the loop thread. */
 struct capture_pulse_sink {
 	/* n mono samples, the first captured at t_us (CLOCK_MONOTONIC µs). */
 	void (*samples)(void *arg, const int16_t *s, uint32_t n, uint64_t t_us);
@@ -57,7 +58,7 @@ enum capture_pulse_result capture_pulse_open(const struct capture_source *src, u
                                              struct capture_pulse_found *found, char *why,
                                              size_t len);
 
-/* Stops the stream and its thread; no sink callback runs after it returns. */
+/* Stops the stream; no sink callback runs after it returns. */
 void capture_pulse_close(struct capture_pulse *p);
 
 #endif

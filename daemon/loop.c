@@ -1,5 +1,6 @@
 #include "daemon/loop.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,6 +16,8 @@ static struct lws_context *ctx;
 static struct lws_vhost *vhost;
 static void (*woken_handler)(void);
 static volatile int loop_running;
+static pthread_t loop_thread;
+static bool in_pass, woken_in_pass; /* loop thread only */
 static struct fd_watch watches[MAX_WATCHES];
 static size_t n_watches;
 
@@ -24,6 +27,7 @@ int loop_init(const struct lws_protocols *protocols, const lws_retry_bo_t *keepa
 	struct lws_context_creation_info info;
 
 	woken_handler = woken;
+	loop_thread = pthread_self();
 	memset(&info, 0, sizeof info);
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.timeout_secs = 10;  /* a handshake trickled byte by byte is dropped */
@@ -54,10 +58,26 @@ struct lws_vhost *loop_vhost(void)
 	return vhost;
 }
 
+/* One pass of libwebsockets' loop, then the woken handler if the pass itself woke the loop
+ * (a sound-server block read on this thread). */
+static int service(void)
+{
+	int r;
+
+	in_pass = true;
+	r = lws_service(ctx, 0);
+	in_pass = false;
+	if (woken_in_pass) {
+		woken_in_pass = false;
+		woken_handler();
+	}
+	return r;
+}
+
 void loop_run(void)
 {
 	loop_running = 1;
-	while (loop_running && lws_service(ctx, 0) >= 0)
+	while (loop_running && service() >= 0)
 		;
 }
 
@@ -68,12 +88,17 @@ void loop_stop(void)
 
 int loop_service_once(void)
 {
-	return lws_service(ctx, 0);
+	return service();
 }
 
 void loop_wake(void)
 {
-	if (ctx)
+	if (!ctx)
+		return;
+	/* From the loop thread within a pass: no need to go through the kernel. */
+	if (pthread_equal(pthread_self(), loop_thread) && in_pass && woken_handler)
+		woken_in_pass = true;
+	else
 		lws_cancel_service(ctx);
 }
 

@@ -26,7 +26,8 @@ void loop_run(void);
 void loop_stop(void);
 /* Services the loop once; <0 when the context is failing. */
 int loop_service_once(void);
-/* Thread-safe: wakes the loop, which then calls the woken handler. */
+/* Thread-safe: wakes the loop, which then calls the woken handler (called on the loop
+ * thread during a pass, the handler runs when the pass ends). */
 void loop_wake(void);
 
 /* Watches a readable descriptor (the caller keeps and closes its own); cb runs on the
