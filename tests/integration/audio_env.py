@@ -227,8 +227,9 @@ def _stop(proc, timeout=5.0):
 
 
 class Recorder:
-    """A capture client of the test's sound server (parec) whose s16le output is collected
-    by a thread; stopped by PID (stop(), also from a fixture's finally)."""
+    """A capture client (parec of the test's sound server, arecord of an ALSA PCM) whose
+    s16le output is collected by a thread; stopped by PID (stop(), also from a fixture's
+    finally)."""
 
     def __init__(self, argv, env, rate):
         self.rate = rate
@@ -255,10 +256,11 @@ class Recorder:
     def wait_samples(self, n, timeout=10.0):
         deadline = time.monotonic() + timeout
         while len(self.samples()) < n:
-            assert self.proc.poll() is None, 'parec exited with %s: %s' % (
-                self.proc.returncode, self.proc.stderr.read().decode(errors='replace'))
-            assert time.monotonic() < deadline, 'parec recorded %d of %d samples' % (
-                len(self.samples()), n)
+            assert self.proc.poll() is None, '%s exited with %s: %s' % (
+                self.proc.args[0], self.proc.returncode,
+                self.proc.stderr.read().decode(errors='replace'))
+            assert time.monotonic() < deadline, '%s recorded %d of %d samples' % (
+                self.proc.args[0], len(self.samples()), n)
             time.sleep(0.05)
         return self.samples()
 
@@ -409,6 +411,34 @@ class PulseMic:
         return Recorder(['parec', '-d', source, '--raw', '--format=s16le',
                          '--rate=%d' % (rate or self.rate), '--channels=1',
                          '--latency-msec=20'], self._client_env, rate or self.rate)
+
+    def emulate_dsnoop(self, home, reachable=True):
+        """Redefines ALSA's `dsnoop` PCM in home/.asoundrc (for every program with that
+        HOME) as a capture through this server: `dsnoop:CARD=N` records the source `cardN`
+        (add it with add_source), so whoever opens it gets what play() plays, several
+        programs at once, as the real dsnoop shares a card. Not reachable: a server socket
+        that does not exist, so that the PCM cannot open."""
+        server = self.socket if reachable else self.socket.with_name('gone')
+        Path(home).mkdir(parents=True, exist_ok=True)
+        with open(Path(home) / '.asoundrc', 'a') as f:
+            f.write('pcm.!dsnoop {\n'
+                    '    @args [ CARD DEV SUBDEV FORMAT RATE ]\n'
+                    '    @args.CARD { type string }\n'
+                    '    @args.DEV { type integer default 0 }\n'
+                    '    @args.SUBDEV { type integer default 0 }\n'
+                    '    @args.FORMAT { type string default S16_LE }\n'
+                    '    @args.RATE { type integer default 48000 }\n'
+                    '    type pulse\n'
+                    '    server %s\n'
+                    '    device { @func concat strings [ "card" $CARD ] }\n'
+                    '}\n' % _alsa_string('unix:%s' % server))
+
+    def dsnoop_recorder(self, home, card, rate=None):
+        """arecord (with `home`'s .asoundrc) recording card `card` through dsnoop the way the
+        daemon opens it (plug in front), into a Recorder."""
+        return Recorder(['arecord', '-q', '-D', "plug:'dsnoop:CARD=%d'" % card, '-t', 'raw',
+                         '-f', 'S16_LE', '-c', '1', '-r', str(rate or self.rate)],
+                        _own_env(HOME=str(home)), rate or self.rate)
 
     def wait_played(self, timeout=30.0):
         """Waits until a non-looping play() has reached the sink (pacat drains, then exits)."""
