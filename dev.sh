@@ -15,7 +15,8 @@ BUILD_DEPS="meson ninja-build pkg-config gcc libhidapi-dev libwebsockets-dev lib
 TEST_DEPS="umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi python3-pytest python3-pytest-timeout
            python3-websockets iproute2
            systemd udev man-db git dpkg-dev debhelper lintian fakeroot chromium
-           libasound2-plugins pulseaudio pulseaudio-utils python3-numpy firefox-esr
+           libasound2-plugins pulseaudio pulseaudio-utils alsa-utils
+           pipewire pipewire-pulse wireplumber dbus-daemon python3-numpy firefox-esr
            clang libclang-rt-14-dev valgrind"
 # For the tests of web/ (see npm_ci). Installed only when npm is missing: NodeSource's
 # nodejs package carries npm and conflicts with Debian's npm package.

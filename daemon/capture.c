@@ -3,6 +3,7 @@
 #include <alsa/asoundlib.h>
 #include <dlfcn.h>
 #include <math.h>
+#include <pa_linux_alsa.h>
 #include <portaudio.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -74,7 +75,7 @@ static struct capture *open_list;
 	X(Pa_Initialize) X(Pa_Terminate) X(Pa_GetDeviceCount) X(Pa_GetDeviceInfo) \
 	X(Pa_GetDefaultInputDevice) X(Pa_IsFormatSupported) X(Pa_OpenStream) \
 	X(Pa_SetStreamFinishedCallback) X(Pa_StartStream) X(Pa_AbortStream) X(Pa_CloseStream) \
-	X(Pa_GetErrorText)
+	X(Pa_GetErrorText) X(PaAlsa_InitializeStreamInfo)
 #define ALSA_FUNCS(X) X(snd_lib_error_set_handler) X(snd_config_update_free_global)
 
 static struct {
@@ -326,15 +327,15 @@ static bool refresh_devices(struct capture *c, bool force)
 	return true;
 }
 
-/* Mono when the device takes it (else two channels averaged); the wanted rate when the
- * device takes it (else, unless fixed, its default rate). */
-static bool pick_format(struct capture *c, PaStreamParameters *p, double *rate)
+/* Mono when the device takes it (else two channels, averaged, up to max_channels); the
+ * wanted rate when the device takes it (else, unless fixed, other_rate). */
+static bool pick_format(struct capture *c, PaStreamParameters *p, int max_channels,
+                        double other_rate, double *rate)
 {
-	const PaDeviceInfo *d = pa.Pa_GetDeviceInfo(p->device);
-	double rates[2] = {c->want_rate, round(d->defaultSampleRate)};
+	double rates[2] = {c->want_rate, round(other_rate)};
 	size_t n_rates = c->rate_fixed || rates[1] == rates[0] ? 1 : 2;
 
-	for (int ch = 1; ch <= 2 && ch <= d->maxInputChannels; ch++) {
+	for (int ch = 1; ch <= 2 && ch <= max_channels; ch++) {
 		p->channelCount = ch;
 		for (size_t r = 0; r < n_rates; r++) {
 			if (rates[r] < 8000 || rates[r] > 192000)
@@ -387,6 +388,76 @@ static bool open_via_server(struct capture *c)
 	}
 }
 
+/* Opens and starts c->stream at `rate` from p: 10 ms buffers, the callback into the ring.
+ * On failure no stream is left behind. */
+static PaError start_stream(struct capture *c, const PaStreamParameters *p, double rate)
+{
+	PaError err;
+
+	c->rate = (uint32_t)rate;
+	c->channels = p->channelCount;
+	err = pa.Pa_OpenStream(&c->stream, p, NULL, rate,
+	                    c->rate / (1000 / BLOCK_MS) < CAPTURE_BLOCK_MAX
+	                            ? c->rate / (1000 / BLOCK_MS) : CAPTURE_BLOCK_MAX,
+	                    paClipOff, on_audio, c);
+	if (err != paNoError) {
+		c->stream = NULL;
+		return err;
+	}
+	pa.Pa_SetStreamFinishedCallback(c->stream, on_finished);
+	err = pa.Pa_StartStream(c->stream);
+	if (err != paNoError) {
+		pa.Pa_CloseStream(c->stream);
+		c->stream = NULL;
+		return err;
+	}
+	c->next_open = open_list;
+	open_list = c;
+	return paNoError;
+}
+
+/* A USB microphone has no hardware mixing: the first program to open its card holds it.
+ * ALSA's dsnoop plugin shares one card's capture among every program that opens it through
+ * dsnoop (ALSA's own "default" device on a USB card does). The card runs at one rate for
+ * all of them, set by the first: asked for the wanted rate, it may run at another (the
+ * card's nearest, or another program's), so the wanted rate is tried, then dsnoop's own
+ * default (48 kHz), and the daemon converts as for any capture rate. PortAudio converts
+ * the sample format. Returns whether the capture runs; false: the caller opens the card
+ * alone. */
+static bool open_shared(struct capture *c)
+{
+	char pcm[48];
+	PaAlsaStreamInfo info;
+	PaStreamParameters p = {0};
+	double rate = 0;
+	PaError err;
+
+	snprintf(pcm, sizeof pcm, "dsnoop:CARD=%d,RATE=%u", c->src.card, (unsigned)c->want_rate);
+	pa.PaAlsa_InitializeStreamInfo(&info);
+	info.deviceString = pcm;
+	p.device = paUseHostApiSpecificDeviceSpecification;
+	p.sampleFormat = paInt16;
+	p.suggestedLatency = 2 * BLOCK_MS / 1000.0;
+	p.hostApiSpecificStreamInfo = &info;
+	if (!pick_format(c, &p, 2, 48000, &rate)) {
+		log_info("cannot share ALSA card %d through dsnoop (%s does not open for 16-bit "
+		         "capture at %u%s Hz): opening it alone", c->src.card, pcm,
+		         (unsigned)c->want_rate, c->rate_fixed ? "" : " or 48000");
+		return false;
+	}
+	err = start_stream(c, &p, rate);
+	if (err != paNoError) {
+		log_info("cannot share ALSA card %d through dsnoop (%s: %s): opening it alone",
+		         c->src.card, pcm, pa.Pa_GetErrorText(err));
+		return false;
+	}
+	log_info("capturing from ALSA card %d shared through dsnoop (%s) at %u Hz, %d channel%s",
+	         c->src.card, pcm, (unsigned)c->rate, c->channels,
+	         c->channels == 1 ? "" : "s (averaged)");
+	publish_running(c, "alsa-dsnoop");
+	return true;
+}
+
 static void do_open(struct capture *c)
 {
 	PaStreamParameters p = {0};
@@ -394,6 +465,8 @@ static void do_open(struct capture *c)
 	PaError err;
 
 	if (atomic_load(&c->closing) || open_via_server(c) || !refresh_devices(c, false))
+		return;
+	if (c->src.kind == CAPTURE_CARD && open_shared(c))
 		return;
 	p.device = find_device(&c->src);
 	if (p.device == paNoDevice && !open_list) {
@@ -408,36 +481,21 @@ static void do_open(struct capture *c)
 	}
 	p.sampleFormat = paInt16;
 	p.suggestedLatency = pa.Pa_GetDeviceInfo(p.device)->defaultLowInputLatency;
-	if (!pick_format(c, &p, &rate)) {
+	if (!pick_format(c, &p, pa.Pa_GetDeviceInfo(p.device)->maxInputChannels,
+	                 pa.Pa_GetDeviceInfo(p.device)->defaultSampleRate, &rate)) {
 		fail(c, "'%s' cannot capture 16-bit audio at %u Hz%s", pa.Pa_GetDeviceInfo(p.device)->name,
 		     (unsigned)c->want_rate, c->rate_fixed ? " (audio.capture_rate)" : "");
 		return;
 	}
-	c->rate = (uint32_t)rate;
-	c->channels = p.channelCount;
-	err = pa.Pa_OpenStream(&c->stream, &p, NULL, rate,
-	                    c->rate / (1000 / BLOCK_MS) < CAPTURE_BLOCK_MAX
-	                            ? c->rate / (1000 / BLOCK_MS) : CAPTURE_BLOCK_MAX,
-	                    paClipOff, on_audio, c);
-	if (err == paNoError) {
-		pa.Pa_SetStreamFinishedCallback(c->stream, on_finished);
-		err = pa.Pa_StartStream(c->stream);
-		if (err != paNoError) {
-			pa.Pa_CloseStream(c->stream);
-			c->stream = NULL;
-		}
-	} else {
-		c->stream = NULL;
-	}
+	err = start_stream(c, &p, rate);
 	if (err != paNoError) {
 		fail(c, "cannot open '%s': %s", pa.Pa_GetDeviceInfo(p.device)->name, pa.Pa_GetErrorText(err));
 		return;
 	}
-	c->next_open = open_list;
-	open_list = c;
-	log_info("capturing from '%s' through ALSA at %u Hz, %d channel%s",
+	log_info("capturing from '%s' through ALSA at %u Hz, %d channel%s%s",
 	         pa.Pa_GetDeviceInfo(p.device)->name, (unsigned)c->rate, c->channels,
-	         c->channels == 1 ? "" : "s (averaged)");
+	         c->channels == 1 ? "" : "s (averaged)",
+	         c->src.kind == CAPTURE_CARD ? ", holding the card alone" : "");
 	publish_running(c, "alsa");
 }
 

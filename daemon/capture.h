@@ -1,6 +1,6 @@
 /* Microphone capture, one capture per device: through the user's sound server when one
  * runs (capture_pulse.h: the browser records the same microphone at once), else through
- * ALSA with PortAudio.
+ * ALSA with PortAudio: a paired card shared through dsnoop when it opens so, else alone.
  *
  * Opening, starting, stopping and closing a PortAudio stream can take milliseconds to
  * hundreds of milliseconds (ALSA probing, USB round trips), so they run on one worker
@@ -64,7 +64,9 @@ struct capture *capture_open(const struct capture_source *src, uint32_t rate,
 enum capture_state capture_state(struct capture *c, uint32_t *rate, char *why, size_t len);
 /* The path a running capture's audio takes. */
 struct capture_route {
-	const char *via;                /* "pulse" (the sound server) or "alsa" */
+	const char *via;                /* "pulse" (the sound server), "alsa-dsnoop" (the
+	                                 * paired card through ALSA, shared) or "alsa"
+	                                 * (through ALSA, held alone) */
 	char source[CAPTURE_PATH_MAX];  /* pulse: the server's source name; alsa: "" */
 	bool is_default;                /* pulse: it is the server's default source, what a
 	                                 * browser's getUserMedia records unless told otherwise */

@@ -227,8 +227,9 @@ def _stop(proc, timeout=5.0):
 
 
 class Recorder:
-    """A capture client of the test's sound server (parec) whose s16le output is collected
-    by a thread; stopped by PID (stop(), also from a fixture's finally)."""
+    """A capture client (parec of the test's sound server, arecord of an ALSA PCM) whose
+    s16le output is collected by a thread; stopped by PID (stop(), also from a fixture's
+    finally)."""
 
     def __init__(self, argv, env, rate):
         self.rate = rate
@@ -255,10 +256,11 @@ class Recorder:
     def wait_samples(self, n, timeout=10.0):
         deadline = time.monotonic() + timeout
         while len(self.samples()) < n:
-            assert self.proc.poll() is None, 'parec exited with %s: %s' % (
-                self.proc.returncode, self.proc.stderr.read().decode(errors='replace'))
-            assert time.monotonic() < deadline, 'parec recorded %d of %d samples' % (
-                len(self.samples()), n)
+            assert self.proc.poll() is None, '%s exited with %s: %s' % (
+                self.proc.args[0], self.proc.returncode,
+                self.proc.stderr.read().decode(errors='replace'))
+            assert time.monotonic() < deadline, '%s recorded %d of %d samples' % (
+                self.proc.args[0], len(self.samples()), n)
             time.sleep(0.05)
         return self.samples()
 
@@ -270,20 +272,25 @@ class Recorder:
 
 
 class PulseMic:
-    """A private PulseAudio server with a mono null sink ``mic``: what play() plays, the
-    daemon captures from PortAudio's device ``pulse`` given `env`. A context manager: the
-    server and its clients are stopped by PID on exit, also when the test fails."""
+    """A private sound server speaking PulseAudio's protocol with a mono null sink ``mic``:
+    what play() plays, the daemon captures from PortAudio's device ``pulse`` given `env`.
+    `server` is 'pulseaudio', or 'pipewire': PipeWire with its PulseAudio server
+    (pipewire-pulse) and its session manager (WirePlumber, which links streams to nodes
+    and wants a D-Bus session bus: a private dbus-daemon). A context manager: the server
+    and its clients are stopped by PID on exit, also when the test fails."""
 
     device = 'pulse'
     source = 'mic.monitor'
 
-    def __init__(self, workdir, rate=48000, ready_timeout=10.0):
+    def __init__(self, workdir, rate=48000, ready_timeout=10.0, server='pulseaudio'):
         self.workdir = Path(workdir) / 'pulse'
         self.rate = rate
         self.ready_timeout = ready_timeout
+        self.kind = server
         self.server = self._keeper = self._player = self._feeder = None
+        self._helpers = []
         self._rundir_tmp = None
-        self.log_path = self.workdir / 'pulseaudio.log'
+        self.log_path = self.workdir / ('%s.log' % server)
 
     def __enter__(self):
         try:
@@ -300,28 +307,43 @@ class PulseMic:
         home = self.workdir / 'home'
         home.mkdir(parents=True, exist_ok=True)
         run = self.workdir / 'run'
-        if len(str(run / 'native')) > 100:   # sun_path holds 108 bytes; pytest dirs are long
+        if len(str(run / 'pulse' / 'native')) > 100:   # sun_path: 108 bytes; pytest dirs are long
             run = Path(self._rundir_tmp or tempfile.mkdtemp(prefix='dbpa-'))
             self._rundir_tmp = run
         run.mkdir(parents=True, exist_ok=True)
         os.chmod(run, 0o700)
-        self.socket = run / 'native'
+        null_sink = ['module-null-sink', 'sink_name=mic', 'rate=%d' % self.rate, 'channels=1',
+                     'format=s16le', 'sink_properties=device.description=dictabridge-test-mic']
+        self._log = open(self.log_path, 'ab')
+        deadline = time.monotonic() + self.ready_timeout
+        server_env = _own_env(HOME=str(home), XDG_RUNTIME_DIR=str(run))
+        if self.kind == 'pipewire':
+            self.socket = run / 'pulse' / 'native'
+            server_env['DBUS_SESSION_BUS_ADDRESS'] = 'unix:path=%s' % (run / 'bus')
+            self._helpers.append(self._spawn(
+                ['dbus-daemon', '--session', '--nofork', '--nopidfile',
+                 '--address=' + server_env['DBUS_SESSION_BUS_ADDRESS']], server_env))
+            self._helpers.append(self._spawn(['pipewire'], server_env))
+            # Both connect at start and give up when their peer is not there yet.
+            while not ((run / 'bus').exists() and (run / 'pipewire-0').exists()):
+                self._wait(deadline, 'dbus-daemon and pipewire not ready')
+            self.server = self._spawn(['pipewire-pulse'], server_env)
+            self._helpers.append(self._spawn(['wireplumber'], server_env))
+        else:
+            self.socket = run / 'native'
+            self.server = self._spawn(
+                ['pulseaudio', '-n', '--daemonize=no', '--exit-idle-time=-1',
+                 '--use-pid-file=no', '--high-priority=no', '--realtime=no',
+                 '--load=module-native-protocol-unix auth-anonymous=1 socket=%s' % self.socket,
+                 '--load=' + ' '.join(null_sink)], server_env)
         self.env = {'PULSE_SERVER': 'unix:%s' % self.socket, 'PULSE_SOURCE': self.source}
         self._client_env = _own_env(HOME=str(home), **self.env)
-        argv = ['pulseaudio', '-n', '--daemonize=no', '--exit-idle-time=-1',
-                '--use-pid-file=no', '--high-priority=no', '--realtime=no',
-                '--load=module-native-protocol-unix auth-anonymous=1 socket=%s' % self.socket,
-                '--load=module-null-sink sink_name=mic rate=%d channels=1 format=s16le '
-                'sink_properties=device.description=dictabridge-test-mic' % self.rate]
-        self._log = open(self.log_path, 'ab')
-        self.server = subprocess.Popen(
-            tied(argv), env=_own_env(HOME=str(home), XDG_RUNTIME_DIR=str(run)),
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + self.ready_timeout
         while True:
             if self.socket.exists() and self._pactl('info').returncode == 0:
                 break
-            self._wait(deadline, 'pulseaudio not ready')
+            self._wait(deadline, '%s not ready' % self.kind)
+        if self.kind == 'pipewire':
+            self.pactl('load-module', *null_sink)
         # An idle null sink renders in 2 s blocks, so a capture opened then sees nothing
         # for up to 2 s. A low-latency recorder kept on the monitor keeps blocks short;
         # a suspend and resume once it is there ends the 2 s block the server began with.
@@ -334,14 +356,19 @@ class PulseMic:
         self._pactl('suspend-sink', 'mic', '1')
         self._pactl('suspend-sink', 'mic', '0')
 
+    def _spawn(self, argv, env):
+        return subprocess.Popen(tied(argv), env=env, stdin=subprocess.DEVNULL,
+                                stdout=self._log, stderr=subprocess.STDOUT)
+
     def _pactl(self, *args):
         return subprocess.run(['pactl'] + list(args), env=self._client_env, timeout=5,
                               stdin=subprocess.DEVNULL, capture_output=True)
 
     def _wait(self, deadline, what):
-        if self.server.poll() is not None:
-            raise RuntimeError('pulseaudio exited with %s:\n%s' % (
-                self.server.returncode, self.log_path.read_text(errors='replace')))
+        for proc in [p for p in [self.server] + self._helpers if p is not None]:
+            if proc.poll() is not None:
+                raise RuntimeError('%s exited with %s:\n%s' % (
+                    proc.args[proc.args.index('--') + 1], proc.returncode, self.log_path.read_text(errors='replace')))
         if time.monotonic() > deadline:
             raise RuntimeError('%s within %.0f s' % (what, self.ready_timeout))
         time.sleep(0.05)
@@ -410,6 +437,34 @@ class PulseMic:
                          '--rate=%d' % (rate or self.rate), '--channels=1',
                          '--latency-msec=20'], self._client_env, rate or self.rate)
 
+    def emulate_dsnoop(self, home, reachable=True):
+        """Redefines ALSA's `dsnoop` PCM in home/.asoundrc (for every program with that
+        HOME) as a capture through this server: `dsnoop:CARD=N` records the source `cardN`
+        (add it with add_source), so whoever opens it gets what play() plays, several
+        programs at once, as the real dsnoop shares a card. Not reachable: a server socket
+        that does not exist, so that the PCM cannot open."""
+        server = self.socket if reachable else self.socket.with_name('gone')
+        Path(home).mkdir(parents=True, exist_ok=True)
+        with open(Path(home) / '.asoundrc', 'a') as f:
+            f.write('pcm.!dsnoop {\n'
+                    '    @args [ CARD DEV SUBDEV FORMAT RATE ]\n'
+                    '    @args.CARD { type string }\n'
+                    '    @args.DEV { type integer default 0 }\n'
+                    '    @args.SUBDEV { type integer default 0 }\n'
+                    '    @args.FORMAT { type string default S16_LE }\n'
+                    '    @args.RATE { type integer default 48000 }\n'
+                    '    type pulse\n'
+                    '    server %s\n'
+                    '    device { @func concat strings [ "card" $CARD ] }\n'
+                    '}\n' % _alsa_string('unix:%s' % server))
+
+    def dsnoop_recorder(self, home, card, rate=None):
+        """arecord (with `home`'s .asoundrc) recording card `card` through dsnoop the way the
+        daemon opens it (plug in front), into a Recorder."""
+        return Recorder(['arecord', '-q', '-D', "plug:'dsnoop:CARD=%d'" % card, '-t', 'raw',
+                         '-f', 'S16_LE', '-c', '1', '-r', str(rate or self.rate)],
+                        _own_env(HOME=str(home)), rate or self.rate)
+
     def wait_played(self, timeout=30.0):
         """Waits until a non-looping play() has reached the sink (pacat drains, then exits)."""
         if self._player is not None:
@@ -429,8 +484,11 @@ class PulseMic:
         self.stop_playing()
         _stop(self._keeper)
         _stop(self.server)
+        for proc in reversed(self._helpers):
+            _stop(proc)
         self._keeper = None
         self.server = None
+        self._helpers = []
         if getattr(self, '_log', None) is not None:
             self._log.close()
             self._log = None

@@ -1,6 +1,6 @@
-"""Capture through the user's sound server (a private PulseAudio server): the daemon and
-another client of the server (parec, standing in for the browser's getUserMedia) record
-the same source at once, a unit's sound card is found among the server's sources by its
+"""Capture through the user's sound server (a private PulseAudio server; for sharing, also
+PipeWire with pipewire-pulse): the daemon and another client of the server (parec,
+standing in for the browser's getUserMedia) record the same source at once, a unit's sound card is found among the server's sources by its
 properties, and a server that dies mid-stream ends the stream and nothing else."""
 
 import numpy as np
@@ -15,8 +15,10 @@ RATE = 48000
 
 
 @pytest.fixture
-def pulse(tmp_path):
-    with PulseMic(tmp_path / 'pulse', rate=RATE) as p:
+def pulse(request, tmp_path):
+    """PulseAudio, or what parametrize(..., indirect=True) names ('pipewire')."""
+    with PulseMic(tmp_path / 'pulse', rate=RATE,
+                  server=getattr(request, 'param', 'pulseaudio')) as p:
         yield p
 
 
@@ -52,6 +54,7 @@ def stream_samples(c, since=0):
     return np.concatenate([decode_frame(raw)[4] for _, raw in c.frames[since:]])
 
 
+@pytest.mark.parametrize('pulse', ['pulseaudio', 'pipewire'], indirect=True)
 @pytest.mark.parametrize('daemon_first', [True, False], ids=['daemon-first', 'parec-first'])
 async def test_daemon_and_another_client_record_the_same_source(spawn, pulse, recorders,
                                                                  daemon_first):

@@ -1,0 +1,101 @@
+"""Capture without a sound server: a unit's paired card is opened shared through ALSA's
+dsnoop first, alone (hw) only when that fails, and the device says which.
+
+No sound card exists here, so real dsnoop (which shares a card's capture through shared
+memory between the programs that open it) cannot run. The test HOME's .asoundrc redefines
+the `dsnoop` PCM instead, as a capture of a private PulseAudio server's source `cardN`
+through ALSA's pulse plugin (PulseMic.emulate_dsnoop). The daemon itself finds no sound
+server (none on its socket), so it goes through ALSA and opens `dsnoop:CARD=N,RATE=R` by
+name, exactly as on a workstation; the other program (arecord) opens `plug:'dsnoop:CARD=N'`,
+as ALSA's default device on a USB card does. What this shows: which PCM the daemon opens first, with the
+paired card's number, that it reports and logs the shared path, that another program
+recording the same PCM at the same time does not disturb it (in either start order), and
+that a dsnoop that cannot open leads to the exclusive path with its log line. What it
+cannot show: the real dsnoop plugin on a real USB card (its shared memory, its slave
+parameters), nor an exclusive open that succeeds on a paired card (PortAudio lists hw cards
+only from the kernel's control devices, which do not exist here)."""
+
+import pytest
+
+import emu as E
+from audio_env import PulseMic, decode_frame, tone
+from client import Client
+from test_audio_server import assert_tone, start, stream_samples
+
+RATE = 48000
+
+
+@pytest.fixture
+def pulse(tmp_path):
+    with PulseMic(tmp_path / 'pulse', rate=RATE) as p:
+        yield p
+
+
+@pytest.fixture
+def recorders():
+    started = []
+    yield started
+    for r in started:
+        r.stop()
+
+
+def unit_with_card(serial, card):
+    u = E.speechmike(serial=serial)
+    u.sound_card = card
+    return u
+
+
+@pytest.mark.parametrize('daemon_first', [True, False], ids=['daemon-first', 'arecord-first'])
+async def test_paired_card_is_shared_through_dsnoop(spawn, pulse, recorders, tmp_path,
+                                                    daemon_first):
+    home = tmp_path / 'home'
+    pulse.emulate_dsnoop(home)
+    pulse.add_source('card5', {'alsa.card': '5'}, master=pulse.source)
+    d = spawn(unit_with_card('DSNOOP1', 5))         # no sound server for the daemon
+    c = await Client.connect(d.port)
+    dev = c.hello['devices'][0]
+    assert dev['audio']['source'] == 'paired' and dev['audio']['card'] == 5, dev
+    pulse.play(tone(1000, RATE, 1.0, 0.25), RATE, loop=True)
+    if not daemon_first:
+        recorders.append(pulse.dsnoop_recorder(home, 5))
+        recorders[0].wait_samples(RATE // 2)
+    started = await start(c, dev['id'], rate=RATE)
+    assert started['via'] == 'alsa-dsnoop' and started['capture_rate'] == RATE, started
+    changed = await c.expect('device.changed', timeout=5)
+    assert changed['device']['audio'] == dict(dev['audio'], via='alsa-dsnoop'), changed
+    if daemon_first:
+        await c.wait_frames(10, timeout=10)
+        recorders.append(pulse.dsnoop_recorder(home, 5))
+    rec = recorders[0]
+    n = len(c.frames)
+    await c.wait_frames(n + 50, timeout=10)                       # 1 s at 20 ms
+    got = rec.wait_samples(len(rec.samples()) + RATE, timeout=10)
+    assert_tone(stream_samples(c, n), RATE, 'the daemon\'s stream')
+    assert_tone(got, RATE, 'arecord')
+    seqs = [decode_frame(raw)[1] for _, raw in c.frames]
+    assert seqs == list(range(len(seqs))), 'frames lost while sharing'
+    assert ('capturing from ALSA card 5 shared through dsnoop (dsnoop:CARD=5,RATE=48000) at '
+            '48000 Hz, 1 channel\n') in d.log()
+    assert 'opening it alone' not in d.log()
+    assert not [m for m in c.backlog if m['type'] in ('audio.stopped', 'error')], c.backlog
+    assert d.status()['devices'][0]['audio']['via'] == 'alsa-dsnoop'
+    rec.stop()
+    n = len(c.frames)
+    await c.wait_frames(n + 25, timeout=10)       # the other program leaving changes nothing
+
+
+async def test_a_card_dsnoop_cannot_open_is_opened_alone(spawn, pulse, tmp_path):
+    pulse.emulate_dsnoop(tmp_path / 'home', reachable=False)
+    d = spawn(unit_with_card('DSNOOP2', 6))
+    c = await Client.connect(d.port)
+    dev_id = c.hello['devices'][0]['id']
+    await c.send({'type': 'audio.start', 'device_id': dev_id})
+    # The shared path failed and said so; the exclusive one was tried next (and, with no
+    # real card 6 here, found nothing to open).
+    stopped = await c.expect('audio.stopped', timeout=10)
+    assert stopped['reason'] == 'error' and 'ALSA card 6' in stopped['message'], stopped
+    log = d.log()
+    assert 'cannot share ALSA card 6 through dsnoop (dsnoop:CARD=6,RATE=16000 does not open' in log
+    assert 'opening it alone' in log
+    assert c.hello['devices'][0]['audio']['via'] is None
+    await c.ping()
