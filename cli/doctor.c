@@ -293,17 +293,6 @@ static void check_config(struct report *r)
 
 /* ---- microphones ---------------------------------------------------------------------- */
 
-/* Hand-held microphones: the families whose units have one built in. Pedals have none. */
-static bool family_has_mic(const char *family)
-{
-	static const char *const handheld[] = { "speechmike", "powermic4", "powermic3" };
-
-	for (size_t i = 0; i < sizeof handheld / sizeof handheld[0]; i++)
-		if (strcmp(family, handheld[i]) == 0)
-			return true;
-	return false;
-}
-
 /* What a browser's getUserMedia records unless told otherwise: the sound server's default
  * input. For a unit whose microphone the daemon knows, whether that is it, and the command
  * that makes it so. The unit's source is the one the daemon last captured from when it
@@ -380,7 +369,8 @@ static void check_audio(struct report *r)
 		else if (cJSON_IsObject(audio))
 			check(r, V_OK, "audio", NULL, "%s (%s): the system's default microphone "
 			      "(audio.allow_system_default)", id, model);
-		else if (family_has_mic(status_str(dev, "family", "")) &&
+		else if (db_family_has_microphone(db_family_from_name(status_str(dev, "family",
+		                                                                 ""))) &&
 		         !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(dev, "virtual")))
 			check(r, V_WARN, "audio", fix, "%s (%s) has no microphone: no sound card of "
 			      "the same USB unit, and no audio.device configured", id, model);

@@ -292,19 +292,25 @@ int config_add_virtual_device(struct config *c, const char *spec, char *err, siz
 	snprintf(family, sizeof family, "%.*s", (int)(n < sizeof family ? n : 0), spec);
 	f = db_family_from_name(family);
 	if (f < 0) {
-		snprintf(err, errlen, "\"%s\": not a device family (speechmike, powermic4, "
-		         "powermic3, foot_control, vec_pedal)", shown);
+		char names[128];
+
+		config_family_names(names, sizeof names);
+		snprintf(err, errlen, "\"%s\": not a device family (%s)", shown, names);
 		return -1;
 	}
 	if (colon) {
 		char *end;
 
 		code = strtoul(colon + 1, &end, 10);
-		if (f != DB_FAMILY_SPEECHMIKE || end == colon + 1 || *end || code > UINT16_MAX ||
-		    db_model_lookup(DB_FAMILY_SPEECHMIKE, (uint16_t)code)->code != code ||
-		    code == 0) {
-			snprintf(err, errlen, "\"%s\": only speechmike takes a device code, and "
-			         "it must be a known one (such as 3710 for a slide switch)", shown);
+		if (!db_driver(f)->model_of_code) {
+			snprintf(err, errlen, "\"%s\": %s units have no device codes", shown,
+			         family);
+			return -1;
+		}
+		if (end == colon + 1 || *end || code > UINT16_MAX || code == 0 ||
+		    db_model_lookup(f, (uint16_t)code)->code != code) {
+			snprintf(err, errlen, "\"%s\": not a known %s device code (such as "
+			         "speechmike:3710 for a slide switch)", shown, family);
 			return -1;
 		}
 	}
@@ -312,6 +318,11 @@ int config_add_virtual_device(struct config *c, const char *spec, char *err, siz
 	c->virtual_devices[c->n_virtual].code = (uint16_t)code;
 	c->n_virtual++;
 	return 0;
+}
+
+void config_family_names(char *buf, size_t cap)
+{
+	name_list(&family_set, buf, cap);
 }
 
 static int parse_virtual_devices(struct parser *p, const cJSON *v, struct config *c)

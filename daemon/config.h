@@ -93,9 +93,12 @@ int config_set_audio_device(struct config *c, const char *name, char *err, size_
 /* Appends an --allow-origin value; -1 with a message when invalid or too many. */
 int config_add_origin(struct config *c, const char *origin, char *err, size_t errlen);
 
-/* Appends a virtual device ("FAMILY" or "speechmike:CODE" with a known device code); -1
- * with a message when invalid or too many. */
+/* Appends a virtual device ("FAMILY", or "FAMILY:CODE" with a known device code of a
+ * family that has them, such as speechmike:3710); -1 with a message when invalid or too
+ * many. */
 int config_add_virtual_device(struct config *c, const char *spec, char *err, size_t errlen);
+/* The device families, "speechmike, powermic4, ...", into buf (truncated when short). */
+void config_family_names(char *buf, size_t cap);
 
 void config_free(struct config *c);
 

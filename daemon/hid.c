@@ -200,15 +200,16 @@ static void hold_report(struct held *held, const uint8_t *r, size_t len)
 	held->len[held->n++] = (uint8_t)len;
 }
 
-/* Runs the identification exchange. Returns the device code (0 when the device did not
- * answer), or -1 after a read error (event already pushed); *event_mode gets the mode
- * the unit answered (-1: none). Reports that are not answers are kept in *held and
+/* Runs the family's identification exchange. Returns the device code (0 when the device
+ * did not answer), or -1 after a read error (event already pushed); *event_mode gets the
+ * mode the unit answered (-1: none). Reports that are not answers are kept in *held and
  * delivered after the device is announced. */
-static int identify(struct hid_iface *h, struct held *held, int8_t *event_mode)
+static int identify(struct hid_iface *h, const struct db_ident_ops *ops, struct held *held,
+                    int8_t *event_mode)
 {
 	struct db_ident st;
 	uint8_t q[OUT_MAX], buf[256];
-	size_t qlen = db_ident_start(&st, q, sizeof q);
+	size_t qlen = ops->start(&st, q, sizeof q);
 	int retries_left = 1;
 	uint64_t deadline;
 
@@ -230,7 +231,7 @@ static int identify(struct hid_iface *h, struct held *held, int8_t *event_mode)
 				else
 					log_warn("%s: no answer to identification query 0x%02x; using the "
 					         "generic button map", h->devnode, unanswered);
-				if (db_ident_timeout(&st, q, sizeof q, &next_len) == DB_IDENT_DONE) {
+				if (ops->timeout(&st, q, sizeof q, &next_len) == DB_IDENT_DONE) {
 					*event_mode = st.event_mode;
 					return st.code;
 				}
@@ -239,7 +240,7 @@ static int identify(struct hid_iface *h, struct held *held, int8_t *event_mode)
 				deadline = now_ms() + h->identify_timeout_ms;
 				continue;
 			}
-			qlen = db_ident_pending_query(&st, q, sizeof q);
+			qlen = ops->pending_query(&st, q, sizeof q);
 			hid_write(h->rd, q, qlen);
 			deadline = now_ms() + h->identify_timeout_ms;
 			continue;
@@ -254,8 +255,7 @@ static int identify(struct hid_iface *h, struct held *held, int8_t *event_mode)
 		size_t rl = h->row->wire->report_len ? h->row->wire->report_len : (size_t)n;
 		for (size_t off = 0; n > 0 && off + rl <= (size_t)n; off += rl) {
 			size_t next_len = 0;
-			enum db_ident_result r = db_ident_feed(&st, buf + off, rl, q, sizeof q,
-			                                       &next_len);
+			enum db_ident_result r = ops->feed(&st, buf + off, rl, q, sizeof q, &next_len);
 			if (r == DB_IDENT_DONE) {
 				*event_mode = st.event_mode;
 				return st.code;
@@ -302,6 +302,7 @@ static void *reader_main(void *arg)
 	char why[128] = "";
 	int code = 0;
 	int8_t event_mode = -1;
+	const struct db_ident_ops *ident = db_row_ident(h->row);
 
 	h->rd = open_locked(h->devnode, why, sizeof why);
 	if (h->rd)
@@ -312,8 +313,8 @@ static void *reader_main(void *arg)
 		push(h, DEV_EV_OPEN_FAILED, NULL, 0, 0, why, -1);
 		return NULL;
 	}
-	if (h->row->wire->identifies) {
-		code = identify(h, &held, &event_mode);
+	if (ident) {
+		code = identify(h, ident, &held, &event_mode);
 		if (code < 0)
 			return NULL;
 	}

@@ -1,6 +1,6 @@
 /* One HID collection of a unit, opened with hidapi and served by two threads:
  *  - a reader thread that opens the node, runs the model-identification exchange when the
- *    wire has one (timeout per query, one retry), then blocks in hid_read and pushes every
+ *    collection has one (db_row_ident; timeout per query, one retry), then blocks in hid_read and pushes every
  *    input report to the event queue;
  *  - a writer thread with its own handle that writes the latest LED buffer (writes are
  *    coalesced: only the newest state matters, and a stalled device never blocks the loop).

@@ -364,11 +364,11 @@ char *hub_led(const struct pm_request *req)
 	return NULL;
 }
 
-/* The collection that identified the unit takes the SpeechMike vendor commands. */
+/* The collection that identified the unit takes its family's vendor commands. */
 static struct iface *vendor_iface(const struct unit *u)
 {
 	for (size_t i = 0; i < u->n_ifaces; i++)
-		if (u->ifaces[i]->row->wire->identifies)
+		if (db_row_ident(u->ifaces[i]->row))
 			return u->ifaces[i];
 	return NULL;
 }
@@ -379,19 +379,20 @@ char *hub_mode(const struct pm_request *req)
 {
 	struct unit *u = unit_by_id(req->device_id);
 	struct iface *i;
+	size_t (*cmd)(int mode, uint8_t *out, size_t cap);
 	uint8_t buf[16];
 	size_t len;
 
 	if (!u)
 		return error_json(PM_ERR_UNKNOWN_DEVICE, "mode", "no device with id '%s'",
 		                  req->device_id);
-	if (!(i = vendor_iface(u)))
+	if (!(i = vendor_iface(u)) || !(cmd = db_row_ident(i->row)->event_mode_command))
 		return error_json(PM_ERR_UNSUPPORTED, "mode",
 		                  "only a plugged SpeechMike has an event mode");
 	if (u->event_mode == req->event_mode)
 		return error_json(PM_ERR_UNSUPPORTED, "mode", "the unit is already in %s mode",
 		                  db_event_mode_name(req->event_mode));
-	len = db_event_mode_command(req->event_mode, buf, sizeof buf);
+	len = cmd(req->event_mode, buf, sizeof buf);
 	if (!len)
 		return error_json(PM_ERR_INVALID_FIELD, "mode", "no such event mode");
 	log_info("%s: switching to %s mode on request; the unit re-enumerates", u->id,
@@ -803,10 +804,10 @@ static void on_opened(struct iface *i, uint16_t code, int8_t event_mode)
 {
 	struct unit *u = i->unit;
 
-	if (i->row->wire->identifies && code)
+	if (db_row_ident(i->row) && code)
 		u->model = db_model_identified(u->family, code, &u->generic, u->model_name,
 		                               sizeof u->model_name);
-	if (i->row->wire->identifies)
+	if (db_row_ident(i->row))
 		u->event_mode = event_mode;
 	/* A buttons-only collection opens at once, but the unit's control collection may
 	 * still be identifying it: the device object clients get (model, slider, buttons)

@@ -43,6 +43,9 @@ static int signal_fd = -1;
 
 static void usage(FILE *out)
 {
+	char families[128];
+
+	config_family_names(families, sizeof families);
 	fprintf(out,
 	        "Usage: dictabridged [OPTION]...\n"
 	        "Serve dictation devices (SpeechMike, PowerMic, foot pedals) to web pages on\n"
@@ -59,10 +62,10 @@ static void usage(FILE *out)
 	        "                         first whose name contains NAME) for devices\n"
 	        "                         without their own sound card\n"
 	        "  --virtual-device FAMILY\n"
-	        "                         add a virtual unit of FAMILY (speechmike,\n"
-	        "                         speechmike:CODE for a model such as 3710, powermic4,\n"
-	        "                         powermic3, foot_control, vec_pedal) for testing\n"
-	        "                         without hardware (repeatable)\n"
+	        "                         add a virtual unit of FAMILY for testing without\n"
+	        "                         hardware (repeatable); FAMILY:CODE for a model,\n"
+	        "                         such as speechmike:3710. Families:\n"
+	        "                         %s\n"
 	        "  --verbose              log debug messages\n"
 	        "  --check-config         check the configuration (with the options above)\n"
 	        "                         and exit: 0 when valid, 1 with the error\n"
@@ -70,7 +73,7 @@ static void usage(FILE *out)
 	        "  --help                 print this help and exit\n\n"
 	        "Signals: SIGHUP reloads the configuration; SIGTERM/SIGINT turn the LEDs off\n"
 	        "and exit.\n",
-	        CONFIG_DEFAULT_PORT, DICTABRIDGE_WEB_ROOT);
+	        CONFIG_DEFAULT_PORT, DICTABRIDGE_WEB_ROOT, families);
 }
 
 /* Returns -1 to continue, else the exit status. */

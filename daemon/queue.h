@@ -12,7 +12,7 @@
 #define QUEUE_REPORT_MAX 64
 
 enum dev_event_kind {
-	DEV_EV_OPENED,      /* interface open (and identified when its wire identifies) */
+	DEV_EV_OPENED,      /* interface open (and the unit identified, db_row_ident) */
 	DEV_EV_OPEN_FAILED, /* could not open: text holds the reason */
 	DEV_EV_REPORT,      /* one input report */
 	DEV_EV_GONE,        /* read error (unplugged): text holds the reason */

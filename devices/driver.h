@@ -10,8 +10,13 @@
  *  - a *unit* is one physical device; it may expose several rows (a SpeechMike in
  *    browser/gamepad mode has its buttons on one collection and LEDs/motion on another)
  *    and is presented to clients as one device;
+ *  - a *family* (enum db_family) is one kind of unit, described once by its descriptor
+ *    (struct db_driver): name, microphone, generic model, default keymap and, when its
+ *    units say which model they are, the identification exchange;
  *  - buttons are global ids (enum db_button) so the keymap and the protocol name them
  *    the same way whatever the family.
+ *
+ * Adding a family: README "Adding a device family".
  */
 #ifndef DICTABRIDGE_DEVICES_DRIVER_H
 #define DICTABRIDGE_DEVICES_DRIVER_H
@@ -85,6 +90,8 @@ struct db_input {
 
 /* ---- families, models, wire formats and table rows ---------------------------- */
 
+/* Every family has one descriptor (struct db_driver, db_drivers[]) indexed by this enum;
+ * the order is that of every list of families (help, messages, configuration). */
 enum db_family {
 	DB_FAMILY_SPEECHMIKE,   /* Philips SpeechMike, HID and browser/gamepad mode */
 	DB_FAMILY_POWERMIC4,    /* Nuance PowerMic 4: SpeechMike protocol, own bit map */
@@ -93,11 +100,10 @@ enum db_family {
 	DB_FAMILY_VEC_PEDAL,    /* Infinity / VEC IN-USB foot pedal */
 	DB_FAMILY_COUNT
 };
-const char *db_family_name(int family); /* "speechmike", "powermic4", "powermic3",
-                                         * "foot_control", "vec_pedal" */
+/* The descriptor's name ("speechmike", "powermic4", ...); NULL when out of range. */
+const char *db_family_name(int family);
 int db_family_from_name(const char *name);
-/* Whether units of the family carry a microphone (hand-held microphones do, pedals do
- * not): only those are offered a capture device. */
+/* The descriptor's has_microphone; false when out of range. */
 bool db_family_has_microphone(enum db_family family);
 
 /* Index of `name` in names[0..n), -1 when absent or NULL: the lookup behind every
@@ -122,8 +128,7 @@ struct db_bitmap {
 	int8_t button_of_bit[32];
 };
 
-/* A wire format: framing, LED encoding and identification, shared by every row that
- * speaks it. */
+/* A wire format: framing and LED encoding, shared by every row that speaks it. */
 struct db_wire {
 	const char *name;
 	/* Bytes in one input report as hid_read returns it (no report-ID prefix); 0 = not
@@ -139,13 +144,12 @@ struct db_wire {
 	size_t (*encode_leds)(const struct db_led_state *state, uint8_t *out, size_t cap);
 	uint32_t leds;            /* DB_LED bit mask of LEDs that exist on this wire */
 	bool led_blink;           /* false: LEDs are on/off only */
-	bool led_two_colors;      /* false: single-colour LEDs (any non-off colour lights) */
-	bool identifies;          /* runs the model-identification exchange at open */
 };
 
 enum db_role {
-	DB_ROLE_MAIN,     /* the unit's control collection: LEDs, motion, identification, and
-	                   * buttons unless a DB_ROLE_BUTTONS row exists */
+	DB_ROLE_MAIN,     /* the unit's control collection: LEDs, motion, identification (when
+	                   * its family identifies), and buttons unless a DB_ROLE_BUTTONS row
+	                   * exists */
 	DB_ROLE_BUTTONS,  /* buttons only (gamepad collection in browser mode) */
 };
 
@@ -197,19 +201,14 @@ int db_event_mode_from_name(const char *name);
 /* Whether the daemon receives the buttons of a unit in `mode`: HID and browser mode
  * only (a mode out of range, or not known, is given the benefit of the doubt). */
 bool db_event_mode_delivers_buttons(int mode);
-/* The SET_EVENT_MODE command (0x0D, the mode in the last payload byte) as the buffer to
- * pass to hid_write (report ID first); its length, or 0 when mode is out of range or it
- * does not fit in cap. */
-size_t db_event_mode_command(int mode, uint8_t *out, size_t cap);
 
-/* ---- model identification (SpeechMike vendor protocol) ------------------------ */
+/* ---- model identification ---------------------------------------------------- */
 
-/* The exchange at open: 0x83, then 0x87 or 0x8B, then possibly 0x91 and 0x96, and once
- * the device code is known the event mode (0x8D).
- * Pure state machine; the caller does the I/O, the timeout and the retry. */
+/* State of an identification exchange: a pure state machine of the family
+ * (struct db_ident_ops); the caller does the I/O, the timeout and the retry. */
 struct db_ident {
-	uint8_t pending;          /* command code of the query awaiting its answer */
-	uint8_t stage;            /* private */
+	uint8_t pending;          /* command code of the query awaiting its answer, 0: none */
+	uint8_t stage;            /* private to the family */
 	uint16_t code;            /* result: device code (0 until known) */
 	int8_t event_mode;        /* result: enum db_event_mode, -1 until known (the device
 	                           * may answer a value out of range: kept as it came) */
@@ -221,28 +220,72 @@ enum db_ident_result {
 	DB_IDENT_NOT_MINE, /* the report is not the pending answer: treat it as input */
 };
 
-/* Starts the exchange; writes the first query into out (report ID 0 first) and returns
- * its length. */
-size_t db_ident_start(struct db_ident *st, uint8_t *out, size_t cap);
-/* Re-encodes the pending query (for a retry after a timeout). */
-size_t db_ident_pending_query(const struct db_ident *st, uint8_t *out, size_t cap);
-/* Feeds one input report. On DB_IDENT_SEND, *out_len is set to the query length. */
-enum db_ident_result db_ident_feed(struct db_ident *st, const uint8_t *report, size_t len,
-                                   uint8_t *out, size_t cap, size_t *out_len);
-/* The pending query went unanswered (retry included). What was learned is kept: a device
- * code already received stays (an Air whose firmware query times out is still an Air).
- * Returns DB_IDENT_SEND with the next query in out when one is still worth asking, else
- * DB_IDENT_DONE. */
-enum db_ident_result db_ident_timeout(struct db_ident *st, uint8_t *out, size_t cap,
-                                      size_t *out_len);
+/* How the units of a family say which model they are, on their DB_ROLE_MAIN collection
+ * when it opens, and the vendor commands that go with it. Query buffers are hid_write
+ * buffers (report ID 0 first); 10 bytes always do. */
+struct db_ident_ops {
+	/* Starts the exchange; writes the first query into out and returns its length. */
+	size_t (*start)(struct db_ident *st, uint8_t *out, size_t cap);
+	/* Re-encodes the pending query (for a retry after a timeout); 0 when none. */
+	size_t (*pending_query)(const struct db_ident *st, uint8_t *out, size_t cap);
+	/* Feeds one input report. On DB_IDENT_SEND, *out_len is set to the query length. */
+	enum db_ident_result (*feed)(struct db_ident *st, const uint8_t *report, size_t len,
+	                             uint8_t *out, size_t cap, size_t *out_len);
+	/* The pending query went unanswered (retry included). What was learned is kept: a
+	 * device code already received stays. Returns DB_IDENT_SEND with the next query in
+	 * out when one is still worth asking, else DB_IDENT_DONE. */
+	enum db_ident_result (*timeout)(struct db_ident *st, uint8_t *out, size_t cap,
+	                                size_t *out_len);
+	/* The command that switches the unit to event mode `mode`; its length, or 0 when
+	 * mode is out of range or it does not fit in cap. NULL: the family has no event
+	 * modes. */
+	size_t (*event_mode_command)(int mode, uint8_t *out, size_t cap);
+};
 
-/* The model for a device code of a family (always non-NULL: unknown codes and code 0
- * give the family's generic model). */
+/* ---- family descriptors --------------------------------------------------------- */
+
+/* One default binding: a button, and the gesture and command as the configuration
+ * spells them ("hold", "report.sign"); protocol/keymap.c resolves the names. */
+struct db_binding {
+	int8_t button;            /* enum db_button */
+	const char *gesture;
+	const char *command;
+};
+
+/* What every part of the project knows about a family: its name, the keymap defaults,
+ * `dictabridge doctor` and the protocol's device object all read it. */
+struct db_driver {
+	const char *name;         /* wire name, part of the public protocol: never renamed */
+	bool has_microphone;      /* hand-held microphones; only those get a capture device */
+	struct db_model generic;  /* what a unit is called until, or unless, it identifies */
+	/* The default keymap (README "Default keymap"): destructive commands on hold only,
+	 * and none on a foot-operated family. */
+	bool push_to_talk;        /* default record mode: record while held (pedals) */
+	const struct db_binding *keymap;
+	size_t keymap_len;
+	/* NULL: units do not identify, and are shown as their row's generic model. */
+	const struct db_ident_ops *ident;
+	/* The model of a device code the exchange returned, or NULL for a code the family
+	 * does not know. NULL: the family has no device codes. */
+	const struct db_model *(*model_of_code)(uint16_t code);
+};
+
+/* The descriptor of every family, indexed by enum db_family (devices/table.c); each
+ * family's own file defines its descriptor. */
+extern const struct db_driver *const db_drivers[DB_FAMILY_COUNT];
+/* The descriptor of `family`, or NULL when out of range. */
+const struct db_driver *db_driver(int family);
+/* The identification the collection of `row` runs at open: its family's, when it is the
+ * unit's control collection; NULL otherwise. */
+const struct db_ident_ops *db_row_ident(const struct db_row *row);
+
+/* The model for a device code of a family (always non-NULL: unknown codes, code 0, and
+ * families without device codes give the family's generic model). */
 const struct db_model *db_model_lookup(enum db_family family, uint16_t code);
 /* The model a unit that answered `code` is shown as: the known model, or for a code the
- * table does not know, *unknown filled with that code, no slide switch, and a name that
- * carries the code ("SpeechMike (device code 4711)", written into name[0..cap)). Code 0
- * gives the family's generic model. */
+ * family does not know, *unknown filled with that code, no slide switch, and a name that
+ * carries the code ("SpeechMike (device code 4711)", written into name[0..cap)). Code 0,
+ * and families without device codes, give the family's generic model. */
 const struct db_model *db_model_identified(enum db_family family, uint16_t code,
                                            struct db_model *unknown, char *name, size_t cap);
 

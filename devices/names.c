@@ -1,5 +1,5 @@
-/* Wire names of the driver enums. The protocol, the keymap and the configuration file all
- * spell buttons, LEDs and families this way, so these strings are part of the public
+/* Wire names of the driver enums (families: their descriptors' names). The protocol, the
+ * keymap and the configuration file all spell buttons, LEDs and families this way, so these strings are part of the public
  * protocol: never rename one. */
 #include <string.h>
 
@@ -53,14 +53,6 @@ static const char *const mode_names[] = {
 	[DB_MODE_ON] = "on",
 	[DB_MODE_BLINK_SLOW] = "blink_slow",
 	[DB_MODE_BLINK_FAST] = "blink_fast",
-};
-
-static const char *const family_names[DB_FAMILY_COUNT] = {
-	[DB_FAMILY_SPEECHMIKE] = "speechmike",
-	[DB_FAMILY_POWERMIC4] = "powermic4",
-	[DB_FAMILY_POWERMIC3] = "powermic3",
-	[DB_FAMILY_FOOT_CONTROL] = "foot_control",
-	[DB_FAMILY_VEC_PEDAL] = "vec_pedal",
 };
 
 static const char *const event_mode_names[DB_EVENT_MODE_COUNT] = {
@@ -129,14 +121,20 @@ int db_mode_from_name(const char *name)
 	return db_name_index(mode_names, COUNT(mode_names), name);
 }
 
+/* Family names are their descriptors'. */
 const char *db_family_name(int family)
 {
-	return name_at(family_names, COUNT(family_names), family);
+	const struct db_driver *d = db_driver(family);
+
+	return d != NULL ? d->name : NULL;
 }
 
 int db_family_from_name(const char *name)
 {
-	return db_name_index(family_names, COUNT(family_names), name);
+	for (int f = 0; name != NULL && f < DB_FAMILY_COUNT; f++)
+		if (strcmp(db_drivers[f]->name, name) == 0)
+			return f;
+	return -1;
 }
 
 const char *db_event_mode_name(int mode)

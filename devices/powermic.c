@@ -1,6 +1,6 @@
-/* Nuance PowerMic button layouts (doc/devices.md §1.4, §2) and the PowerMic II/III
- * wire. The PowerMic 4 speaks the SpeechMike protocol (devices/speechmike.c); only its
- * button layouts live here. */
+/* The Nuance families: PowerMic 4 and PowerMic II/III (doc/devices.md §1.2, §1.4, §2).
+ * The PowerMic 4 speaks the SpeechMike protocol (devices/speechmike.c); its button layouts
+ * and its descriptor live here. */
 #include "devices/wires.h"
 
 /* 0x80 report of the vendor collection, LE word of bytes 7-8. */
@@ -73,6 +73,45 @@ const struct db_wire dbw_powermic3 = {
 	.encode_leds = encode_leds,
 	.leds = UINT32_C(1) << DB_LED_RECORD,
 	.led_blink = false,
-	.led_two_colors = true,
-	.identifies = false,
+};
+
+/* ---- the families ---------------------------------------------------------------- */
+
+static const struct db_binding powermic4_keymap[] = {
+	{ DB_BTN_RECORD, "press", "record.toggle" },
+	{ DB_BTN_TAB_BACKWARD, "press", "report.process" },
+	{ DB_BTN_TAB_FORWARD, "press", "field.next" },
+	{ DB_BTN_ENTER, "hold", "report.sign" },
+	{ DB_BTN_F1, "press", "report.save" },
+	{ DB_BTN_F2, "hold", "report.sign_prelim" },
+	{ DB_BTN_F3, "press", "report.close" },
+	{ DB_BTN_F4, "hold", "report.discard" },
+};
+
+/* The PowerMic 4 answers the identification queries like a Premium, but with a
+ * SpeechMike's codes, and its type comes from its PID (doc/devices.md §1.6): it is not
+ * asked, which would only cost time at open. */
+const struct db_driver dbd_powermic4 = {
+	.name = "powermic4",
+	.has_microphone = true,
+	.generic = { 0, "PowerMic 4", DB_SLIDER_NONE },
+	.keymap = powermic4_keymap,
+	.keymap_len = sizeof powermic4_keymap / sizeof powermic4_keymap[0],
+};
+
+static const struct db_binding powermic3_keymap[] = {
+	{ DB_BTN_RECORD, "press", "record.toggle" },
+	{ DB_BTN_TAB_BACKWARD, "press", "report.process" },
+	{ DB_BTN_TAB_FORWARD, "press", "field.next" },
+	{ DB_BTN_ENTER, "hold", "report.sign" },
+	{ DB_BTN_CUSTOM_LEFT, "press", "report.save" },
+	{ DB_BTN_CUSTOM_RIGHT, "hold", "report.discard" },
+};
+
+const struct db_driver dbd_powermic3 = {
+	.name = "powermic3",
+	.has_microphone = true,
+	.generic = { 0, "PowerMic II/III", DB_SLIDER_NONE },
+	.keymap = powermic3_keymap,
+	.keymap_len = sizeof powermic3_keymap / sizeof powermic3_keymap[0],
 };

@@ -1,6 +1,7 @@
-/* The SpeechMike vendor protocol (doc/devices.md §1): framing of the 9-byte reports of
- * collection 0xFFA0/1, SET_LED, the model-identification exchange and the device codes,
- * plus the browser-mode joystick collection that pairs with it.
+/* The SpeechMike family and its vendor protocol (doc/devices.md §1): framing of the
+ * 9-byte reports of collection 0xFFA0/1, SET_LED, the model-identification exchange, the
+ * event mode and the device codes, plus the browser-mode joystick collection that pairs
+ * with it.
  *
  * Every host→device buffer is 10 bytes: hidapi's report-ID byte 0, the command code, and
  * eight payload bytes. Queries are padded to that length too, because whether the
@@ -139,23 +140,17 @@ static size_t encode_leds(const struct db_led_state *state, uint8_t *out, size_t
 	return n;
 }
 
-#define ALL_LEDS ((UINT32_C(1) << DB_LED_COUNT) - 1)
-
-/* The two flavours of the vendor wire differ only in whether they identify. */
-#define VENDOR_WIRE(wire_name, identify)                                             \
-	{                                                                            \
-		.name = (wire_name), .report_len = REPORT_LEN, .frame = frame,       \
-		.encode_leds = encode_leds, .leds = ALL_LEDS, .led_blink = true,     \
-		.led_two_colors = true, .identifies = (identify),                    \
-	}
-
-const struct db_wire dbw_speechmike = VENDOR_WIRE("speechmike", true);
-
-/* The PowerMic 4 answers the identification queries like a Premium, but its type comes
- * from its PID (doc/devices.md §1.6), so the exchange would only cost time at open. Which
- * of its LEDs react to SET_LED is not documented (doc/devices.md §1.5): it advertises the
- * SpeechMike set, as the reference SDK sends it the same SET_LED. */
-const struct db_wire dbw_powermic4 = VENDOR_WIRE("powermic4", false);
+/* The PowerMic 4 speaks this wire too. Which of its LEDs react to SET_LED is not
+ * documented (doc/devices.md §1.5): it advertises the SpeechMike set, as the reference SDK
+ * sends it the same SET_LED. */
+const struct db_wire dbw_speechmike = {
+	.name = "speechmike",
+	.report_len = REPORT_LEN,
+	.frame = frame,
+	.encode_leds = encode_leds,
+	.leds = (UINT32_C(1) << DB_LED_COUNT) - 1,
+	.led_blink = true,
+};
 
 /* Only the first two bytes are known; the rest of the report (axes?) is not documented,
  * so the length is not fixed. */
@@ -192,18 +187,23 @@ static const uint8_t stage_query[] = {
 	[ST_DONE] = 0,
 };
 
+static size_t ident_pending_query(const struct db_ident *st, uint8_t *out, size_t cap)
+{
+	return st->pending != 0 ? command_buffer(st->pending, out, cap) : 0;
+}
+
 static enum db_ident_result enter(struct db_ident *st, uint8_t stage, uint8_t *out,
                                   size_t cap, size_t *out_len)
 {
 	st->stage = stage;
 	st->pending = stage_query[stage];
-	size_t n = db_ident_pending_query(st, out, cap);
+	size_t n = ident_pending_query(st, out, cap);
 	if (out_len != NULL)
 		*out_len = n;
 	return stage == ST_DONE ? DB_IDENT_DONE : DB_IDENT_SEND;
 }
 
-size_t db_ident_start(struct db_ident *st, uint8_t *out, size_t cap)
+static size_t ident_start(struct db_ident *st, uint8_t *out, size_t cap)
 {
 	size_t n;
 	st->code = 0;
@@ -212,18 +212,13 @@ size_t db_ident_start(struct db_ident *st, uint8_t *out, size_t cap)
 	return n;
 }
 
-size_t db_ident_pending_query(const struct db_ident *st, uint8_t *out, size_t cap)
-{
-	return st->pending != 0 ? command_buffer(st->pending, out, cap) : 0;
-}
-
 static uint16_t max_u16(uint16_t a, uint16_t b)
 {
 	return a > b ? a : b;
 }
 
-enum db_ident_result db_ident_feed(struct db_ident *st, const uint8_t *report, size_t len,
-                                   uint8_t *out, size_t cap, size_t *out_len)
+static enum db_ident_result ident_feed(struct db_ident *st, const uint8_t *report,
+                                       size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
 	if (out_len != NULL)
 		*out_len = 0;
@@ -269,8 +264,8 @@ enum db_ident_result db_ident_feed(struct db_ident *st, const uint8_t *report, s
 	return enter(st, next, out, cap, out_len);
 }
 
-enum db_ident_result db_ident_timeout(struct db_ident *st, uint8_t *out, size_t cap,
-                                      size_t *out_len)
+static enum db_ident_result ident_timeout(struct db_ident *st, uint8_t *out, size_t cap,
+                                          size_t *out_len)
 {
 	/* st->code stays as received: the queries after the first code only refine it, and
 	 * the event mode is still worth asking for. */
@@ -286,7 +281,7 @@ bool db_event_mode_delivers_buttons(int mode)
 	       mode == DB_EVENT_MODE_BROWSER;
 }
 
-size_t db_event_mode_command(int mode, uint8_t *out, size_t cap)
+static size_t event_mode_command(int mode, uint8_t *out, size_t cap)
 {
 	if (mode < 0 || mode >= DB_EVENT_MODE_COUNT)
 		return 0;
@@ -321,10 +316,43 @@ static const struct db_model models[] = {
 	{ 6001, "SpeechOne PSM6000", DB_SLIDER_NONE },
 };
 
-const struct db_model *dbw_speechmike_model(uint16_t code)
+static const struct db_model *model_of_code(uint16_t code)
 {
 	for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++)
 		if (models[i].code == code)
 			return &models[i];
 	return NULL;
 }
+
+/* ---- the family ------------------------------------------------------------------ */
+
+static const struct db_ident_ops ident = {
+	.start = ident_start,
+	.pending_query = ident_pending_query,
+	.feed = ident_feed,
+	.timeout = ident_timeout,
+	.event_mode_command = event_mode_command,
+};
+
+static const struct db_binding keymap[] = {
+	{ DB_BTN_RECORD, "press", "record.toggle" },
+	{ DB_BTN_STOP, "press", "record.stop" },
+	{ DB_BTN_INS_OVR, "press", "report.process" },
+	{ DB_BTN_EOL, "hold", "report.sign" },
+	{ DB_BTN_FORWARD, "press", "field.next" },
+	{ DB_BTN_REWIND, "press", "field.previous" },
+	{ DB_BTN_F1, "press", "report.save" },
+	{ DB_BTN_F2, "hold", "report.sign_prelim" },
+	{ DB_BTN_F3, "press", "report.close" },
+	{ DB_BTN_F4, "hold", "report.discard" },
+};
+
+const struct db_driver dbd_speechmike = {
+	.name = "speechmike",
+	.has_microphone = true,
+	.generic = { 0, "SpeechMike", DB_SLIDER_NONE },
+	.keymap = keymap,
+	.keymap_len = sizeof keymap / sizeof keymap[0],
+	.ident = &ident,
+	.model_of_code = model_of_code,
+};

@@ -1,6 +1,6 @@
-/* Every supported HID collection, and the generic model of each family. The udev rule is
- * generated from this table (udev/gen-rules.c), so adding a row here is all it takes to
- * support a new unit. */
+/* Every family's descriptor, and every supported HID collection. The udev rule is
+ * generated from the collections (udev/gen-rules.c), so adding a row here is all it takes
+ * to support a new unit of a known family. */
 #include <stdio.h>
 
 #include "devices/wires.h"
@@ -16,6 +16,14 @@
 #define SPEECHMIKE DB_FAMILY_SPEECHMIKE
 #define MAIN DB_ROLE_MAIN
 #define BUTTONS DB_ROLE_BUTTONS
+
+const struct db_driver *const db_drivers[DB_FAMILY_COUNT] = {
+	[DB_FAMILY_SPEECHMIKE] = &dbd_speechmike,
+	[DB_FAMILY_POWERMIC4] = &dbd_powermic4,
+	[DB_FAMILY_POWERMIC3] = &dbd_powermic3,
+	[DB_FAMILY_FOOT_CONTROL] = &dbd_foot_control,
+	[DB_FAMILY_VEC_PEDAL] = &dbd_vec_pedal,
+};
 
 const struct db_row db_rows[] = {
 	/* SpeechMikes in HID mode: wired (LFH32xx-36xx, SMP37xx/38xx) and Premium Air. */
@@ -34,7 +42,7 @@ const struct db_row db_rows[] = {
 	{ VID_PHILIPS, 0x0fa0, PAGE_JOYSTICK, SPEECHMIKE, BUTTONS, &dbw_gamepad,
 	  &dbw_speechmike_gamepad_buttons, "SpeechMike (browser mode)" },
 	/* PowerMic 4, HID or browser mode. */
-	{ VID_NUANCE, 0x0064, PAGE_VENDOR, DB_FAMILY_POWERMIC4, MAIN, &dbw_powermic4,
+	{ VID_NUANCE, 0x0064, PAGE_VENDOR, DB_FAMILY_POWERMIC4, MAIN, &dbw_speechmike,
 	  &dbw_powermic4_buttons, "PowerMic 4" },
 	{ VID_NUANCE, 0x0064, PAGE_JOYSTICK, DB_FAMILY_POWERMIC4, BUTTONS, &dbw_gamepad,
 	  &dbw_powermic4_gamepad_buttons, "PowerMic 4" },
@@ -72,51 +80,48 @@ const struct db_row *db_match(uint16_t vid, uint16_t pid, uint16_t usage_page, u
 	return NULL;
 }
 
-/* What a unit is called until, or unless, it says which model it is. */
-static const struct db_model generic_models[DB_FAMILY_COUNT] = {
-	[DB_FAMILY_SPEECHMIKE] = { 0, "SpeechMike", DB_SLIDER_NONE },
-	[DB_FAMILY_POWERMIC4] = { 0, "PowerMic 4", DB_SLIDER_NONE },
-	[DB_FAMILY_POWERMIC3] = { 0, "PowerMic II/III", DB_SLIDER_NONE },
-	[DB_FAMILY_FOOT_CONTROL] = { 0, "Philips Foot Control", DB_SLIDER_NONE },
-	[DB_FAMILY_VEC_PEDAL] = { 0, "VEC Infinity foot pedal", DB_SLIDER_NONE },
-};
+const struct db_driver *db_driver(int family)
+{
+	return family >= 0 && family < DB_FAMILY_COUNT ? db_drivers[family] : NULL;
+}
+
+const struct db_ident_ops *db_row_ident(const struct db_row *row)
+{
+	const struct db_driver *d = db_driver(row->family);
+
+	return d != NULL && row->role == DB_ROLE_MAIN ? d->ident : NULL;
+}
+
+bool db_family_has_microphone(enum db_family family)
+{
+	const struct db_driver *d = db_driver(family);
+
+	return d != NULL && d->has_microphone;
+}
+
 static const struct db_model unknown_model = { 0, "dictation device", DB_SLIDER_NONE };
 
 const struct db_model *db_model_lookup(enum db_family family, uint16_t code)
 {
-	/* Only SpeechMikes have device codes; a PowerMic 4 answers the queries too, but
-	 * with a SpeechMike's codes. */
-	if (family == DB_FAMILY_SPEECHMIKE) {
-		const struct db_model *m = dbw_speechmike_model(code);
-		if (m != NULL)
-			return m;
-	}
-	if ((unsigned)family >= DB_FAMILY_COUNT)
+	const struct db_driver *d = db_driver(family);
+	const struct db_model *m;
+
+	if (d == NULL)
 		return &unknown_model;
-	return &generic_models[family];
+	if (d->model_of_code != NULL && (m = d->model_of_code(code)) != NULL)
+		return m;
+	return &d->generic;
 }
 
 const struct db_model *db_model_identified(enum db_family family, uint16_t code,
                                            struct db_model *unknown, char *name, size_t cap)
 {
+	const struct db_driver *d = db_driver(family);
 	const struct db_model *m = db_model_lookup(family, code);
 
-	if (m->code == code || family != DB_FAMILY_SPEECHMIKE || cap == 0)
+	if (m->code == code || d == NULL || d->model_of_code == NULL || cap == 0)
 		return m;
 	snprintf(name, cap, "%s (device code %u)", m->name, code);
 	*unknown = (struct db_model){ code, name, DB_SLIDER_NONE };
 	return unknown;
-}
-
-static const bool family_microphone[DB_FAMILY_COUNT] = {
-	[DB_FAMILY_SPEECHMIKE] = true,
-	[DB_FAMILY_POWERMIC4] = true,
-	[DB_FAMILY_POWERMIC3] = true,
-	[DB_FAMILY_FOOT_CONTROL] = false,
-	[DB_FAMILY_VEC_PEDAL] = false,
-};
-
-bool db_family_has_microphone(enum db_family family)
-{
-	return (unsigned)family < DB_FAMILY_COUNT && family_microphone[family];
 }

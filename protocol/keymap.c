@@ -55,67 +55,32 @@ int km_gesture_from_name(const char *name)
 
 /* ---- defaults ----------------------------------------------------------------- */
 
-struct default_binding {
-	int8_t family, button, gesture, command;
-};
-
-/* The README's "Default keymap": destructive commands sit on hold only, and on no foot
- * control or pedal at all: a foot resting on a pedal holds it. */
-static const struct default_binding default_bindings[] = {
-	{ DB_FAMILY_SPEECHMIKE, DB_BTN_RECORD, KM_PRESS, KM_RECORD_TOGGLE },
-	{ DB_FAMILY_SPEECHMIKE, DB_BTN_STOP, KM_PRESS, KM_RECORD_STOP },
-	{ DB_FAMILY_SPEECHMIKE, DB_BTN_INS_OVR, KM_PRESS, KM_REPORT_PROCESS },
-	{ DB_FAMILY_SPEECHMIKE, DB_BTN_EOL, KM_HOLD, KM_REPORT_SIGN },
-	{ DB_FAMILY_SPEECHMIKE, DB_BTN_FORWARD, KM_PRESS, KM_FIELD_NEXT },
-	{ DB_FAMILY_SPEECHMIKE, DB_BTN_REWIND, KM_PRESS, KM_FIELD_PREVIOUS },
-	{ DB_FAMILY_SPEECHMIKE, DB_BTN_F1, KM_PRESS, KM_REPORT_SAVE },
-	{ DB_FAMILY_SPEECHMIKE, DB_BTN_F2, KM_HOLD, KM_REPORT_SIGN_PRELIM },
-	{ DB_FAMILY_SPEECHMIKE, DB_BTN_F3, KM_PRESS, KM_REPORT_CLOSE },
-	{ DB_FAMILY_SPEECHMIKE, DB_BTN_F4, KM_HOLD, KM_REPORT_DISCARD },
-
-	{ DB_FAMILY_POWERMIC4, DB_BTN_RECORD, KM_PRESS, KM_RECORD_TOGGLE },
-	{ DB_FAMILY_POWERMIC4, DB_BTN_TAB_BACKWARD, KM_PRESS, KM_REPORT_PROCESS },
-	{ DB_FAMILY_POWERMIC4, DB_BTN_TAB_FORWARD, KM_PRESS, KM_FIELD_NEXT },
-	{ DB_FAMILY_POWERMIC4, DB_BTN_ENTER, KM_HOLD, KM_REPORT_SIGN },
-	{ DB_FAMILY_POWERMIC4, DB_BTN_F1, KM_PRESS, KM_REPORT_SAVE },
-	{ DB_FAMILY_POWERMIC4, DB_BTN_F2, KM_HOLD, KM_REPORT_SIGN_PRELIM },
-	{ DB_FAMILY_POWERMIC4, DB_BTN_F3, KM_PRESS, KM_REPORT_CLOSE },
-	{ DB_FAMILY_POWERMIC4, DB_BTN_F4, KM_HOLD, KM_REPORT_DISCARD },
-
-	{ DB_FAMILY_POWERMIC3, DB_BTN_RECORD, KM_PRESS, KM_RECORD_TOGGLE },
-	{ DB_FAMILY_POWERMIC3, DB_BTN_TAB_BACKWARD, KM_PRESS, KM_REPORT_PROCESS },
-	{ DB_FAMILY_POWERMIC3, DB_BTN_TAB_FORWARD, KM_PRESS, KM_FIELD_NEXT },
-	{ DB_FAMILY_POWERMIC3, DB_BTN_ENTER, KM_HOLD, KM_REPORT_SIGN },
-	{ DB_FAMILY_POWERMIC3, DB_BTN_CUSTOM_LEFT, KM_PRESS, KM_REPORT_SAVE },
-	{ DB_FAMILY_POWERMIC3, DB_BTN_CUSTOM_RIGHT, KM_HOLD, KM_REPORT_DISCARD },
-
-	{ DB_FAMILY_FOOT_CONTROL, DB_BTN_PLAY, KM_PRESS, KM_RECORD_TOGGLE },
-	{ DB_FAMILY_FOOT_CONTROL, DB_BTN_FORWARD, KM_PRESS, KM_FIELD_NEXT },
-	{ DB_FAMILY_FOOT_CONTROL, DB_BTN_REWIND, KM_PRESS, KM_FIELD_PREVIOUS },
-
-	{ DB_FAMILY_VEC_PEDAL, DB_BTN_PEDAL_MIDDLE, KM_PRESS, KM_RECORD_TOGGLE },
-	{ DB_FAMILY_VEC_PEDAL, DB_BTN_PEDAL_RIGHT, KM_PRESS, KM_FIELD_NEXT },
-	{ DB_FAMILY_VEC_PEDAL, DB_BTN_PEDAL_LEFT, KM_PRESS, KM_FIELD_PREVIOUS },
-};
-
+/* The README's "Default keymap" is the families' descriptors' (devices/): destructive
+ * commands sit on hold only, and on no foot control or pedal at all. A default whose
+ * gesture or command does not resolve is left out; tests/unit/test_keymap.c checks that
+ * every one resolves. */
 void km_defaults(struct keymap *km)
 {
 	memset(km, 0, sizeof *km);
 	km->hold_ms = KM_DEFAULT_HOLD_MS;
 	km->release_delay_ms = KM_DEFAULT_RELEASE_DELAY_MS;
 	km->allow_short_press_destructive = false;
-	for (int f = 0; f < DB_FAMILY_COUNT; f++)
+	for (int f = 0; f < DB_FAMILY_COUNT; f++) {
+		const struct db_driver *d = db_driver(f);
+
 		for (int b = 0; b < DB_BTN_COUNT; b++)
 			for (int g = 0; g < KM_GESTURE_COUNT; g++)
 				km->family[f].bind[b][g] = KM_NONE;
-	for (size_t i = 0; i < sizeof default_bindings / sizeof default_bindings[0]; i++) {
-		const struct default_binding *d = &default_bindings[i];
-		km->family[d->family].bind[d->button][d->gesture] = d->command;
+		km->family[f].push_to_talk = d->push_to_talk;
+		for (size_t i = 0; i < d->keymap_len; i++) {
+			const struct db_binding *bd = &d->keymap[i];
+			int g = km_gesture_from_name(bd->gesture);
+			int cmd = km_command_from_name(bd->command);
+
+			if (bd->button >= 0 && bd->button < DB_BTN_COUNT && g >= 0 && cmd != KM_NONE)
+				km->family[f].bind[bd->button][g] = (int8_t)cmd;
+		}
 	}
-	/* Pedals are pressed with the foot: dictating while the pedal is held down is what
-	 * transcription users expect from them. */
-	km->family[DB_FAMILY_FOOT_CONTROL].push_to_talk = true;
-	km->family[DB_FAMILY_VEC_PEDAL].push_to_talk = true;
 }
 
 /* ---- validation --------------------------------------------------------------- */

@@ -98,7 +98,9 @@ static cJSON *led_state_json(const struct db_led_state *st, uint32_t leds)
 static cJSON *device_json(const struct pm_device *d)
 {
 	cJSON *o = cJSON_CreateObject();
-	uint32_t colors = d->leds ? 0x7u : 0; /* off, red, green */
+	/* off, red, green: every LED wire takes both colours (a single-colour LED lights for
+	 * either), so they are what `led` accepts, not what each LED shows (PROTOCOL.md) */
+	uint32_t colors = d->leds ? 0x7u : 0;
 	uint32_t modes = d->leds ? (d->led_blink ? 0x7u : 0x1u) : 0;
 
 	if (!o)

@@ -27,8 +27,11 @@ static const uint16_t known_codes[] = {
 #define MAX_REPORT 64
 #define MAX_CAP 24
 /* Queries at most: 0x83, 0x87 or 0x8B, 0x91, 0x96, 0x8D (the first comes from
- * db_ident_start). */
+ * start). */
 #define MAX_IDENT_QUERIES 5
+/* The SpeechMike family's exchange, the one identification there is; it runs on every
+ * row's reports, so that it meets every kind of report. */
+#define SM_IDENT (db_driver(DB_FAMILY_SPEECHMIKE)->ident)
 
 static const struct db_model *pick_model(struct fuzz_cursor *c, const struct db_row *row,
                                          uint8_t choice)
@@ -110,9 +113,9 @@ static void ident_step(struct db_ident *st, const uint8_t *report, size_t len, s
 	size_t out_len = 12345;
 	/* A one-byte report 0xFF stands for the pending query's timeout. */
 	bool timeout = len == 1 && report[0] == 0xFF;
-	enum db_ident_result r = timeout ? db_ident_timeout(st, cap ? out : NULL, cap, &out_len)
-	                                 : db_ident_feed(st, report, len, cap ? out : NULL, cap,
-	                                                 &out_len);
+	enum db_ident_result r = timeout ? SM_IDENT->timeout(st, cap ? out : NULL, cap, &out_len)
+	                                 : SM_IDENT->feed(st, report, len, cap ? out : NULL, cap,
+	                                                  &out_len);
 	/* A timeout keeps what was learned. */
 	if (timeout)
 		FUZZ_CHECK(st->code == before.code && r != DB_IDENT_NOT_MINE);
@@ -132,13 +135,13 @@ static void ident_step(struct db_ident *st, const uint8_t *report, size_t len, s
 		/* A retry re-sends the very same query. */
 		if (out_len > 0) {
 			uint8_t again[MAX_CAP];
-			FUZZ_CHECK(db_ident_pending_query(st, again, out_len) == out_len);
+			FUZZ_CHECK(SM_IDENT->pending_query(st, again, out_len) == out_len);
 			FUZZ_CHECK(memcmp(again, out, out_len) == 0);
 		}
 		break;
 	case DB_IDENT_DONE:
 		FUZZ_CHECK(st->pending == 0 && out_len == 0);
-		FUZZ_CHECK(db_ident_pending_query(st, out, cap) == 0);
+		FUZZ_CHECK(SM_IDENT->pending_query(st, out, cap) == 0);
 		break;
 	default:
 		FUZZ_CHECK(!"unknown identification result");
@@ -162,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct db_ident ident;
 	uint8_t first[MAX_CAP];
-	size_t first_len = db_ident_start(&ident, first, cap);
+	size_t first_len = SM_IDENT->start(&ident, first, cap);
 	FUZZ_CHECK(first_len <= cap && ident.pending != 0 && ident.code == 0);
 	unsigned queries = 1;
 	bool identified = false;
@@ -198,7 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* Late answers are input, never a restart of the exchange. */
 			struct db_ident done = ident;
 			size_t n = 1;
-			FUZZ_CHECK(db_ident_feed(&done, report, len, NULL, 0, &n) ==
+			FUZZ_CHECK(SM_IDENT->feed(&done, report, len, NULL, 0, &n) ==
 			           DB_IDENT_NOT_MINE);
 			FUZZ_CHECK(n == 0 && memcmp(&done, &ident, sizeof done) == 0);
 		}

@@ -138,7 +138,7 @@ static const struct row_expect {
 	{ 0x0911, 0x0fa0, 1, 4, DB_FAMILY_SPEECHMIKE, DB_ROLE_BUTTONS,
 	  "SpeechMike (browser mode)", "gamepad", 0, 0, false, false },
 	{ 0x0554, 0x0064, 0xFFA0, 1, DB_FAMILY_POWERMIC4, DB_ROLE_MAIN,
-	  "PowerMic 4", "powermic4", 9, ALL_LEDS, true, false },
+	  "PowerMic 4", "speechmike", 9, ALL_LEDS, true, false },
 	{ 0x0554, 0x0064, 1, 4, DB_FAMILY_POWERMIC4, DB_ROLE_BUTTONS,
 	  "PowerMic 4", "gamepad", 0, 0, false, false },
 	{ 0x0554, 0x1001, 1, 0, DB_FAMILY_POWERMIC3, DB_ROLE_MAIN,
@@ -186,7 +186,7 @@ static void test_table(void)
 		CHECK(r->wire->report_len == e->report_len, "row %zu report_len", i);
 		CHECK(r->wire->leds == e->leds, "row %zu leds", i);
 		CHECK(r->wire->led_blink == e->blink, "row %zu blink", i);
-		CHECK(r->wire->identifies == e->identifies, "row %zu identifies", i);
+		CHECK((db_row_ident(r) != NULL) == e->identifies, "row %zu identifies", i);
 		CHECK((r->wire->encode_leds != NULL) == (e->leds != 0), "row %zu encoder", i);
 		CHECK(r->bitmap != NULL, "row %zu bitmap", i);
 	}
@@ -580,6 +580,9 @@ static void test_leds(void)
 
 /* ---- identification (doc/devices.md §1.6) ----------------------------------------- */
 
+/* The SpeechMike family's exchange, the one identification there is. */
+#define SM_IDENT (db_driver(DB_FAMILY_SPEECHMIKE)->ident)
+
 struct ident_step {
 	const char *answer;
 	uint8_t next; /* the query it must lead to; 0: done */
@@ -637,7 +640,7 @@ static enum db_ident_result feed(struct db_ident *st, const char *hex, uint8_t *
 	uint8_t bytes[MAX_REPORT];
 	size_t len = parse_hex(hex, bytes, sizeof(bytes));
 	uint8_t *copy = exact_copy(bytes, len);
-	enum db_ident_result r = db_ident_feed(st, copy, len, out, MAX_REPORT, out_len);
+	enum db_ident_result r = SM_IDENT->feed(st, copy, len, out, MAX_REPORT, out_len);
 	release(copy);
 	return r;
 }
@@ -647,7 +650,7 @@ static void test_ident_sequences(void)
 	for (size_t i = 0; i < COUNT(ident_cases); i++) {
 		struct db_ident st;
 		uint8_t out[MAX_REPORT];
-		size_t len = db_ident_start(&st, out, sizeof(out));
+		size_t len = SM_IDENT->start(&st, out, sizeof(out));
 		CHECK(query_is(out, len, 0x83) && st.pending == 0x83, "case %zu start", i);
 		bool done = false;
 		for (const struct ident_step *s = ident_cases[i].steps; !done; s++) {
@@ -679,10 +682,10 @@ static void test_ident_not_mine(void)
 	memset(&st, 0, sizeof(st));
 	CHECK(feed(&st, "83 00 00 00 01 00 32 01 95", out, &len) == DB_IDENT_NOT_MINE,
 	      "not started");
-	CHECK(db_ident_pending_query(&st, out, sizeof(out)) == 0, "no query before start");
+	CHECK(SM_IDENT->pending_query(&st, out, sizeof(out)) == 0, "no query before start");
 
-	CHECK(db_ident_start(&st, out, 9) == 0 && st.pending == 0x83, "start, small buffer");
-	len = db_ident_pending_query(&st, out, sizeof(out));
+	CHECK(SM_IDENT->start(&st, out, 9) == 0 && st.pending == 0x83, "start, small buffer");
+	len = SM_IDENT->pending_query(&st, out, sizeof(out));
 	CHECK(query_is(out, len, 0x83), "retry after a small buffer");
 
 	static const char *const not_mine[] = {
@@ -705,7 +708,7 @@ static void test_ident_not_mine(void)
 	size_t n = parse_hex(button, bytes, sizeof(bytes));
 	decode_bytes(db_match(0x0911, 0x0c1c, 0xFFA0, 1), NULL, bytes, n, &in);
 	CHECK(in.kind == DB_INPUT_BUTTONS && in.buttons == B(RECORD), "... decodes as input");
-	len = db_ident_pending_query(&st, out, sizeof(out));
+	len = SM_IDENT->pending_query(&st, out, sizeof(out));
 	CHECK(query_is(out, len, 0x8B), "retry re-encodes 0x8B");
 	CHECK(feed(&st, "83 00 00 00 01 00 32 01 95", out, &len) == DB_IDENT_NOT_MINE,
 	      "repeated earlier answer");
@@ -719,7 +722,7 @@ static void test_ident_not_mine(void)
 	      "done after the mode");
 	CHECK(feed(&st, "8B 00 00 00 00 00 0E 74 00", out, &len) == DB_IDENT_NOT_MINE,
 	      "after done");
-	CHECK(db_ident_pending_query(&st, out, sizeof(out)) == 0, "no query after done");
+	CHECK(SM_IDENT->pending_query(&st, out, sizeof(out)) == 0, "no query after done");
 }
 
 /* A query that stays unanswered ends the exchange, keeping the code already received. */
@@ -745,16 +748,16 @@ static void test_ident_timeout(void)
 	for (size_t i = 0; i < COUNT(cases); i++) {
 		struct db_ident st;
 		uint8_t out[MAX_REPORT];
-		size_t len = db_ident_start(&st, out, sizeof(out));
+		size_t len = SM_IDENT->start(&st, out, sizeof(out));
 		for (size_t k = 0; k < COUNT(cases[i].answers) && cases[i].answers[k]; k++)
 			feed(&st, cases[i].answers[k], out, &len);
 		CHECK(st.pending == cases[i].unanswered, "timeout case %zu: pending %02X", i,
 		      st.pending);
-		enum db_ident_result r = db_ident_timeout(&st, out, sizeof(out), &len);
+		enum db_ident_result r = SM_IDENT->timeout(&st, out, sizeof(out), &len);
 		if (cases[i].code != 0) { /* the mode is still asked for, and may time out too */
 			CHECK(r == DB_IDENT_SEND && query_is(out, len, 0x8D),
 			      "timeout case %zu: mode query, result %d", i, r);
-			r = db_ident_timeout(&st, out, sizeof(out), &len);
+			r = SM_IDENT->timeout(&st, out, sizeof(out), &len);
 		}
 		CHECK(r == DB_IDENT_DONE && len == 0 && st.pending == 0 && st.event_mode == -1,
 		      "timeout case %zu: result %d", i, r);
@@ -787,7 +790,7 @@ static void test_event_mode(void)
 		CHECK_STR(db_event_mode_name(m), modes[m].name);
 		CHECK(db_event_mode_from_name(modes[m].name) == m, "from name %s", modes[m].name);
 		CHECK(db_event_mode_delivers_buttons(m) == modes[m].delivers, "delivers %d", m);
-		size_t n = db_event_mode_command(m, out, sizeof(out));
+		size_t n = SM_IDENT->event_mode_command(m, out, sizeof(out));
 		CHECK(hex_equal(out, n, modes[m].command), "command %d", m);
 	}
 	CHECK(db_event_mode_name(6) == NULL && db_event_mode_name(-1) == NULL, "range");
@@ -795,14 +798,14 @@ static void test_event_mode(void)
 	      "unknown names");
 	CHECK(db_event_mode_delivers_buttons(-1) && db_event_mode_delivers_buttons(9),
 	      "unknown modes");
-	CHECK(db_event_mode_command(6, out, sizeof(out)) == 0 &&
-	          db_event_mode_command(-1, out, sizeof(out)) == 0 &&
-	          db_event_mode_command(0, out, 9) == 0,
+	CHECK(SM_IDENT->event_mode_command(6, out, sizeof(out)) == 0 &&
+	          SM_IDENT->event_mode_command(-1, out, sizeof(out)) == 0 &&
+	          SM_IDENT->event_mode_command(0, out, 9) == 0,
 	      "bad mode or buffer");
 	/* the answer's byte 8 is read as a signed byte */
 	struct db_ident st;
 	size_t len;
-	db_ident_start(&st, out, sizeof(out));
+	SM_IDENT->start(&st, out, sizeof(out));
 	feed(&st, "83 02 00 00 00 00 32 00 55", out, &len);
 	feed(&st, "87 00 00 00 00 00 00 0C 80", out, &len);
 	CHECK(feed(&st, "8D 00 00 00 00 00 00 00 FE", out, &len) == DB_IDENT_DONE &&
@@ -909,6 +912,41 @@ static void test_models(void)
 	CHECK(db_slider_positions_of(NULL) == 0, "NULL model slider");
 }
 
+/* Every family's descriptor: what is a microphone, which family identifies (only the
+ * SpeechMike: the PowerMic 4 is known by its PID), and which has device codes. */
+static void test_drivers(void)
+{
+	static const struct {
+		bool microphone, identifies, codes;
+	} want[DB_FAMILY_COUNT] = {
+		[DB_FAMILY_SPEECHMIKE] = { true, true, true },
+		[DB_FAMILY_POWERMIC4] = { true, false, false },
+		[DB_FAMILY_POWERMIC3] = { true, false, false },
+		[DB_FAMILY_FOOT_CONTROL] = { false, false, false },
+		[DB_FAMILY_VEC_PEDAL] = { false, false, false },
+	};
+	for (int f = 0; f < DB_FAMILY_COUNT; f++) {
+		const struct db_driver *d = db_driver(f);
+		CHECK(d != NULL && d == db_drivers[f], "descriptor %d", f);
+		if (d == NULL)
+			continue;
+		CHECK_STR(d->name, family_names[f]);
+		CHECK(d->has_microphone == want[f].microphone &&
+		          db_family_has_microphone((enum db_family)f) == want[f].microphone,
+		      "%s microphone", d->name);
+		CHECK((d->ident != NULL) == want[f].identifies, "%s identifies", d->name);
+		CHECK((d->model_of_code != NULL) == want[f].codes, "%s codes", d->name);
+		CHECK(d->generic.code == 0 && d->generic.name != NULL, "%s generic", d->name);
+		CHECK(d->keymap_len > 0 && d->keymap != NULL, "%s keymap", d->name);
+		if (d->ident)
+			CHECK(d->ident->start && d->ident->feed && d->ident->timeout &&
+			          d->ident->pending_query,
+			      "%s ident ops", d->name);
+	}
+	CHECK(db_driver(-1) == NULL && db_driver(DB_FAMILY_COUNT) == NULL, "range");
+	CHECK(!db_family_has_microphone(DB_FAMILY_COUNT), "no microphone out of range");
+}
+
 /* ---- robustness ------------------------------------------------------------------------- */
 
 static uint32_t rng_state = 0x9E3779B9u;
@@ -962,7 +1000,7 @@ static void test_random_reports(void)
 	unsigned bad = 0;
 	for (int i = 0; i < 20000; i++) {
 		if (i % 8 == 0)
-			db_ident_start(&st, out, sizeof(out));
+			SM_IDENT->start(&st, out, sizeof(out));
 		uint8_t bytes[MAX_REPORT];
 		size_t len = rng() % 12;
 		for (size_t k = 0; k < len; k++)
@@ -971,7 +1009,7 @@ static void test_random_reports(void)
 			bytes[0] = rng() % 4 ? st.pending : first_bytes[rng() % COUNT(first_bytes)];
 		size_t out_len;
 		uint8_t *copy = exact_copy(bytes, len);
-		enum db_ident_result res = db_ident_feed(&st, copy, len, out, sizeof(out), &out_len);
+		enum db_ident_result res = SM_IDENT->feed(&st, copy, len, out, sizeof(out), &out_len);
 		release(copy);
 		if (res == DB_IDENT_SEND)
 			bad += !query_is(out, out_len, st.pending) || st.pending == 0;
@@ -999,6 +1037,7 @@ int main(void)
 	test_ident_timeout();
 	test_event_mode();
 	test_models();
+	test_drivers();
 	test_random_reports();
 	return CHECK_DONE();
 }

@@ -146,6 +146,16 @@ static void test_defaults(void)
 	for (int f = 0; f < DB_FAMILY_COUNT; f++)
 		CHECK(km.family[f].push_to_talk == push_to_talk[f], "%s push_to_talk",
 		      db_family_name(f));
+	/* km_defaults leaves out a descriptor's default whose names do not resolve */
+	for (int f = 0; f < DB_FAMILY_COUNT; f++) {
+		const struct db_driver *d = db_driver(f);
+		for (size_t i = 0; i < d->keymap_len; i++)
+			CHECK(db_button_name(d->keymap[i].button) != NULL &&
+			          km_gesture_from_name(d->keymap[i].gesture) >= 0 &&
+			          km_command_from_name(d->keymap[i].command) != KM_NONE,
+			      "%s default %zu: %s %s", d->name, i, d->keymap[i].gesture,
+			      d->keymap[i].command);
+	}
 }
 
 /* ---- validation --------------------------------------------------------------- */
