@@ -18,7 +18,7 @@ import pytest
 import emu as E
 from client import Client
 from daemon import (TEST_CONFIG, Daemon, base_env, cli_binary, free_port, http_request, run_cli,
-                    ws_upgrade)
+                    upgrade_request, ws_upgrade)
 
 # A client run as another user: a raw TCP connection that sends a WebSocket upgrade or a
 # GET /status and prints what came back (nothing when the daemon closed it unread).
@@ -221,10 +221,7 @@ def test_silent_client_is_dropped_after_the_ping_timeout(spawn):
     loop = asyncio.new_event_loop()
     good = loop.run_until_complete(Client.connect(d.port, name='answers'))
     silent = socket.create_connection(('127.0.0.1', d.port))
-    silent.sendall(('GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n'
-                    'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'
-                    'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: dictabridge.v1\r\n'
-                    '\r\n' % d.port).encode())
+    silent.sendall(upgrade_request(d.port))
     try:
         d.wait_status(lambda s: s['clients'] == 2, what='both connected')
         t0 = time.monotonic()
