@@ -302,7 +302,8 @@ static void dev_update_capture(struct adev *d)
 	for (struct stream *s = streams; s; s = s->next) {
 		if (s->dev == d && s->state == ST_PENDING) {
 			d->src = *src;
-			d->cap = capture_open(&d->src, fixed_capture_rate ? fixed_capture_rate : s->f.rate,
+			d->cap = capture_open(&d->src,
+			                      fixed_capture_rate ? fixed_capture_rate : s->f.rate,
 			                      fixed_capture_rate != 0);
 			break;
 		}

@@ -157,6 +157,35 @@ async def test_source_removed_mid_stream_ends_the_stream_without_moving(spawn, p
     await c.ping()
 
 
+async def test_a_new_microphone_mid_stream_ends_the_stream_on_the_old_one(spawn, pulse, emu):
+    u = E.speechmike(serial='SRVMOVE')
+    d = spawn(u, args=['--audio-device', pulse.source], env=pulse.env)
+    c = await Client.connect(d.port)
+    dev_id = c.hello['devices'][0]['id']
+    pulse.play(tone(1000, RATE, 1.0, 0.25), RATE, loop=True)
+    first = await start(c, dev_id)
+    await c.wait_frames(10, timeout=10)
+    # The unit's own sound card arrives (the server has its source by then): it is the
+    # unit's microphone now, and the stream does not go on recording the configured one.
+    u.sound_card = 5
+    pulse.add_source('unit_mic', {'alsa.card': '5',
+                                  'sysfs.path': emu._sound_paths(u)[1][len('/sys'):],
+                                  'device.description': 'SpeechMike-card'},
+                     master=pulse.source)
+    emu.add_sound_card(u, 5)
+    await c.expect('device.changed', timeout=5,
+                   pred=lambda m: (m['device']['audio'] or {}).get('source') == 'paired')
+    stopped = await c.expect('audio.stopped', timeout=5)
+    assert stopped['reason'] == 'error' and 'microphone changed' in stopped['message'], stopped
+    # The next stream records the unit's own microphone.
+    await c.send({'type': 'audio.start', 'device_id': dev_id})
+    await c.expect('audio.started', device_id=dev_id, timeout=10,
+                   pred=lambda m: m['stream_id'] != first['stream_id'])
+    d.wait_log(r"capturing from 'SpeechMike-card' through the sound server", timeout=10)
+    n = len(c.frames)
+    await c.wait_frames(n + 10, timeout=10)
+
+
 async def test_server_killed_mid_stream_ends_the_stream_and_nothing_else(spawn, pulse, emu):
     u = E.speechmike(serial='SRVKILL')
     d = spawn(u, args=['--audio-device', pulse.source], env=pulse.env)
