@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/time.h>
@@ -13,6 +14,7 @@
 
 #include "daemon/log.h"
 #include "daemon/loop.h"
+#include "daemon/queue.h"
 
 /* libpulse marks a time on the monotonic clock (pa_context_rttime_new) with this bit in
  * tv_usec; without it the time is wall-clock time. Its public headers do not name it. */
@@ -61,20 +63,18 @@ static bool dispatching;
 static struct ev *events;
 static pa_mainloop_api api;
 
-static uint64_t mono_us(void)
+/* A new event of `size` bytes (struct ev first), in the list; NULL when out of memory. */
+static void *add(size_t size, enum ev_kind kind, void *userdata)
 {
-	struct timespec ts;
+	struct ev *e = calloc(1, size);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void add(struct ev *e, enum ev_kind kind, void *userdata)
-{
+	if (!e)
+		return NULL;
 	e->kind = kind;
 	e->userdata = userdata;
 	e->next = events;
 	events = e;
+	return e;
 }
 
 static void wake_dispatch(void)
@@ -114,7 +114,7 @@ static int registered_fd(const pa_io_event *e)
 static pa_io_event *io_new(pa_mainloop_api *a, int fd, pa_io_event_flags_t flags,
                            pa_io_event_cb_t cb, void *userdata)
 {
-	pa_io_event *e = calloc(1, sizeof *e);
+	pa_io_event *e = add(sizeof *e, EV_IO, userdata);
 	struct epoll_event ee = {.events = epoll_flags(flags)};
 
 	(void)a;
@@ -125,10 +125,10 @@ static pa_io_event *io_new(pa_mainloop_api *a, int fd, pa_io_event_flags_t flags
 	e->cb = cb;
 	ee.data.ptr = e;
 	/* An epoll set holds a descriptor once: a second event on it goes in as a duplicate. */
-	if (epoll_ctl(set_fd, EPOLL_CTL_ADD, fd, &ee) < 0 && errno == EEXIST &&
-	    (e->dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) >= 0)
-		epoll_ctl(set_fd, EPOLL_CTL_ADD, e->dup_fd, &ee);
-	add(&e->ev, EV_IO, userdata);
+	if (epoll_ctl(set_fd, EPOLL_CTL_ADD, fd, &ee) < 0 &&
+	    (errno != EEXIST || (e->dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0 ||
+	     epoll_ctl(set_fd, EPOLL_CTL_ADD, e->dup_fd, &ee) < 0))
+		log_warn("cannot watch a sound-server descriptor: %s", strerror(errno));
 	return e;
 }
 
@@ -161,7 +161,7 @@ static uint64_t deadline_of(const struct timeval *tv)
 {
 	struct timeval now;
 	int64_t delta;
-	uint64_t at, mono = mono_us();
+	uint64_t at, mono = queue_now_mono_us();
 
 	if (!tv)
 		return 0;
@@ -206,13 +206,12 @@ static void time_restart(pa_time_event *e, const struct timeval *tv)
 static pa_time_event *time_new(pa_mainloop_api *a, const struct timeval *tv,
                                pa_time_event_cb_t cb, void *userdata)
 {
-	pa_time_event *e = calloc(1, sizeof *e);
+	pa_time_event *e = add(sizeof *e, EV_TIME, userdata);
 
 	(void)a;
 	if (!e)
 		return NULL;
 	e->cb = cb;
-	add(&e->ev, EV_TIME, userdata);
 	time_restart(e, tv);
 	return e;
 }
@@ -239,13 +238,12 @@ static void defer_enable(pa_defer_event *e, int on)
 
 static pa_defer_event *defer_new(pa_mainloop_api *a, pa_defer_event_cb_t cb, void *userdata)
 {
-	pa_defer_event *e = calloc(1, sizeof *e);
+	pa_defer_event *e = add(sizeof *e, EV_DEFER, userdata);
 
 	(void)a;
 	if (!e)
 		return NULL;
 	e->cb = cb;
-	add(&e->ev, EV_DEFER, userdata);
 	defer_enable(e, 1);
 	return e;
 }
@@ -329,7 +327,7 @@ static void dispatch(void *arg)
 		if (e->kind == EV_DEFER && !e->dead && d->enabled)
 			d->cb(&api, d, e->userdata);
 	}
-	now = mono_us();
+	now = queue_now_mono_us();
 	for (struct ev *e = events; e; e = e->next) {
 		pa_time_event *t = (pa_time_event *)e;
 
