@@ -160,3 +160,24 @@ def test_audio_route_shows_whether_a_browser_records_the_same_microphone(spawn, 
         assert 'a browser records it too' in browser.eval('main', route)
         browser.call('click', page='main', selector='#audio li[data-device-id="%s"] .listen' % dev_id)
         browser.wait('main', row(dev_id) + ".dataset.phase === 'stopped'", what='audio.stopped')
+
+
+def test_audio_route_shows_a_card_shared_through_alsa(spawn, emu, browser, tmp_path):
+    # No sound server for the daemon: the paired card goes through ALSA's dsnoop, emulated
+    # over a private PulseAudio server (see tests/integration/test_audio_dsnoop.py).
+    with PulseMic(tmp_path / 'pulse') as pulse:
+        pulse.emulate_dsnoop(tmp_path / 'home')
+        pulse.add_source('card4', {'alsa.card': '4'}, master=pulse.source)
+        sm = E.speechmike(serial='E2EDSNOOP')
+        sm.sound_card = 4
+        emu.plug(sm)
+        d = spawn(devices=1)
+        dev_id = '0911-0c1c-E2EDSNOOP'
+        open_demo(browser, d, 1)
+        route = row(dev_id) + ".querySelector('.route').textContent"
+        browser.call('click', page='main', selector='#audio li[data-device-id="%s"] .listen' % dev_id)
+        browser.wait('main', route + ".startsWith('captured through ALSA, shared')",
+                     what='the shared ALSA route', timeout=10)
+        assert browser.eval('main', row(dev_id) + ".dataset.defaultInput") == ''
+        browser.call('click', page='main', selector='#audio li[data-device-id="%s"] .listen' % dev_id)
+        browser.wait('main', row(dev_id) + ".dataset.phase === 'stopped'", what='audio.stopped')

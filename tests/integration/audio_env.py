@@ -458,6 +458,21 @@ class PulseMic:
                     '    device { @func concat strings [ "card" $CARD ] }\n'
                     '}\n' % _alsa_string('unix:%s' % server))
 
+    def emulate_hw(self, home, card):
+        """A PCM in home/.asoundrc that PortAudio lists as the kernel card `card` (a name
+        holding `(hw:N,0)`, what the daemon looks for when it opens a card alone), capturing
+        this server's source `cardN`. ALSA reads the name's first colon as the start of
+        arguments, so the PCM that opens is `NAME (hw` with two arguments, defined too."""
+        Path(home).mkdir(parents=True, exist_ok=True)
+        with open(Path(home) / '.asoundrc', 'a') as f:
+            for name, args in (('emulated card (hw:%d,0)' % card, ''),
+                               ('emulated card (hw', '    @args [ A B ]\n'
+                                '    @args.A { type string }\n    @args.B { type string }\n')):
+                f.write('pcm.%s {\n%s    type pulse\n    server %s\n    device %s\n'
+                        '    hint { show on description "emulated card" }\n}\n' % (
+                            _alsa_string(name), args, _alsa_string('unix:%s' % self.socket),
+                            _alsa_string('card%d' % card)))
+
     def dsnoop_recorder(self, home, card, rate=None):
         """arecord (with `home`'s .asoundrc) recording card `card` through dsnoop the way the
         daemon opens it (plug in front), into a Recorder."""

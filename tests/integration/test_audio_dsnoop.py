@@ -10,10 +10,11 @@ name, exactly as on a workstation; the other program (arecord) opens `plug:'dsno
 as ALSA's default device on a USB card does. What this shows: which PCM the daemon opens first, with the
 paired card's number, that it reports and logs the shared path, that another program
 recording the same PCM at the same time does not disturb it (in either start order), and
-that a dsnoop that cannot open leads to the exclusive path with its log line. What it
-cannot show: the real dsnoop plugin on a real USB card (its shared memory, its slave
-parameters), nor an exclusive open that succeeds on a paired card (PortAudio lists hw cards
-only from the kernel's control devices, which do not exist here)."""
+that a dsnoop that cannot open leads to the exclusive path, logged and reported; that path
+opens the PortAudio device whose name holds `(hw:N,`, here a PCM of that name
+(PulseMic.emulate_hw), since PortAudio lists real hw cards only from the kernel's control
+devices. What it cannot show: the real dsnoop plugin on a real USB card (its shared
+memory, the rate the first program sets), nor a real card refusing dsnoop."""
 
 import pytest
 
@@ -85,17 +86,33 @@ async def test_paired_card_is_shared_through_dsnoop(spawn, pulse, recorders, tmp
 
 
 async def test_a_card_dsnoop_cannot_open_is_opened_alone(spawn, pulse, tmp_path):
-    pulse.emulate_dsnoop(tmp_path / 'home', reachable=False)
+    home = tmp_path / 'home'
+    pulse.emulate_dsnoop(home, reachable=False)
+    pulse.emulate_hw(home, 6)
+    pulse.add_source('card6', {'alsa.card': '6'}, master=pulse.source)
     d = spawn(unit_with_card('DSNOOP2', 6))
     c = await Client.connect(d.port)
-    dev_id = c.hello['devices'][0]['id']
-    await c.send({'type': 'audio.start', 'device_id': dev_id})
-    # The shared path failed and said so; the exclusive one was tried next (and, with no
-    # real card 6 here, found nothing to open).
-    stopped = await c.expect('audio.stopped', timeout=10)
-    assert stopped['reason'] == 'error' and 'ALSA card 6' in stopped['message'], stopped
+    dev = c.hello['devices'][0]
+    pulse.play(tone(1000, RATE, 1.0, 0.25), RATE, loop=True)
+    started = await start(c, dev['id'], rate=RATE)
+    assert started['via'] == 'alsa', started
+    changed = await c.expect('device.changed', timeout=5)
+    assert changed['device']['audio'] == dict(dev['audio'], via='alsa'), changed
+    await c.wait_frames(60, timeout=10)
+    assert_tone(stream_samples(c, 10), RATE, 'the card opened alone')
     log = d.log()
-    assert 'cannot share ALSA card 6 through dsnoop (dsnoop:CARD=6,RATE=16000 does not open' in log
-    assert 'opening it alone' in log
+    assert 'cannot share ALSA card 6 through dsnoop (dsnoop:CARD=6,RATE=48000 does not open' in log
+    assert "capturing from 'emulated card (hw:6,0)' through ALSA at 48000 Hz, 1 channel, " \
+        "holding the card alone" in log, log
+
+
+async def test_no_shared_nor_exclusive_card_is_an_error(spawn, pulse, tmp_path):
+    pulse.emulate_dsnoop(tmp_path / 'home', reachable=False)
+    d = spawn(unit_with_card('DSNOOP3', 7))
+    c = await Client.connect(d.port)
+    await c.send({'type': 'audio.start', 'device_id': c.hello['devices'][0]['id']})
+    stopped = await c.expect('audio.stopped', timeout=10)
+    assert stopped['reason'] == 'error' and 'ALSA card 7' in stopped['message'], stopped
+    assert 'cannot share ALSA card 7 through dsnoop' in d.log()
     assert c.hello['devices'][0]['audio']['via'] is None
     await c.ping()

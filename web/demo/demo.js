@@ -246,6 +246,11 @@ function setPhase(row, phase, text) {
  */
 function routeText(audio) {
   if (!audio || !audio.via) return { text: '', defaultInput: '' };
+  if (audio.via === 'alsa-dsnoop') {
+    return { text: 'captured through ALSA, shared (dsnoop: no sound server; ALSA programs that ' +
+                   'record the card through dsnoop, as ALSA\'s default device does, record it too)',
+             defaultInput: '' };
+  }
   if (audio.via !== 'pulse') return { text: 'captured through ALSA (no sound server)', defaultInput: '' };
   if (audio.default_input) {
     return { text: 'through the sound server; it is the default input, so a browser records it too',
