@@ -35,8 +35,7 @@ const struct db_driver dbd_foot_control = {
 	.has_microphone = false,
 	.generic = { 0, "Philips Foot Control", DB_SLIDER_NONE },
 	.push_to_talk = true,
-	.keymap = foot_control_keymap,
-	.keymap_len = sizeof foot_control_keymap / sizeof foot_control_keymap[0],
+	DBW_KEYMAP(foot_control_keymap),
 };
 
 /* VEC / Infinity IN-USB: 2-byte report, pedals in byte 0, byte 1 always 0. */
@@ -68,6 +67,5 @@ const struct db_driver dbd_vec_pedal = {
 	.has_microphone = false,
 	.generic = { 0, "VEC Infinity foot pedal", DB_SLIDER_NONE },
 	.push_to_talk = true,
-	.keymap = vec_pedal_keymap,
-	.keymap_len = sizeof vec_pedal_keymap / sizeof vec_pedal_keymap[0],
+	DBW_KEYMAP(vec_pedal_keymap),
 };

@@ -95,8 +95,7 @@ const struct db_driver dbd_powermic4 = {
 	.name = "powermic4",
 	.has_microphone = true,
 	.generic = { 0, "PowerMic 4", DB_SLIDER_NONE },
-	.keymap = powermic4_keymap,
-	.keymap_len = sizeof powermic4_keymap / sizeof powermic4_keymap[0],
+	DBW_KEYMAP(powermic4_keymap),
 };
 
 static const struct db_binding powermic3_keymap[] = {
@@ -112,6 +111,5 @@ const struct db_driver dbd_powermic3 = {
 	.name = "powermic3",
 	.has_microphone = true,
 	.generic = { 0, "PowerMic II/III", DB_SLIDER_NONE },
-	.keymap = powermic3_keymap,
-	.keymap_len = sizeof powermic3_keymap / sizeof powermic3_keymap[0],
+	DBW_KEYMAP(powermic3_keymap),
 };

@@ -351,8 +351,7 @@ const struct db_driver dbd_speechmike = {
 	.name = "speechmike",
 	.has_microphone = true,
 	.generic = { 0, "SpeechMike", DB_SLIDER_NONE },
-	.keymap = keymap,
-	.keymap_len = sizeof keymap / sizeof keymap[0],
+	DBW_KEYMAP(keymap),
 	.ident = &ident,
 	.model_of_code = model_of_code,
 };

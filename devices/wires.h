@@ -16,6 +16,10 @@
 #define DBW_NO_BUTTONS \
 	DBW_NONE, DBW_NONE, DBW_NONE, DBW_NONE, DBW_NONE, DBW_NONE, DBW_NONE, DBW_NONE
 
+/* A descriptor's default keymap: a struct db_binding array and its length. */
+#define DBW_KEYMAP(bindings) \
+	.keymap = (bindings), .keymap_len = sizeof(bindings) / sizeof((bindings)[0])
+
 /* ---- speechmike.c: the SpeechMike vendor protocol (doc/devices.md §1) --------- */
 
 extern const struct db_driver dbd_speechmike;
