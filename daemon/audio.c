@@ -564,6 +564,12 @@ size_t audio_next_frame(struct client *c, unsigned char *out, size_t cap)
 	if (len)
 		memcpy(out, f->data, len);
 	free(f);
+	for (struct stream *s = streams; s; s = s->next) {
+		if (s->client == c && s->q_len) {
+			server_audio_ready(c);
+			break;
+		}
+	}
 	if (best->state == ST_DRAINING && !best->q_len) {
 		struct adev *d = best->dev;
 
