@@ -463,6 +463,12 @@ size_t audio_next_frame(struct client *c, unsigned char *out, size_t cap)
 	if (!best)
 		return 0;
 	len = frames_take(&best->f, out, cap);
+	for (struct stream *s = streams; s; s = s->next) {
+		if (s->client == c && s->f.q_len) {
+			server_audio_ready(c);
+			break;
+		}
+	}
 	if (best->state == ST_DRAINING && !best->f.q_len)
 		stream_finish(best);
 	return len;

@@ -45,7 +45,7 @@ char *audio_request(struct client *c, const struct pm_request *req);
 void audio_client_gone(struct client *c);
 
 /* Copies c's next binary frame into out (cap bytes); returns its length, 0 when c has
- * none queued. */
+ * none queued. Calls server_audio_ready(c) when more remain. */
 size_t audio_next_frame(struct client *c, unsigned char *out, size_t cap);
 
 /* Takes what the captures delivered (the loop was woken). */

@@ -42,7 +42,8 @@ struct server_handlers {
 	char *(*request)(struct client *c, const struct pm_request *req);
 	void (*woken)(void);                           /* loop_wake was called */
 	void (*client_gone)(struct client *c);         /* c is closed: forget it */
-	/* Copies c's next binary (audio) frame into out; its length, or 0 for none. */
+	/* Copies c's next binary (audio) frame into out; its length, or 0 for none. Calls
+	 * server_audio_ready(c) again while c has more queued. */
 	size_t (*next_frame)(struct client *c, unsigned char *out, size_t cap);
 };
 

@@ -162,19 +162,17 @@ void server_audio_ready(struct client *c)
 		lws_callback_on_writable(c->wsi);
 }
 
-/* One binary frame per writable callback, asking for the next one until none is left. */
+/* One binary frame per writable callback; next_frame asks for the next callback
+ * (server_audio_ready) while more are queued, so that the last one costs no empty pass. */
 static int client_write_frame(struct client *c)
 {
 	unsigned char buf[LWS_PRE + PM_AUDIO_MAX_FRAME_BYTES];
-	size_t len = handlers->next_frame(c, buf + LWS_PRE, sizeof buf - LWS_PRE);
+	size_t len;
 
-	if (!len) {
-		c->audio_waiting = false; /* until server_audio_ready says otherwise */
-		return 0;
-	}
-	if (lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_BINARY) < (int)len)
+	c->audio_waiting = false; /* until server_audio_ready says otherwise */
+	len = handlers->next_frame(c, buf + LWS_PRE, sizeof buf - LWS_PRE);
+	if (len && lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_BINARY) < (int)len)
 		return -1;
-	lws_callback_on_writable(c->wsi);
 	return 0;
 }
 
