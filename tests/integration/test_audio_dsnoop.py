@@ -19,25 +19,12 @@ memory, the rate the first program sets), nor a real card refusing dsnoop."""
 import pytest
 
 import emu as E
-from audio_env import PulseMic, decode_frame, tone
+from audio_env import decode_frame, tone
 from client import Client
 from test_audio_server import assert_tone, start, stream_samples
+from test_audio_server import pulse, recorders  # noqa: F401 (the same fixtures)
 
 RATE = 48000
-
-
-@pytest.fixture
-def pulse(tmp_path):
-    with PulseMic(tmp_path / 'pulse', rate=RATE) as p:
-        yield p
-
-
-@pytest.fixture
-def recorders():
-    started = []
-    yield started
-    for r in started:
-        r.stop()
 
 
 def unit_with_card(serial, card):
