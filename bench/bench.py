@@ -193,7 +193,7 @@ async def load_32(work, emu, reports, audio_seconds, cycles):
     try:
         emu.plug(sm)
         d.start(wait=True)
-        # the first section's unit is still plugged: find this one by its serial
+        # the audio section's unit may still be listed: find this one by its serial
         dev_id = next(x['id'] for x in d.wait_status(
             lambda st: any(x['serial'] == sm.serial for x in st['devices']), 10,
             'BENCH32 attached')['devices'] if x['serial'] == sm.serial)
@@ -342,6 +342,9 @@ async def main():
 
         # The floor reads the same emulated node.
         floor, rss_floor = floor_latency(args.floor, node, args.reports)
+        # Gone before the audio section, which waits for its own unit alone (with this one
+        # still there it raced: two units, and the stream on whichever the hello listed first).
+        emu.unplug(sm)
 
         alat, acpu, afloor, arss = await audio_stream(work, emu, args.audio_seconds)
         (llat, lrss_clients, lrss_stream, llost), churn = await load_32(
