@@ -19,9 +19,9 @@ memory, the rate the first program sets), nor a real card refusing dsnoop."""
 import pytest
 
 import emu as E
-from audio_env import decode_frame, tone
+from audio_env import tone
 from client import Client
-from test_audio_server import assert_tone, start, stream_samples
+from test_audio_server import assert_tone, other_leaves, record_beside, start, stream_samples
 from test_audio_server import pulse, recorders  # noqa: F401 (the same fixtures)
 
 RATE = 48000
@@ -43,33 +43,15 @@ async def test_paired_card_is_shared_through_dsnoop(spawn, pulse, recorders, tmp
     c = await Client.connect(d.port)
     dev = c.hello['devices'][0]
     assert dev['audio']['source'] == 'paired' and dev['audio']['card'] == 5, dev
-    pulse.play(tone(1000, RATE, 1.0, 0.25), RATE, loop=True)
-    if not daemon_first:
-        recorders.append(pulse.dsnoop_recorder(home, 5))
-        recorders[0].wait_samples(RATE // 2)
-    started = await start(c, dev['id'], rate=RATE)
-    assert started['via'] == 'alsa-dsnoop' and started['capture_rate'] == RATE, started
+    await record_beside(c, dev['id'], pulse, recorders, daemon_first, 'alsa-dsnoop', 'arecord',
+                        lambda: pulse.dsnoop_recorder(home, 5))
     changed = await c.expect('device.changed', timeout=5)
     assert changed['device']['audio'] == dict(dev['audio'], via='alsa-dsnoop'), changed
-    if daemon_first:
-        await c.wait_frames(10, timeout=10)
-        recorders.append(pulse.dsnoop_recorder(home, 5))
-    rec = recorders[0]
-    n = len(c.frames)
-    await c.wait_frames(n + 50, timeout=10)                       # 1 s at 20 ms
-    got = rec.wait_samples(len(rec.samples()) + RATE, timeout=10)
-    assert_tone(stream_samples(c, n), RATE, 'the daemon\'s stream')
-    assert_tone(got, RATE, 'arecord')
-    seqs = [decode_frame(raw)[1] for _, raw in c.frames]
-    assert seqs == list(range(len(seqs))), 'frames lost while sharing'
     assert ('capturing from ALSA card 5 shared through dsnoop (dsnoop:CARD=5,RATE=48000) at '
             '48000 Hz, 1 channel\n') in d.log()
     assert 'opening it alone' not in d.log()
-    assert not [m for m in c.backlog if m['type'] in ('audio.stopped', 'error')], c.backlog
     assert d.status()['devices'][0]['audio']['via'] == 'alsa-dsnoop'
-    rec.stop()
-    n = len(c.frames)
-    await c.wait_frames(n + 25, timeout=10)       # the other program leaving changes nothing
+    await other_leaves(c, recorders)
 
 
 async def test_a_card_dsnoop_cannot_open_is_opened_alone(spawn, pulse, tmp_path):

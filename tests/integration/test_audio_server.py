@@ -54,6 +54,37 @@ def stream_samples(c, since=0):
     return np.concatenate([decode_frame(raw)[4] for _, raw in c.frames[since:]])
 
 
+async def record_beside(c, dev_id, pulse, recorders, daemon_first, via, who, new_recorder):
+    """The daemon's stream of dev_id and another program (new_recorder()) record the fed
+    tone at once, started in either order: both get it, no frame is lost, nothing ends."""
+    pulse.play(tone(1000, RATE, 1.0, 0.25), RATE, loop=True)
+    if not daemon_first:
+        recorders.append(new_recorder())
+        recorders[0].wait_samples(RATE // 2)
+    started = await start(c, dev_id, rate=RATE)
+    assert started['via'] == via and started['capture_rate'] == RATE, started
+    if daemon_first:
+        await c.wait_frames(10, timeout=10)
+        recorders.append(new_recorder())
+    rec = recorders[0]
+    n = len(c.frames)
+    await c.wait_frames(n + 50, timeout=10)                       # 1 s at 20 ms
+    got = rec.wait_samples(len(rec.samples()) + RATE, timeout=10)
+    assert_tone(stream_samples(c, n), RATE, 'the daemon\'s stream')
+    assert_tone(got, RATE, who)
+    seqs = [decode_frame(raw)[1] for _, raw in c.frames]
+    assert seqs == list(range(len(seqs))), 'frames lost while sharing'
+    assert not [m for m in c.backlog if m['type'] in ('audio.stopped', 'error')], c.backlog
+    return started
+
+
+async def other_leaves(c, recorders):
+    """The other program leaving does not disturb the daemon's stream either."""
+    recorders[0].stop()
+    n = len(c.frames)
+    await c.wait_frames(n + 25, timeout=10)
+
+
 @pytest.mark.parametrize('pulse', ['pulseaudio', 'pipewire'], indirect=True)
 @pytest.mark.parametrize('daemon_first', [True, False], ids=['daemon-first', 'parec-first'])
 async def test_daemon_and_another_client_record_the_same_source(spawn, pulse, recorders,
@@ -61,29 +92,10 @@ async def test_daemon_and_another_client_record_the_same_source(spawn, pulse, re
     d = spawn(E.speechmike(), args=['--audio-device', pulse.source], env=pulse.env)
     c = await Client.connect(d.port)
     dev_id = c.hello['devices'][0]['id']
-    pulse.play(tone(1000, RATE, 1.0, 0.25), RATE, loop=True)
-    if not daemon_first:
-        recorders.append(pulse.recorder(pulse.source))
-        recorders[0].wait_samples(RATE // 2)
-    started = await start(c, dev_id, rate=RATE)
-    assert started['via'] == 'pulse' and started['capture_rate'] == RATE, started
-    if daemon_first:
-        await c.wait_frames(10, timeout=10)
-        recorders.append(pulse.recorder(pulse.source))
-    rec = recorders[0]
-    n = len(c.frames)
-    await c.wait_frames(n + 50, timeout=10)                       # 1 s at 20 ms
-    got = rec.wait_samples(len(rec.samples()) + RATE, timeout=10)
-    assert_tone(stream_samples(c, n), RATE, 'the daemon\'s stream')
-    assert_tone(got, RATE, 'parec')
-    seqs = [decode_frame(raw)[1] for _, raw in c.frames]
-    assert seqs == list(range(len(seqs))), 'frames lost while sharing'
+    started = await record_beside(c, dev_id, pulse, recorders, daemon_first, 'pulse', 'parec',
+                                  lambda: pulse.recorder(pulse.source))
     assert 'through the sound server' in d.log()
-    assert not [m for m in c.backlog if m['type'] in ('audio.stopped', 'error')], c.backlog
-    rec.stop()
-    # The other client leaving does not disturb the daemon's stream either.
-    n = len(c.frames)
-    await c.wait_frames(n + 25, timeout=10)
+    await other_leaves(c, recorders)
 
 
 async def test_a_units_card_is_found_among_the_servers_sources(spawn, pulse, emu):
