@@ -1,10 +1,11 @@
 /* Microphone capture, one capture per device: through the user's sound server when one
  * runs (capture_pulse.h: the browser records the same microphone at once), else through
- * ALSA with PortAudio: a paired card shared through dsnoop when it opens so, else alone.
+ * ALSA with PortAudio (capture_alsa.h: a paired card shared through dsnoop when it opens
+ * so, else alone). This file is the front both back ends share: the worker and the ring.
  *
  * Opening, starting, stopping and closing a PortAudio stream can take milliseconds to
  * hundreds of milliseconds (ALSA probing, USB round trips), so they run on one worker
- * thread, never on the event loop. PortAudio's own callback thread copies each buffer into
+ * thread, never on the event loop. Each back end's callback copies each buffer into
  * a single-producer single-consumer ring (no lock, no allocation, no libwebsockets) and
  * wakes the loop; the loop reads the ring.
  *
