@@ -175,10 +175,13 @@ async def test_rate_conversion_keeps_the_tone_and_the_sample_rate(spawn, mic):
     assert abs(int(loud[-1] - loud[0] + 1) - 16000 * seconds) <= 48, (loud[0], loud[-1])
     freq = dominant_frequency(got[loud[0] + 1600:loud[-1] - 1600], 16000)
     assert abs(freq - 1000.0) < 1.0, freq
+    # Ten levels per second of audio. Windows wholly inside the tone read its level; how
+    # much silence comes before and after it depends on the machine's speed, so the
+    # windows are picked by what they read, not by their place in the list.
     levels = [m for m in c.seen if m['type'] == 'audio.level']
-    assert len(levels) >= 15, levels          # ten per second of audio
-    mid = levels[len(levels) // 2]
-    assert abs(mid['rms_dbfs'] + 15.1) < 0.5 and abs(mid['peak_dbfs'] + 12.0) < 0.5, mid
+    in_tone = [m for m in levels
+               if abs(m['rms_dbfs'] + 15.1) < 0.5 and abs(m['peak_dbfs'] + 12.0) < 0.5]
+    assert len(in_tone) >= 15, levels
 
 
 async def test_two_clients_share_one_capture(spawn, mic):
