@@ -48,6 +48,15 @@ enum st_state {
 	ST_WAITING,   /* ended by removal or failure: restarts when the device returns */
 };
 
+/* What an ended stream does once its audio.stopped is out. */
+enum resume {
+	RESUME_NEVER,     /* the client ended it: gone */
+	RESUME_ON_RETURN, /* its device left or its microphone failed: waits for the device to
+	                   * come back or change */
+	RESUME_AT_ONCE,   /* its device's microphone changed under it: restarts on the new one
+	                   * (not before its queued frames and audio.stopped are out) */
+};
+
 struct stream {
 	struct client *client;
 	struct adev *dev;              /* NULL from its device's removal until it resumes */
@@ -58,7 +67,7 @@ struct stream {
 	struct frames f;
 	const char *end_reason;
 	char end_message[160];
-	bool resume;
+	enum resume resume;
 	struct stream *next;
 };
 
@@ -221,16 +230,34 @@ static void stream_restart(struct stream *s)
 	s->state = ST_PENDING;
 }
 
-/* audio.stopped went out: the stream waits for its device or is gone. */
+static void dev_update_capture(struct adev *d);
+
+/* Its device's microphone changed under it: a new stream on the new one (this stream
+ * only, so that a caller walking the list meets no stream it has not seen change). */
+static void stream_resume_at_once(struct stream *s)
+{
+	struct unit *u = hub_device(s->device_id);
+	struct adev *d = u && hub_device_mic(u) ? dev_find(s->device_id, true) : NULL;
+
+	if (!d)
+		return;
+	s->dev = d;
+	stream_restart(s);
+	dev_update_capture(d);
+}
+
+/* audio.stopped went out: the stream waits for its device, restarts, or is gone. */
 static void stream_finish(struct stream *s)
 {
 	frames_report_overrun(&s->f);
 	send_stopped(s);
-	if (s->resume && !stream_live(s->client, s->device_id)) {
+	if (s->resume != RESUME_NEVER && !stream_live(s->client, s->device_id)) {
 		frames_clear(&s->f);
 		s->state = ST_WAITING;
 		s->branch = NULL;
 		branches_prune(s->dev, false);
+		if (s->resume == RESUME_AT_ONCE)
+			stream_resume_at_once(s);
 		return;
 	}
 	stream_free(s);
@@ -238,7 +265,8 @@ static void stream_finish(struct stream *s)
 
 /* Ends a stream: what was captured goes out (the last frame may be short), then
  * audio.stopped. */
-static void stream_end(struct stream *s, const char *reason, const char *message, bool resume)
+static void stream_end(struct stream *s, const char *reason, const char *message,
+                       enum resume resume)
 {
 	s->end_reason = reason;
 	snprintf(s->end_message, sizeof s->end_message, "%s", message ? message : "");
@@ -254,7 +282,7 @@ static void stream_activate(struct stream *s)
 {
 	s->branch = branch_get(s->dev, s->f.rate);
 	if (!s->branch) {
-		stream_end(s, "error", "cannot convert the microphone's rate", true);
+		stream_end(s, "error", "cannot convert the microphone's rate", RESUME_ON_RETURN);
 		return;
 	}
 	s->state = ST_ACTIVE;
@@ -312,7 +340,7 @@ static void dev_update_capture(struct adev *d)
 
 /* Ends every stream of d that is pending or flowing. */
 static void dev_end_streams(struct adev *d, const char *reason, const char *message,
-                            bool resume)
+                            enum resume resume)
 {
 	struct stream *s = streams, *next;
 
@@ -352,8 +380,11 @@ void audio_device_present(const char *id)
 	struct adev *d = dev_find(id, false);
 
 	if (d && d->cap && (!src || !same_source(src, &d->src))) {
-		dev_end_streams(d, "error", "the device's microphone changed", true);
+		/* Closed first: a stream whose queue is empty finishes at once and, with a new
+		 * microphone, resumes on it right away. */
 		dev_close_capture(d);
+		dev_end_streams(d, "error", "the device's microphone changed",
+		                src ? RESUME_AT_ONCE : RESUME_ON_RETURN);
 	}
 	if (src)
 		dev_resume_streams(id);
@@ -379,7 +410,7 @@ void audio_device_gone(const char *id)
 
 	if (!d)
 		return;
-	dev_end_streams(d, "device_removed", NULL, true);
+	dev_end_streams(d, "device_removed", NULL, RESUME_ON_RETURN);
 	dev_forget(d);
 }
 
@@ -403,7 +434,7 @@ char *audio_request(struct client *c, const struct pm_request *req)
 	/* A stream waiting for its unplugged device is still the client's to cancel. */
 	if (req->type == PM_REQ_AUDIO_STOP && s) {
 		d = s->dev;
-		stream_end(s, "client", NULL, false);
+		stream_end(s, "client", NULL, RESUME_NEVER);
 		if (d)
 			dev_update_capture(d);
 		return NULL;
@@ -422,7 +453,7 @@ char *audio_request(struct client *c, const struct pm_request *req)
 		return pm_error(PM_ERR_UNSUPPORTED, msg, type);
 	}
 	if (s)
-		stream_end(s, "client", NULL, false);
+		stream_end(s, "client", NULL, RESUME_NEVER);
 	d = dev_find(req->device_id, true);
 	s = d ? stream_new(c, d, req->device_id, req->rate, req->frame_ms) : NULL;
 	if (!s)
@@ -554,7 +585,7 @@ static void dev_pump(struct adev *d)
 
 	if (st == CAPTURE_FAILED) {
 		log_warn("%s: %s", hub_device_id(d->unit), why);
-		dev_end_streams(d, "error", why, true);
+		dev_end_streams(d, "error", why, RESUME_ON_RETURN);
 		dev_close_capture(d);
 		return;
 	}
