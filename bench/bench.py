@@ -11,8 +11,12 @@ Rows:
   * audio: a paced microphone (a private PulseAudio server's null sink playing a tone,
     captured at 48 kHz) streamed to one client at 16 kHz for --audio-seconds: capture time
     of a frame's last sample → the client holding the frame (p50 / p99 / max), and the
-    daemon's CPU per minute streamed, next to parec (PulseAudio's own capture client, no
-    conversion, no network) recording the same source in the same window;
+    daemon's CPU per minute streamed, next to two parec (PulseAudio's own capture client,
+    no conversion, no network) recording the same source in the same window: one in the
+    daemon's environment, so under the same preloads (umockdev's wraps every read and
+    write with two signal-mask calls; the daemon cannot run without it here, its unit being
+    emulated), and one bare, as on a workstation. With --before-daemon the other build
+    streams too, the two alternating in halves of --audio-seconds;
   * the full complement of 32 clients: report → `button` message latency over every
     client's receipt, and the daemon's RSS while all 32 stream audio from a FIFO-fed
     test microphone (each its own stream);
@@ -43,7 +47,7 @@ sys.path.insert(0, str(HERE.parent / 'tests' / 'integration'))
 import emu as E  # noqa: E402
 from audio_env import FifoMic, PulseMic, decode_frame, tone  # noqa: E402
 from client import Client  # noqa: E402
-from daemon import Daemon  # noqa: E402
+from daemon import Daemon, base_env  # noqa: E402
 from test_load import MAX_CLIENTS, Reader, fd_count, raw_ws_cycle  # noqa: E402
 
 BUTTON_WORD = 0x0001          # any SpeechMike button bit; press and release alternate
@@ -126,46 +130,85 @@ def floor_latency(floor_bin, node, n):
     return samples, rss
 
 
-async def audio_stream(work, emu, seconds):
-    """(latencies in ms, daemon CPU s per minute, parec CPU s per minute, RSS KiB)."""
-    with PulseMic(work / 'pulse') as mic:
-        d = Daemon(work, config=dict(CONFIG, audio={'capture_rate': 48000}), name='audio',
-                   extra_args=['--audio-device', mic.source], env=mic.env)
-        d.start(wait=True)
-        sm = E.speechmike(serial='BENCHMIC')
-        emu.plug(sm)
+def parec(mic, env):
+    return subprocess.Popen(['parec', '-d', mic.source, '--rate=48000', '--channels=1',
+                             '--format=s16le', '--latency-msec=10'],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def audio_segment(mic, emu, d, seconds):
+    """One daemon streaming for `seconds` beside two parec on the same source: one in the
+    daemon's own environment (the same preloads, so the same cost per read), one bare.
+    (latencies in ms, CPU s of the daemon, parec alike, parec bare, daemon RSS KiB)."""
+    d.start(wait=True)
+    sm = E.speechmike(serial='BENCHMIC')
+    emu.plug(sm)
+    try:
         d.wait_devices(1, timeout=10)
         c = await Client.connect(d.port)
         dev_id = c.hello['devices'][0]['id']
-        mic.play(tone(1000, 48000, 1.0, 0.25), 48000, loop=True)
         await c.send({'type': 'audio.start', 'device_id': dev_id})
         await c.expect('audio.started', timeout=10)
         await c.wait_frames(25, timeout=10)          # past the start-up
-        floor = subprocess.Popen(['parec', '-d', mic.source, '--rate=48000', '--channels=1',
-                                  '--format=s16le', '--latency-msec=10'],
-                                 env=mic.env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        alike_env = base_env(d.home)
+        alike_env.update(mic.env)
+        floors = [parec(mic, alike_env), parec(mic, mic.env)]
         # Half a second for parec to start, reading frames meanwhile: a blocking sleep here
         # left them waiting in the socket, counted as capture latency (a 0.5 s backlog,
         # most of the former p99).
         await c.wait_frames(len(c.frames) + 25, timeout=10)
         first = len(c.frames)
-        cpu0, fcpu0 = proc_cpu_s(d.proc.pid), proc_cpu_s(floor.pid)
+        pids = [d.proc.pid] + [f.pid for f in floors]
+        cpu0 = [proc_cpu_s(pid) for pid in pids]
         await c.wait_frames(first + int(seconds * 50), timeout=seconds + 30)
-        cpu = proc_cpu_s(d.proc.pid) - cpu0
-        fcpu = proc_cpu_s(floor.pid) - fcpu0
+        cpu = [proc_cpu_s(pid) - t0 for pid, t0 in zip(pids, cpu0)]
         rss = proc_rss_kib(d.proc.pid)
-        floor.terminate()
-        floor.wait(5)
+        for f in floors:
+            f.terminate()
+            f.wait(5)
         lat = []
         for recv_t, raw in c.frames[first:]:
             _, _, n, cap_us, _ = decode_frame(raw)
             lat.append((recv_t - cap_us / 1e6 - n / 16000) * 1e3)
         await c.close()
+    finally:
         d.stop()
         emu.unplug(sm)
+    return lat, cpu[0], cpu[1], cpu[2], rss
+
+
+async def audio_stream(work, emu, seconds, before):
+    """The audio rows, for this build and (with a binary) `before`: {'after': {...},
+    'before': {...}} with latencies in ms, CPU s per minute streamed of the daemon, of
+    parec in the daemon's environment and of parec bare, and the daemon's peak RSS. With
+    both builds each streams in two halves, alternating, so that the shared machine's
+    drift hits both alike."""
+    builds = {'after': None}
+    if before:
+        builds['before'] = before
+    rounds = 2 if before else 1
+    out = {k: {'lat': [], 'cpu': 0.0, 'alike': 0.0, 'bare': 0.0, 'rss': 0} for k in builds}
+    with PulseMic(work / 'pulse') as mic:
+        mic.play(tone(1000, 48000, 1.0, 0.25), 48000, loop=True)
+        for i in range(rounds):
+            for k, binary in builds.items():
+                kw = dict(config=dict(CONFIG, audio={'capture_rate': 48000}),
+                          name='audio-%s-%d' % (k, i),
+                          extra_args=['--audio-device', mic.source], env=mic.env)
+                d = (BuiltDaemon(work / ('audio-%s-%d' % (k, i)), binary_path=binary, **kw)
+                     if binary else Daemon(work / ('audio-%s-%d' % (k, i)), **kw))
+                lat, cpu, alike, bare, rss = await audio_segment(mic, emu, d, seconds / rounds)
+                o = out[k]
+                o['lat'] += lat
+                o['cpu'] += cpu
+                o['alike'] += alike
+                o['bare'] += bare
+                o['rss'] = max(o['rss'], rss)
     per_min = 60.0 / seconds
-    return lat, cpu * per_min, fcpu * per_min, rss
+    for o in out.values():
+        for key in ('cpu', 'alike', 'bare'):
+            o[key] *= per_min
+    return out
 
 
 class TimedReader(Reader):
@@ -346,7 +389,7 @@ async def main():
         # still there it raced: two units, and the stream on whichever the hello listed first).
         emu.unplug(sm)
 
-        alat, acpu, afloor, arss = await audio_stream(work, emu, args.audio_seconds)
+        audio = await audio_stream(work, emu, args.audio_seconds, args.before_daemon)
         (llat, lrss_clients, lrss_stream, llost), churn = await load_32(
             work, emu, args.reports, args.load_audio_seconds, args.cycles)
         hello = connect_hello(work, args.hello, args.before_daemon)
@@ -374,13 +417,27 @@ async def main():
         'floor %d KiB' % rss_floor)
     row('start-up to listening', '%.1f' % startup_ms, 'ms', '')
     row('hotplug add → device.added', '%.1f' % hotplug_ms, 'ms', 'incl. identification')
-    ap50, ap99, amax = pct(alat)
-    row('audio capture → client frame, p50', '%.2f' % ap50, 'ms', '48 kHz mic, 16 kHz stream')
-    row('audio capture → client frame, p99', '%.2f' % ap99, 'ms', '')
-    row('audio capture → client frame, max', '%.2f' % amax, 'ms', '')
-    row('audio CPU per minute streamed', '%.2f' % acpu, 's/min',
-        'parec %.2f s/min, ratio %.2f' % (afloor, acpu / afloor if afloor else float('nan')))
-    row('RSS while streaming', '%d' % arss, 'KiB', '')
+    a, b = audio['after'], audio.get('before')
+
+    def ratio(o, floor):
+        return o['cpu'] / o[floor] if o[floor] else float('nan')
+
+    def notes(*parts):
+        return '; '.join(x for x in parts if x)
+
+    ap, bp = pct(a['lat']), (pct(b['lat']) if b else None)
+    for label, i, what in (('p50', 0, '48 kHz mic, 16 kHz stream'), ('p99', 1, ''),
+                           ('max', 2, '')):
+        row('audio capture → client frame, %s' % label, '%.2f' % ap[i], 'ms',
+            notes(what, b and '%s %.2f ms' % (args.before_label, bp[i])))
+    row('audio CPU per minute streamed', '%.2f' % a['cpu'], 's/min',
+        notes('ratio %.2f to parec with the same preloads (%.2f s/min), %.2f to parec bare '
+              '(%.2f s/min)' % (ratio(a, 'alike'), a['alike'], ratio(a, 'bare'), a['bare']),
+              b and '%s %.2f s/min, ratios %.2f / %.2f (parec %.2f / %.2f s/min)'
+              % (args.before_label, b['cpu'], ratio(b, 'alike'), ratio(b, 'bare'),
+                 b['alike'], b['bare'])))
+    row('RSS while streaming', '%d' % a['rss'], 'KiB',
+        notes(b and '%s %d KiB' % (args.before_label, b['rss'])))
     lp = pct(llat)
     for label, i in (('p50', 0), ('p99', 1), ('max', 2)):
         row('report → 32 clients, %s' % label, '%.3f' % lp[i], 'ms',

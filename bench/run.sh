@@ -3,7 +3,7 @@
 # `./dev.sh test` installs. Arguments go to bench.py (--reports N, --idle-seconds S,
 # --audio-seconds S, --load-audio-seconds S, --cycles N, --hello N), except
 # --before REV: builds that revision's daemon in a scratch directory (git archive, meson)
-# and times its connect → hello in the same run, next to this build's.
+# and measures its audio stream and connect → hello in the same run, next to this build's.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
