@@ -1,3 +1,9 @@
+/* Over 600 lines on purpose: a stream's life (pending, flowing, draining, waiting for its
+ * device, resuming) and its device's capture (opened while a stream wants it, closed when
+ * none does, failures ending its streams) are one state machine over the stream list and
+ * the devices' audio slots; each transition of one is a transition of the other. What
+ * stands apart went out: a stream's frames and queue (audio_frames.c), the capture back
+ * ends (capture*.c). */
 #include "daemon/audio.h"
 
 #include <speex/speex_resampler.h>
