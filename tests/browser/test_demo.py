@@ -69,6 +69,19 @@ def open_report(b, page, accessions, mrn='MRN-1001', site='MAIN'):
            % ','.join(accessions), frame=MOCK, what='report %s open in the iframe' % accessions)
 
 
+def demo_with_report(spawn, emu, browser, accessions, mrn='MRN-1001'):
+    """The daemon with both units, the demo open on page 'main' and a report of accessions
+    open in its iframe, the SpeechMike's LED green for it: (daemon, the SpeechMike's node)."""
+    sm, pm = units()
+    d = spawn(sm, pm)
+    n = emu.node(sm)
+    open_demo(browser, d)
+    mn = n.mark()
+    open_report(browser, 'main', accessions, mrn=mrn)
+    led_write(n, mn, LED_GREEN)
+    return d, n
+
+
 def recording(b, page):
     return b.eval(page, "document.querySelector('#recording').dataset.recording", frame=MOCK)
 
@@ -148,14 +161,8 @@ def test_record_and_sign_drive_iframe_and_leds(spawn, emu, browser, engine):
 
 
 def test_linked_group_signs_once(spawn, emu, browser):
-    sm, pm = units()
-    d = spawn(sm, pm)
-    n = emu.node(sm)
-    open_demo(browser, d)
-    mn = n.mark()
     group = ['ACC-7001', 'ACC-7002', 'ACC-7003']
-    open_report(browser, 'main', group, mrn='MRN-2002')
-    led_write(n, mn, LED_GREEN)
+    _, n = demo_with_report(spawn, emu, browser, group, mrn='MRN-2002')
     assert browser.eval('main', "document.querySelectorAll('#linked li').length", frame=MOCK) == 3
 
     mn, before = n.mark(), state_count(browser, 'main')
@@ -294,13 +301,7 @@ def test_a_click_into_the_reporting_iframe_claims(spawn, emu, browser):
 
 
 def test_daemon_restart_page_reconnects(spawn, emu, browser, engine):
-    sm, pm = units()
-    d = spawn(sm, pm)
-    n = emu.node(sm)
-    open_demo(browser, d)
-    mn = n.mark()
-    open_report(browser, 'main', ['ACC-R1'])
-    led_write(n, mn, LED_GREEN)
+    d, n = demo_with_report(spawn, emu, browser, ['ACC-R1'])
 
     d.stop()
     browser.wait('main', "!document.querySelector('#banner').hidden && "
@@ -356,13 +357,7 @@ def test_foreign_origin_allowed_when_configured(spawn, emu, browser, foreign_ser
 def test_recall_reopens_the_report(spawn, emu, browser):
     """Report recall in the simulator: report.signed, then the radiologist recalls it inside
     the iframe (report.opened, status draft): the LED is green again and dictation works."""
-    sm, pm = units()
-    d = spawn(sm, pm)
-    n = emu.node(sm)
-    open_demo(browser, d)
-    mn = n.mark()
-    open_report(browser, 'main', ['ACC-9001'])
-    led_write(n, mn, LED_GREEN)
+    _, n = demo_with_report(spawn, emu, browser, ['ACC-9001'])
     browser.call('click', page='main', frame=MOCK, selector='#chk-recall')
     mn = n.mark()
     press(n, SM_EOL, hold=HOLD_S)
@@ -388,13 +383,7 @@ SM_F1, SM_F2, SM_F3, SM_F4, SM_INS_OVR = 0x0002, 0x0004, 0x0008, 0x0010, 0x4000
 def test_other_commands_reach_the_simulator(spawn, emu, browser):
     """The default keymap's other report commands, each through the relay's default
     message to the simulator and back as the documented event."""
-    sm, pm = units()
-    d = spawn(sm, pm)
-    n = emu.node(sm)
-    open_demo(browser, d)
-    mn = n.mark()
-    open_report(browser, 'main', ['ACC-3001'])
-    led_write(n, mn, LED_GREEN)
+    _, n = demo_with_report(spawn, emu, browser, ['ACC-3001'])
 
     def handled(msg, count=1):
         browser.wait('main', "document.querySelectorAll('#log li[data-dir=in][data-type=\"%s\"]')"
@@ -438,13 +427,7 @@ def test_late_recall_signed_does_not_take_over(spawn, emu, browser):
     the next case and dictates, and only then does the window elapse (report.signed again for
     the first report). The relay stays on the next report: the LED stays red, no state is
     sent, and the next record press still reaches the iframe."""
-    sm, pm = units()
-    d = spawn(sm, pm)
-    n = emu.node(sm)
-    open_demo(browser, d)
-    mn = n.mark()
-    open_report(browser, 'main', ['ACC-9101'])
-    led_write(n, mn, LED_GREEN)
+    _, n = demo_with_report(spawn, emu, browser, ['ACC-9101'])
     browser.call('click', page='main', frame=MOCK, selector='#chk-recall')
     browser.call('fill', page='main', frame=MOCK, selector='#in-recall-s', value='3')
     mn = n.mark()
