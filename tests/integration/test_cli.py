@@ -333,14 +333,20 @@ def test_led_sets_the_speechmike_record_led(spawn, emu, tmp_path):
     d.wait_status(lambda st: st['clients'] == 0, what='every led client gone')
 
 
-def test_led_errors_are_reported(spawn, emu, tmp_path):
-    u = E.speechmike(serial='CLILED2')
-    pm3 = E.powermic3(serial='CLIPM32')
+def spawn_with_leds_settled(spawn, emu, u, pm3):
+    """A daemon with both units, their start-up LED writes done: the daemon, both nodes and
+    a mark on each after those writes."""
     d = spawn(u, pm3)
     n, p = emu.node(u), emu.node(pm3)
     initial_leds(n)
     initial_leds(p)
-    mark_n, mark_p = n.mark(), p.mark()
+    return d, n, p, n.mark(), p.mark()
+
+
+def test_led_errors_are_reported(spawn, emu, tmp_path):
+    u = E.speechmike(serial='CLILED2')
+    pm3 = E.powermic3(serial='CLIPM32')
+    d, n, p, mark_n, mark_p = spawn_with_leds_settled(spawn, emu, u, pm3)
     home = tmp_path / 'home'
     # an LED the device does not have: the daemon's own message
     r = cli(['led', dev_id(pm3), 'f1', 'red', '--port', d.port], home)
@@ -371,11 +377,7 @@ def test_a_serial_number_of_two_devices_is_refused_naming_both(spawn, emu, tmp_p
     guess, and name the ids to choose from."""
     u = E.speechmike(serial='CLITWIN')
     pm3 = E.powermic3(serial='CLITWIN')
-    d = spawn(u, pm3)
-    n, p = emu.node(u), emu.node(pm3)
-    initial_leds(n)
-    initial_leds(p)
-    mark_n, mark_p = n.mark(), p.mark()
+    d, n, p, mark_n, mark_p = spawn_with_leds_settled(spawn, emu, u, pm3)
     home = tmp_path / 'home'
     ids = sorted([dev_id(u), dev_id(pm3)])
     r = cli(['led', 'CLITWIN', 'record', 'red', '--port', d.port], home)
