@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -132,7 +133,7 @@ void listen_connection_destroyed(struct lws *wsi)
 
 static void on_accept(void *arg)
 {
-	int lfd = *(int *)arg, sndbuf = SERVER_SOCKET_SNDBUF;
+	int lfd = *(int *)arg, sndbuf = SERVER_SOCKET_SNDBUF, one = 1;
 
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -161,6 +162,10 @@ static void on_accept(void *arg)
 		 * audio for a client that stopped reading, behind the daemon's back, instead of
 		 * the daemon's one second that drops the oldest frames. */
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+		/* Every message is small and due now: with Nagle's algorithm on (lws leaves an
+		 * adopted socket as it is), a `command` right behind its `button`, or a frame
+		 * behind the last one, waited for the client's delayed ACK: 40 ms late. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		wsi = lws_adopt_socket_vhost(loop_vhost(), fd);
 		if (!wsi) {
 			log_warn("could not take a new connection");

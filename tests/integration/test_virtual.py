@@ -4,6 +4,7 @@ its long-press guard, their LED state reaches clients; nobody can press a real u
 buttons. No emulated hardware except where a real unit is needed for the refusal."""
 
 import asyncio
+import socket
 import time
 
 import emu as E
@@ -75,6 +76,31 @@ async def test_virtual_hold_signs_only_after_hold_time(spawn, tmp_path):
     # signed while the button was still down
     assert c.seen.index(sign) < c.seen.index(up), c.seen
     await c.nothing(200, type_='command', command='report.sign')
+    await c.close()
+
+
+async def test_a_command_is_not_held_back_behind_its_button(spawn):
+    """The `command` the daemon writes right behind a `button` leaves at once. With Nagle's
+    algorithm on the connection it waited for the client's delayed ACK of the `button`
+    (40 ms): the client here asks its kernel to delay ACKs, as a busy browser's does, and
+    the smallest of five gaps must be far below that."""
+    d = spawn(args=('--virtual-device', 'speechmike'), devices=1)
+    c = await Client.connect(d.port)
+    await c.claim()
+    did = c.hello['devices'][0]['id']
+    sock = c.ws.transport.get_extra_info('socket')
+    gaps = []
+    for _ in range(5):
+        await c.settle(100)
+        c.drain_backlog()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
+        await c.send({'type': 'press', 'device_id': did, 'button': 'record', 'pressed': True})
+        await c.expect('button', pressed=True)
+        button_t = time.monotonic()
+        await c.expect('command', command='record.toggle')
+        gaps.append((time.monotonic() - button_t) * 1e3)
+        await c.send({'type': 'press', 'device_id': did, 'button': 'record', 'pressed': False})
+    assert min(gaps) < 20, 'command after button: %s ms' % ', '.join('%.1f' % g for g in gaps)
     await c.close()
 
 
