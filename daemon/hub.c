@@ -185,8 +185,9 @@ static const struct db_wire *led_wire(const struct unit *u)
 
 /* The unit's microphone: its own sound card (found in sysfs), else the configured device,
  * else (only when the config allows it) the system default. Never a guess: the wrong
- * microphone would record the wrong room. Units without a microphone (pedals) get none.
- * Returns whether it changed. */
+ * microphone would record the wrong room. Units without a microphone (pedals) get none; a
+ * virtual unit has no card, so it records from the configured device, which lets a page
+ * be built and a stream be measured with no hardware at all. Returns whether it changed. */
 static bool refresh_mic(struct unit *u, const char *gone)
 {
 	struct capture_source src;
@@ -194,9 +195,9 @@ static bool refresh_mic(struct unit *u, const char *gone)
 	bool has = true;
 
 	memset(&src, 0, sizeof src); /* compared whole, padding included */
-	if (!db_family_has_microphone(u->family) || u->is_virtual) {
+	if (!db_family_has_microphone(u->family)) {
 		has = false;
-	} else if (audio_pair_find(u->syspath, gone, &card)) {
+	} else if (!u->is_virtual && audio_pair_find(u->syspath, gone, &card)) {
 		src.kind = CAPTURE_CARD;
 		src.card = card.number;
 		snprintf(src.name, sizeof src.name, "%s", card.id);

@@ -148,6 +148,24 @@ async def test_a_named_source_by_its_description(spawn, pulse):
     assert_tone(stream_samples(c, 10), 16000, 'the described source')
 
 
+async def test_a_virtual_unit_records_the_configured_source(spawn, pulse):
+    """No hardware at all: a virtual unit of a family with a microphone records from the
+    configured source; a virtual pedal has none."""
+    d = spawn(args=['--virtual-device', 'speechmike', '--virtual-device', 'foot_control',
+                    '--audio-device', pulse.source], env=pulse.env, devices=2)
+    c = await Client.connect(d.port)
+    devs = {dev['family']: dev for dev in c.hello['devices']}
+    assert devs['foot_control']['audio'] is None, devs
+    sm = devs['speechmike']
+    assert sm['virtual'] and sm['audio']['source'] == 'config', sm
+    assert sm['audio']['name'] == pulse.source, sm
+    pulse.play(tone(1000, RATE, 1.0, 0.25), RATE, loop=True)
+    started = await start(c, sm['id'])
+    assert started['via'] == 'pulse', started
+    await c.wait_frames(60, timeout=10)
+    assert_tone(stream_samples(c, 10), 16000, 'the virtual unit\'s stream')
+
+
 async def test_source_removed_mid_stream_ends_the_stream_without_moving(spawn, pulse):
     module = pulse.add_source('desk', {'device.description': 'Desk_microphone'},
                               master=pulse.source)
