@@ -23,6 +23,7 @@
 #define RESAMPLE_QUALITY 5
 #define RESAMPLE_OUT_MAX (CAPTURE_BLOCK_MAX * 6 + 64) /* 8 kHz → 48 kHz, plus slack */
 #define LEVELS_PER_SEC 10
+#define HOLD_MARGIN_US 3000u /* a server hold ends this early: timestamps and timers err */
 
 /* One output rate of a device's capture: shared by every stream at that rate. */
 struct branch {
@@ -42,6 +43,8 @@ struct adev {
 	struct capture_route route;    /* as the last capture found it */
 	bool has_route;
 	struct branch *branches;
+	uint64_t t_end;                /* capture time just past the last sample taken, 0: none */
+	uint32_t block_us;             /* how long the last block taken lasted */
 	double level_sum_sq;           /* the current 100 ms level window */
 	uint32_t level_peak;
 	uint32_t level_n;
@@ -293,6 +296,7 @@ static void stream_activate(struct stream *s)
 	}
 	s->state = ST_ACTIVE;
 	s->f.overrun_at = queue_now_mono_us();
+	capture_server_hold(0); /* its first frame is due from now: an earlier hold is stale */
 	server_send_owned(s->client, pm_audio_started(s->device_id, s->f.stream_id, s->f.rate,
 	                                              s->frame_ms, s->dev->cap_rate,
 	                                              s->dev->route.via));
@@ -316,6 +320,7 @@ static void dev_close_capture(struct adev *d)
 	d->cap = NULL;
 	d->running = false;
 	d->cap_rate = 0;
+	d->t_end = 0;
 	d->level_sum_sq = 0;
 	d->level_peak = 0;
 	d->level_n = 0;
@@ -622,8 +627,56 @@ static void dev_pump(struct adev *d)
 		level_feed(d, blk);
 		for (struct branch *b = d->branches; b; b = b->next)
 			feed_branch(d, b, blk);
+		d->block_us = (uint32_t)((uint64_t)blk->n * 1000000u / d->cap_rate);
+		d->t_end = blk->t_us + d->block_us;
 		capture_release(d->cap);
 	}
+}
+
+/* When device d next needs the server's samples: the capture time at which the first of
+ * its frames being filled (or its level window) completes, less a margin. 0 (at once) when
+ * the next block would come first anyway, so a hold would save nothing, or while a stream
+ * of d starts or drains. */
+static uint64_t dev_due_us(const struct adev *d, uint64_t now)
+{
+	uint64_t need, due;
+
+	if (!d->running || !d->t_end)
+		return 0;
+	need = (uint64_t)(d->cap_rate / LEVELS_PER_SEC - d->level_n) * 1000000u / d->cap_rate;
+	for (const struct stream *s = streams; s; s = s->next) {
+		uint64_t us;
+
+		if (s->dev != d)
+			continue;
+		if (s->state != ST_ACTIVE)
+			return 0;
+		us = (uint64_t)frames_missing(&s->f) * 1000000u / s->f.rate;
+		if (us < need)
+			need = us;
+	}
+	due = d->t_end + need;
+	return due > now + d->block_us + HOLD_MARGIN_US ? due - HOLD_MARGIN_US : 0;
+}
+
+/* The server sends each block as its source has it (every 5 ms for a 10 ms client: a
+ * browser's recording sets that): read as they come, a 20 ms frame costs four wake-ups.
+ * The blocks wait instead until the first device recording through the server needs
+ * them: two wake-ups a frame, the one that completes it still read as it arrives. */
+static void hold_server(void)
+{
+	uint64_t now = queue_now_mono_us(), until = UINT64_MAX;
+
+	for (struct adev *d = dev_after(NULL); d; d = dev_after(d)) {
+		uint64_t due;
+
+		if (!d->cap || (d->running && strcmp(d->route.via, "pulse") != 0))
+			continue;
+		due = dev_due_us(d, now);
+		if (due < until)
+			until = due;
+	}
+	capture_server_hold(until == UINT64_MAX ? 0 : until);
 }
 
 void audio_drain(void)
@@ -634,6 +687,7 @@ void audio_drain(void)
 			dev_update_capture(d);
 		}
 	}
+	hold_server();
 }
 
 void audio_shutdown(void)

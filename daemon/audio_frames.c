@@ -130,6 +130,11 @@ void frames_feed(struct frames *f, const int16_t *in, uint32_t n, uint64_t t_us)
 	}
 }
 
+uint32_t frames_missing(const struct frames *f)
+{
+	return f->frame_samples - f->acc_n;
+}
+
 void frames_flush(struct frames *f)
 {
 	if (f->acc_n)

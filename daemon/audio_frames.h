@@ -41,6 +41,8 @@ void frames_restart(struct frames *f, uint32_t stream_id);
 /* n samples, the first captured at t_us (monotonic): full frames are queued and the
  * server told (server_audio_ready). */
 void frames_feed(struct frames *f, const int16_t *in, uint32_t n, uint64_t t_us);
+/* How many more samples (at the stream's rate) complete the frame being filled. */
+uint32_t frames_missing(const struct frames *f);
 /* Queues the partial frame, if any (the last of a stream may be short). */
 void frames_flush(struct frames *f);
 /* n samples (at the stream's rate) never arrived: the frames they spanned are skipped, so

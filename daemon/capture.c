@@ -284,6 +284,7 @@ struct capture *capture_open(const struct capture_source *src, uint32_t rate, bo
 	if (!c)
 		return NULL;
 	pulse_loop_attach(); /* the sound server's capture runs on this loop */
+	pulse_loop_hold(0);
 	c->src = *src;
 	c->want_rate = rate;
 	c->rate_fixed = rate_fixed;
@@ -294,6 +295,11 @@ struct capture *capture_open(const struct capture_source *src, uint32_t rate, bo
 	c->close_cmd.op = CMD_CLOSE;
 	submit(&c->open_cmd);
 	return c;
+}
+
+void capture_server_hold(uint64_t until_us)
+{
+	pulse_loop_hold(until_us);
 }
 
 enum capture_state capture_state(struct capture *c, uint32_t *rate, char *why, size_t len)

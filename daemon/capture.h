@@ -76,6 +76,12 @@ struct capture_route {
 /* Fills *out once the capture runs; false before. Loop thread. */
 bool capture_route(struct capture *c, struct capture_route *out);
 
+/* Nothing recording through the sound server needs samples before until_us
+ * (CLOCK_MONOTONIC µs; 0: something does now): the server's blocks may wait until then and
+ * be read together, one wake-up for several. Opening a capture ends the hold: its answers
+ * are due at once. Loop thread. */
+void capture_server_hold(uint64_t until_us);
+
 /* The oldest unread block, or NULL; capture_release consumes it. Loop thread. */
 const struct capture_block *capture_peek(struct capture *c);
 void capture_release(struct capture *c);

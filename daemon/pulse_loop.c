@@ -59,6 +59,11 @@ static pthread_cond_t cond;
 static int state;        /* 0 detached, 1 attached, -1 attaching failed */
 static int set_fd = -1, timer_fd = -1, wake_fd = -1;
 static uint64_t timer_at; /* what timer_fd is armed for, 0: disarmed */
+/* A hold (pulse_loop_hold) turns set_watch off until hold_fd, a timerfd of its own, fires:
+ * the loop's timers count whole milliseconds and the loop polls without waiting through
+ * the last one, so a hold ended by them cost a spin of up to a millisecond each time. */
+static int set_watch = -1, hold_fd = -1;
+static bool held;
 static bool dispatching;
 static struct ev *events;
 static pa_mainloop_api api;
@@ -354,11 +359,21 @@ static void dispatch(void *arg)
 	pthread_mutex_unlock(&lock);
 }
 
+static void hold_over(void *arg)
+{
+	uint64_t count;
+
+	(void)arg;
+	(void)!read(hold_fd, &count, sizeof count);
+	held = false;
+	loop_watch_enable(set_watch, true);
+}
+
 /* ---- the interface ------------------------------------------------------------------- */
 
 static void close_set(void)
 {
-	int *fds[] = {&set_fd, &timer_fd, &wake_fd};
+	int *fds[] = {&set_fd, &timer_fd, &wake_fd, &hold_fd};
 
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
 		if (*fds[i] >= 0)
@@ -385,8 +400,10 @@ int pulse_loop_attach(void)
 	set_fd = epoll_create1(EPOLL_CLOEXEC);
 	timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (set_fd < 0 || !watch(timer_fd) || !watch(wake_fd) ||
-	    loop_watch_fd(set_fd, dispatch, NULL) < 0) {
+	hold_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (set_fd < 0 || hold_fd < 0 || !watch(timer_fd) || !watch(wake_fd) ||
+	    (set_watch = loop_watch_fd(set_fd, dispatch, NULL)) < 0 ||
+	    loop_watch_fd(hold_fd, hold_over, NULL) < 0) {
 		log_warn("cannot watch the sound server's descriptors: no capture through it");
 		close_set();
 		return -1;
@@ -396,6 +413,7 @@ int pulse_loop_attach(void)
 	pthread_cond_init(&cond, &ca);
 	pthread_condattr_destroy(&ca);
 	timer_at = 0;
+	held = false;
 	api = (pa_mainloop_api){
 		.io_new = io_new, .io_enable = io_enable, .io_free = io_free,
 		.io_set_destroy = io_set_destroy, .time_new = time_new,
@@ -416,6 +434,31 @@ void pulse_loop_detach(void)
 		close_set();
 	}
 	state = 0;
+}
+
+static void arm_hold(uint64_t at_us)
+{
+	struct itimerspec it = {.it_value = {(time_t)(at_us / 1000000u),
+	                                     (long)(at_us % 1000000u) * 1000}};
+
+	timerfd_settime(hold_fd, TFD_TIMER_ABSTIME, &it, NULL);
+}
+
+void pulse_loop_hold(uint64_t until_us)
+{
+	if (state <= 0)
+		return;
+	if (until_us <= queue_now_mono_us()) {
+		if (held) {
+			arm_hold(0); /* disarmed */
+			hold_over(NULL);
+		}
+		return;
+	}
+	if (!held)
+		loop_watch_enable(set_watch, false);
+	held = true;
+	arm_hold(until_us);
 }
 
 pa_mainloop_api *pulse_loop_api(void)

@@ -30,6 +30,12 @@ pa_mainloop_api *pulse_loop_api(void);
 
 void pulse_loop_lock(void);
 void pulse_loop_unlock(void);
+/* Lets libpulse's descriptors and timers wait until until_us (CLOCK_MONOTONIC µs; a time
+ * not ahead: at once): the loop does not look at them before then, so the server's blocks
+ * in between are read together, in one wake-up instead of one each. A later call replaces
+ * the hold. Loop thread; only for a caller that knows nobody needs the server sooner. */
+void pulse_loop_hold(uint64_t until_us);
+
 /* Locked: waits for pulse_loop_signal until deadline_us (CLOCK_MONOTONIC µs); false once
  * it has passed. */
 bool pulse_loop_wait(uint64_t deadline_us);
