@@ -11,12 +11,12 @@ Rows:
   * audio: a paced microphone (a private PulseAudio server's null sink playing a tone,
     captured at 48 kHz) streamed to one client at 16 kHz for --audio-seconds: capture time
     of a frame's last sample → the client holding the frame (p50 / p99 / max), and the
-    daemon's CPU per minute streamed, next to two parec (PulseAudio's own capture client,
-    no conversion, no network) recording the same source in the same window: one in the
-    daemon's environment, so under the same preloads (umockdev's wraps every read and
-    write with two signal-mask calls; the daemon cannot run without it here, its unit being
-    emulated), and one bare, as on a workstation. With --before-daemon the other build
-    streams too, the two alternating in halves of --audio-seconds;
+    daemon's CPU per minute streamed and its wake-ups per second, next to parec's
+    (PulseAudio's own capture client, no conversion, no network) recording the same source
+    in the same window. Both run as on a workstation: the daemon without the emulator's
+    preload, its unit a virtual SpeechMike recording the configured source. With
+    --before-daemon the other build streams too, the two alternating in halves of
+    --audio-seconds;
   * the full complement of 32 clients: report → `button` message latency over every
     client's receipt, and the daemon's RSS while all 32 stream audio from a FIFO-fed
     test microphone (each its own stream);
@@ -130,84 +130,99 @@ def floor_latency(floor_bin, node, n):
     return samples, rss
 
 
-def parec(mic, env):
+def parec(mic):
     return subprocess.Popen(['parec', '-d', mic.source, '--rate=48000', '--channels=1',
                              '--format=s16le', '--latency-msec=10'],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=mic.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-async def audio_segment(mic, emu, d, seconds):
-    """One daemon streaming for `seconds` beside two parec on the same source: one in the
-    daemon's own environment (the same preloads, so the same cost per read), one bare.
-    (latencies in ms, CPU s of the daemon, parec alike, parec bare, daemon RSS KiB)."""
+# The audio rows' daemon runs as shipped: no preload (umockdev's wraps every read and write
+# of the process), its unit a virtual one recording the configured source.
+BARE = {'LD_PRELOAD': ''}
+
+
+async def audio_segment(mic, d, seconds):
+    """One daemon streaming for `seconds` beside parec on the same source, both as on a
+    workstation. (latencies in ms, CPU s of the daemon, of parec, daemon RSS KiB, wake-ups
+    of the daemon, of parec), or None when the daemon's virtual unit has no microphone (a
+    build from before it had one)."""
     d.start(wait=True)
-    sm = E.speechmike(serial='BENCHMIC')
-    emu.plug(sm)
     try:
-        d.wait_devices(1, timeout=10)
         c = await Client.connect(d.port)
-        dev_id = c.hello['devices'][0]['id']
-        await c.send({'type': 'audio.start', 'device_id': dev_id})
+        dev = c.hello['devices'][0]
+        if dev['audio'] is None:
+            await c.close()
+            return None
+        await c.send({'type': 'audio.start', 'device_id': dev['id']})
         await c.expect('audio.started', timeout=10)
         await c.wait_frames(25, timeout=10)          # past the start-up
-        alike_env = base_env(d.home)
-        alike_env.update(mic.env)
-        floors = [parec(mic, alike_env), parec(mic, mic.env)]
+        floor = parec(mic)
         # Half a second for parec to start, reading frames meanwhile: a blocking sleep here
         # left them waiting in the socket, counted as capture latency (a 0.5 s backlog,
         # most of the former p99).
         await c.wait_frames(len(c.frames) + 25, timeout=10)
         first = len(c.frames)
-        pids = [d.proc.pid] + [f.pid for f in floors]
+        pids = [d.proc.pid, floor.pid]
         cpu0 = [proc_cpu_s(pid) for pid in pids]
-        await c.wait_frames(first + int(seconds * 50), timeout=seconds + 30)
+        wake0 = [proc_wakeups(pid) for pid in pids]
+        last = first + int(seconds * 50)
+        await c.wait_frames(last, timeout=seconds + 30)
         cpu = [proc_cpu_s(pid) - t0 for pid, t0 in zip(pids, cpu0)]
+        wake = [proc_wakeups(pid) - w0 for pid, w0 in zip(pids, wake0)]
         rss = proc_rss_kib(d.proc.pid)
-        for f in floors:
-            f.terminate()
-            f.wait(5)
+        floor.terminate()
+        floor.wait(5)
         lat = []
-        for recv_t, raw in c.frames[first:]:
+        for recv_t, raw in c.frames[first:last]:     # the window parec shared
             _, _, n, cap_us, _ = decode_frame(raw)
             lat.append((recv_t - cap_us / 1e6 - n / 16000) * 1e3)
         await c.close()
     finally:
         d.stop()
-        emu.unplug(sm)
-    return lat, cpu[0], cpu[1], cpu[2], rss
+    return lat, cpu[0], cpu[1], rss, wake[0], wake[1]
 
 
-async def audio_stream(work, emu, seconds, before):
+async def audio_stream(work, seconds, before):
     """The audio rows, for this build and (with a binary) `before`: {'after': {...},
-    'before': {...}} with latencies in ms, CPU s per minute streamed of the daemon, of
-    parec in the daemon's environment and of parec bare, and the daemon's peak RSS. With
-    both builds each streams in two halves, alternating, so that the shared machine's
+    'before': {...}} with latencies in ms, CPU s per minute streamed of the daemon and of
+    parec, and the daemon's peak RSS ('before' is None when that build could not stream).
+    With both builds each streams in two halves, alternating, so that the shared machine's
     drift hits both alike."""
     builds = {'after': None}
     if before:
         builds['before'] = before
     rounds = 2 if before else 1
-    out = {k: {'lat': [], 'cpu': 0.0, 'alike': 0.0, 'bare': 0.0, 'rss': 0} for k in builds}
+    out = {k: {'lat': [], 'cpu': 0.0, 'parec': 0.0, 'rss': 0, 'wake': 0, 'parec_wake': 0}
+           for k in builds}
     with PulseMic(work / 'pulse') as mic:
         mic.play(tone(1000, 48000, 1.0, 0.25), 48000, loop=True)
         for i in range(rounds):
             for k, binary in builds.items():
-                kw = dict(config=dict(CONFIG, audio={'capture_rate': 48000}),
-                          name='audio-%s-%d' % (k, i),
-                          extra_args=['--audio-device', mic.source], env=mic.env)
-                d = (BuiltDaemon(work / ('audio-%s-%d' % (k, i)), binary_path=binary, **kw)
-                     if binary else Daemon(work / ('audio-%s-%d' % (k, i)), **kw))
-                lat, cpu, alike, bare, rss = await audio_segment(mic, emu, d, seconds / rounds)
+                if out[k] is None:
+                    continue
+                name = 'audio-%s-%d' % (k, i)
+                kw = dict(config=dict(CONFIG, audio={'capture_rate': 48000}), name=name,
+                          extra_args=['--virtual-device', 'speechmike',
+                                      '--audio-device', mic.source],
+                          env=dict(mic.env, **BARE))
+                d = (BuiltDaemon(work / name, binary_path=binary, **kw)
+                     if binary else Daemon(work / name, **kw))
+                got = await audio_segment(mic, d, seconds / rounds)
+                if got is None:
+                    out[k] = None
+                    continue
                 o = out[k]
-                o['lat'] += lat
-                o['cpu'] += cpu
-                o['alike'] += alike
-                o['bare'] += bare
-                o['rss'] = max(o['rss'], rss)
-    per_min = 60.0 / seconds
+                o['lat'] += got[0]
+                o['cpu'] += got[1]
+                o['parec'] += got[2]
+                o['rss'] = max(o['rss'], got[3])
+                o['wake'] += got[4]
+                o['parec_wake'] += got[5]
     for o in out.values():
-        for key in ('cpu', 'alike', 'bare'):
-            o[key] *= per_min
+        for key in ('cpu', 'parec') if o else ():
+            o[key] *= 60.0 / seconds               # per minute
+        for key in ('wake', 'parec_wake') if o else ():
+            o[key] /= seconds                      # per second
     return out
 
 
@@ -334,6 +349,43 @@ def row(name, value, unit, note=''):
     print('| %-44s | %12s | %-6s | %s |' % (name, value, unit, note))
 
 
+def header():
+    print('| %-44s | %12s | %-6s | %s |' % ('measure', 'value', 'unit', 'note'))
+    print('|%s|%s|%s|%s|' % ('-' * 46, '-' * 14, '-' * 8, '-' * 30))
+
+
+def pct(s):
+    return percentile(s, 50), percentile(s, 99), max(s)
+
+
+def print_audio_rows(audio, args):
+    a, b = audio['after'], audio.get('before')
+    no_mic = ('before' in audio and b is None and
+              '%s: its virtual unit has no microphone, not measured' % args.before_label)
+
+    def ratio(o):
+        return o['cpu'] / o['parec'] if o['parec'] else float('nan')
+
+    def notes(*parts):
+        return '; '.join(x for x in parts if x)
+
+    ap, bp = pct(a['lat']), (pct(b['lat']) if b else None)
+    for label, i, what in (('p50', 0, '48 kHz mic, 16 kHz stream'), ('p99', 1, ''),
+                           ('max', 2, '')):
+        row('audio capture → client frame, %s' % label, '%.2f' % ap[i], 'ms',
+            notes(what, b and '%s %.2f ms' % (args.before_label, bp[i]), no_mic))
+    row('audio CPU per minute streamed', '%.2f' % a['cpu'], 's/min',
+        notes('ratio %.2f to parec (%.2f s/min)' % (ratio(a), a['parec']),
+              b and '%s %.2f s/min, ratio %.2f (parec %.2f s/min)'
+              % (args.before_label, b['cpu'], ratio(b), b['parec']), no_mic))
+    row('audio wake-ups per second streamed', '%.0f' % a['wake'], '/s',
+        notes('all threads; parec %.0f/s' % a['parec_wake'],
+              b and '%s %.0f/s (parec %.0f/s)' % (args.before_label, b['wake'],
+                                                  b['parec_wake']), no_mic))
+    row('RSS while streaming', '%d' % a['rss'], 'KiB',
+        notes(b and '%s %d KiB' % (args.before_label, b['rss']), no_mic))
+
+
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--reports', type=int, default=2000)
@@ -348,12 +400,19 @@ async def main():
     ap.add_argument('--hello', type=int, default=5000,
                     help='connections timed for connect → hello (per build)')
     ap.add_argument('--before-daemon', help='another build\'s dictabridged to time too')
+    ap.add_argument('--audio-only', action='store_true',
+                    help='only the audio rows (a quick look at the stream)')
     ap.add_argument('--before-label', default='before',
                     help='what --before-daemon is (a revision), for the table')
     ap.add_argument('--peeruid', default=str(HERE.parent / 'build' / 'bench' /
                                              'dictabridge-bench-peeruid'))
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix='dictabridge-bench-'))
+    if args.audio_only:
+        audio = await audio_stream(work, args.audio_seconds, args.before_daemon)
+        header()
+        print_audio_rows(audio, args)
+        return
     emu = E.Emulator()
     try:
         # Idle with nothing attached.
@@ -389,7 +448,7 @@ async def main():
         # still there it raced: two units, and the stream on whichever the hello listed first).
         emu.unplug(sm)
 
-        audio = await audio_stream(work, emu, args.audio_seconds, args.before_daemon)
+        audio = await audio_stream(work, args.audio_seconds, args.before_daemon)
         (llat, lrss_clients, lrss_stream, llost), churn = await load_32(
             work, emu, args.reports, args.load_audio_seconds, args.cycles)
         hello = connect_hello(work, args.hello, args.before_daemon)
@@ -397,12 +456,8 @@ async def main():
     finally:
         emu.close()
 
-    def pct(s):
-        return percentile(s, 50), percentile(s, 99), max(s)
-
     dp, fp = pct(lat), pct(floor)
-    print('| %-44s | %12s | %-6s | %s |' % ('measure', 'value', 'unit', 'note'))
-    print('|%s|%s|%s|%s|' % ('-' * 46, '-' * 14, '-' * 8, '-' * 30))
+    header()
     for label, i in (('p50', 0), ('p99', 1), ('max', 2)):
         row('report → client message, %s' % label, '%.3f' % dp[i], 'ms',
             'floor %.3f ms, ratio %.2f' % (fp[i], dp[i] / fp[i] if fp[i] else float('nan')))
@@ -417,27 +472,7 @@ async def main():
         'floor %d KiB' % rss_floor)
     row('start-up to listening', '%.1f' % startup_ms, 'ms', '')
     row('hotplug add → device.added', '%.1f' % hotplug_ms, 'ms', 'incl. identification')
-    a, b = audio['after'], audio.get('before')
-
-    def ratio(o, floor):
-        return o['cpu'] / o[floor] if o[floor] else float('nan')
-
-    def notes(*parts):
-        return '; '.join(x for x in parts if x)
-
-    ap, bp = pct(a['lat']), (pct(b['lat']) if b else None)
-    for label, i, what in (('p50', 0, '48 kHz mic, 16 kHz stream'), ('p99', 1, ''),
-                           ('max', 2, '')):
-        row('audio capture → client frame, %s' % label, '%.2f' % ap[i], 'ms',
-            notes(what, b and '%s %.2f ms' % (args.before_label, bp[i])))
-    row('audio CPU per minute streamed', '%.2f' % a['cpu'], 's/min',
-        notes('ratio %.2f to parec with the same preloads (%.2f s/min), %.2f to parec bare '
-              '(%.2f s/min)' % (ratio(a, 'alike'), a['alike'], ratio(a, 'bare'), a['bare']),
-              b and '%s %.2f s/min, ratios %.2f / %.2f (parec %.2f / %.2f s/min)'
-              % (args.before_label, b['cpu'], ratio(b, 'alike'), ratio(b, 'bare'),
-                 b['alike'], b['bare'])))
-    row('RSS while streaming', '%d' % a['rss'], 'KiB',
-        notes(b and '%s %d KiB' % (args.before_label, b['rss'])))
+    print_audio_rows(audio, args)
     lp = pct(llat)
     for label, i in (('p50', 0), ('p99', 1), ('max', 2)):
         row('report → 32 clients, %s' % label, '%.3f' % lp[i], 'ms',

@@ -3,6 +3,8 @@ PipeWire with pipewire-pulse): the daemon and another client of the server (pare
 standing in for the browser's getUserMedia) record the same source at once, a unit's sound card is found among the server's sources by its
 properties, and a server that dies mid-stream ends the stream and nothing else."""
 
+import asyncio
+
 import numpy as np
 import pytest
 
@@ -164,6 +166,27 @@ async def test_a_virtual_unit_records_the_configured_source(spawn, pulse):
     assert started['via'] == 'pulse', started
     await c.wait_frames(60, timeout=10)
     assert_tone(stream_samples(c, 10), 16000, 'the virtual unit\'s stream')
+
+
+async def test_a_short_frame_is_not_held_for_a_long_one(spawn, pulse):
+    """The server's blocks wait until a frame needs them (two wake-ups a frame instead of
+    one a block), and the first frame due sets the wait: a 10 ms stream beside a 100 ms
+    stream of the same microphone still gets a frame every 10 ms, not ten every 100 ms.
+    Judged on the median gap between arrivals over two seconds, which a loaded machine
+    does not move: held for the long stream, most gaps would be nil."""
+    d = spawn(E.speechmike(), args=['--audio-device', pulse.source], env=pulse.env)
+    short, long_ = await Client.connect(d.port), await Client.connect(d.port)
+    dev_id = short.hello['devices'][0]['id']
+    pulse.play(tone(1000, RATE, 1.0, 0.25), RATE, loop=True)
+    await start(long_, dev_id, frame_ms=100)
+    await start(short, dev_id, frame_ms=10)
+    await asyncio.gather(long_.wait_frames(25, timeout=10), short.wait_frames(250, timeout=10))
+    arrivals = [t for t, _ in short.frames[50:250]]
+    gaps = sorted((b - a) * 1e3 for a, b in zip(arrivals, arrivals[1:]))
+    assert gaps[len(gaps) // 2] > 5, 'median gap %.1f ms' % gaps[len(gaps) // 2]
+    for c in (short, long_):
+        seqs = [decode_frame(raw)[1] for _, raw in c.frames]
+        assert seqs == list(range(len(seqs))), 'frames lost'
 
 
 async def test_source_removed_mid_stream_ends_the_stream_without_moving(spawn, pulse):
