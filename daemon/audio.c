@@ -23,7 +23,7 @@
 #define RESAMPLE_QUALITY 5
 #define RESAMPLE_OUT_MAX (CAPTURE_BLOCK_MAX * 6 + 64) /* 8 kHz → 48 kHz, plus slack */
 #define LEVELS_PER_SEC 10
-#define HOLD_MARGIN_US 3000u /* a server hold ends this early: timestamps and timers err */
+#define HOLD_AFTER_US 2000u /* a hold ends this long after its block's last sample */
 
 /* One output rate of a device's capture: shared by every stream at that rate. */
 struct branch {
@@ -633,15 +633,15 @@ static void dev_pump(struct adev *d)
 	}
 }
 
-/* When device d next needs the server's samples: the capture time at which the first of
- * its frames being filled (or its level window) completes, less a margin. 0 (at once) when
- * the next block would come first anyway, so a hold would save nothing, or while a stream
- * of d starts or drains. */
+/* When device d next needs the server's samples: just after the end of the server block
+ * that completes the first of its frames being filled (or its level window), the blocks
+ * taken as lasting what the last one did. 0 (read as they come) when that is the next
+ * block, so a hold would save nothing, or while a stream of d starts or drains. */
 static uint64_t dev_due_us(const struct adev *d, uint64_t now)
 {
-	uint64_t need, due;
+	uint64_t need, blocks, due;
 
-	if (!d->running || !d->t_end)
+	if (!d->running || !d->t_end || !d->block_us)
 		return 0;
 	need = (uint64_t)(d->cap_rate / LEVELS_PER_SEC - d->level_n) * 1000000u / d->cap_rate;
 	for (const struct stream *s = streams; s; s = s->next) {
@@ -655,14 +655,16 @@ static uint64_t dev_due_us(const struct adev *d, uint64_t now)
 		if (us < need)
 			need = us;
 	}
-	due = d->t_end + need;
-	return due > now + d->block_us + HOLD_MARGIN_US ? due - HOLD_MARGIN_US : 0;
+	blocks = (need + d->block_us - 1) / d->block_us;
+	due = d->t_end + blocks * d->block_us + HOLD_AFTER_US;
+	return blocks >= 2 && due > now ? due : 0;
 }
 
 /* The server sends each block as its source has it (every 5 ms for a 10 ms client: a
  * browser's recording sets that): read as they come, a 20 ms frame costs four wake-ups.
- * The blocks wait instead until the first device recording through the server needs
- * them: two wake-ups a frame, the one that completes it still read as it arrives. */
+ * They wait instead until the first device recording through the server has a whole
+ * frame (or level window) there: one wake-up a frame, the frame out at most one block
+ * plus HOLD_AFTER_US after its last sample was captured. */
 static void hold_server(void)
 {
 	uint64_t now = queue_now_mono_us(), until = UINT64_MAX;
