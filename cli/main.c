@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/conn.h"
+#include "cli/status.h"
 #include "daemon/config.h"
 #include "protocol/message.h"
 #include "dictabridge-version.h"
@@ -147,6 +148,18 @@ int cli_unreachable(const struct cli_opts *o, int conn_rc, const char *err)
 	if (conn_rc == CONN_UNTRUSTED)
 		return cli_fail(o, EXIT_PROTOCOL, "untrusted", "%s", err);
 	return EXIT_OK;
+}
+
+int cli_ws_unreachable(const struct cli_opts *o, int conn_rc, const char *err)
+{
+	cJSON *st = NULL;
+	int code = cli_unreachable(o, conn_rc, err);
+
+	if (code != EXIT_OK || conn_rc != CONN_ERROR)
+		return code;
+	code = status_fetch(o, &st);
+	cJSON_Delete(st);
+	return code;
 }
 
 /* Without --port: the port the daemon would use, from its configuration; the default

@@ -618,6 +618,13 @@ def test_doctor_port_held_by_another_program(tmp_path):
         s = cli(['status', '--port', other.port], tmp_path / 'home')
         assert s.returncode == 4, s
         assert 'is not dictabridged' in s.stderr and 'not running' not in s.stderr, s.stderr
+        # the WebSocket commands as well: refused handshakes are not refused requests
+        for args in (['monitor'], ['led', 'x', 'record', 'red'], ['press', 'record'],
+                     ['mode', 'x', 'hid'],
+                     ['record', '--seconds', '1', '--out', str(tmp_path / 'r.wav')]):
+            s = cli(['--json', '--port', other.port] + args, tmp_path / 'home')
+            assert s.returncode == 4, (args, s)
+            assert out_json(s)['error'] == 'not_dictabridged', (args, s.stdout)
     finally:
         other.close()
 
