@@ -61,8 +61,8 @@ int cli_not_running(const struct cli_opts *o);
  * program on the port; err says whose) as error "untrusted" with EXIT_PROTOCOL. Returns
  * that exit code, or EXIT_OK for any other result (the command reports those). */
 int cli_unreachable(const struct cli_opts *o, int conn_rc, const char *err);
-/* The same for a WebSocket session (conn_ws_run) that failed: when something answered,
- * GET /status tells whether it is dictabridged at all; another program on the port is
+/* The same for a WebSocket session (conn_ws_run): when it never opened (CONN_REFUSED),
+ * GET /status tells whether the program on the port is dictabridged at all; another program on the port is
  * reported as `status` reports it ("not_dictabridged", EXIT_PROTOCOL), not as a refused
  * request. EXIT_OK when it is dictabridged (the command reports its own error). */
 int cli_ws_unreachable(const struct cli_opts *o, int conn_rc, const char *err);

@@ -46,6 +46,7 @@ struct conn {
 	size_t body_len;
 	int http_completed;
 	/* WebSocket */
+	bool websocket, opened;     /* a session, and its handshake succeeded */
 	struct outmsg *head, *tail;
 	char *rx;
 	size_t rx_len;
@@ -220,7 +221,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		set_err(c, "cannot connect: %s", in ? (const char *)in : "connection failed");
 		c->wsi = NULL;
-		end(c, CONN_ERROR);
+		end(c, c->websocket && !c->opened ? CONN_REFUSED : CONN_ERROR);
 		break;
 
 	/* HTTP (GET /status) */
@@ -267,6 +268,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 	/* WebSocket */
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		c->opened = true;
 		if (c->head || c->finishing)
 			lws_callback_on_writable(wsi);
 		break;
@@ -403,6 +405,7 @@ static int open_conn(struct conn *c, int port, bool websocket, const struct conn
 	c->errlen = errlen;
 	c->h = h;
 	c->arg = arg;
+	c->websocket = websocket;
 	if (start(c, port, websocket) != CONN_OK) {
 		stop(c);
 		return CONN_ERROR;

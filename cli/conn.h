@@ -14,6 +14,8 @@ enum conn_result {
 	CONN_ERROR = -2,    /* something answered, but not as dictabridged does; or timeout */
 	CONN_UNTRUSTED = -3, /* the program on the port runs as another user (or its owner is
 	                      * unknown): nothing was sent to it */
+	CONN_REFUSED = -4,  /* a WebSocket session never opened: the program on the port
+	                     * refused the handshake (or closed before answering) */
 };
 
 /* CONN_OK when something accepts TCP connections on 127.0.0.1:port, else CONN_DOWN. */
@@ -47,8 +49,8 @@ struct conn_handlers {
 
 /* Connects and runs the session until conn_finish(), conn_interrupt(), the daemon
  * closing the connection, or timeout_ms (0: none). Returns CONN_OK when ended by
- * conn_finish() or conn_interrupt(), CONN_DOWN when nothing listens, CONN_UNTRUSTED or
- * CONN_ERROR (with a message in err) otherwise. */
+ * conn_finish() or conn_interrupt(), CONN_DOWN when nothing listens, CONN_UNTRUSTED,
+ * CONN_REFUSED or CONN_ERROR (with a message in err) otherwise. */
 int conn_ws_run(int port, const struct conn_handlers *h, void *arg, int timeout_ms,
                 char *err, size_t errlen);
 

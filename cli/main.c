@@ -155,7 +155,7 @@ int cli_ws_unreachable(const struct cli_opts *o, int conn_rc, const char *err)
 	cJSON *st = NULL;
 	int code = cli_unreachable(o, conn_rc, err);
 
-	if (code != EXIT_OK || conn_rc != CONN_ERROR)
+	if (code != EXIT_OK || conn_rc != CONN_REFUSED)
 		return code;
 	code = status_fetch(o, &st);
 	cJSON_Delete(st);
