@@ -58,14 +58,12 @@ int cli_not_running(const struct cli_opts *o);
 
 /* A connection (cli/conn.h) that never reached a dictabridged to trust, reported the same
  * way by every command: CONN_DOWN as cli_not_running(); CONN_UNTRUSTED (another user's
- * program on the port; err says whose) as error "untrusted" with EXIT_PROTOCOL. Returns
- * that exit code, or EXIT_OK for any other result (the command reports those). */
+ * program on the port; err says whose) as error "untrusted" with EXIT_PROTOCOL;
+ * CONN_REFUSED (a WebSocket handshake refused) by asking GET /status whether the program
+ * on the port is dictabridged at all, another program being reported as `status` reports
+ * it ("not_dictabridged", EXIT_PROTOCOL). Returns that exit code, or EXIT_OK for any other
+ * result, and for a refusing dictabridged (the command reports those). */
 int cli_unreachable(const struct cli_opts *o, int conn_rc, const char *err);
-/* The same for a WebSocket session (conn_ws_run): when it never opened (CONN_REFUSED),
- * GET /status tells whether the program on the port is dictabridged at all; another program on the port is
- * reported as `status` reports it ("not_dictabridged", EXIT_PROTOCOL), not as a refused
- * request. EXIT_OK when it is dictabridged (the command reports its own error). */
-int cli_ws_unreachable(const struct cli_opts *o, int conn_rc, const char *err);
 
 /* An error message on stderr ("dictabridge: ..."), and with --json a JSON object
  * {"ok":false,"error":CODE,"message":...} on stdout, followed by the items of `extra` (an

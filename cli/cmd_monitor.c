@@ -132,7 +132,7 @@ int cmd_monitor(const struct cli_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = conn_ws_run(o->port, &handlers, &m, 0, err, sizeof err);
-	if ((code = cli_ws_unreachable(o, rc, err)) != EXIT_OK)
+	if ((code = cli_unreachable(o, rc, err)) != EXIT_OK)
 		return code;
 	if (rc != CONN_OK)
 		return cli_fail(o, EXIT_FAILED, "connection", "%s", err);

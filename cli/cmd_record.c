@@ -505,7 +505,7 @@ int cmd_record(const struct cli_opts *o)
 
 	rc = conn_ws_run(o->port, &handlers, &r, START_TIMEOUT_MS, err, sizeof err);
 	finish_output(&r);
-	if ((code = cli_ws_unreachable(o, rc, err)) != EXIT_OK)
+	if ((code = cli_unreachable(o, rc, err)) != EXIT_OK)
 		return code;
 	if (r.fail_exit)
 		return cli_fail(o, r.fail_exit, r.fail_code, "%s", r.fail_msg);

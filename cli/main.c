@@ -147,19 +147,14 @@ int cli_unreachable(const struct cli_opts *o, int conn_rc, const char *err)
 		return cli_not_running(o);
 	if (conn_rc == CONN_UNTRUSTED)
 		return cli_fail(o, EXIT_PROTOCOL, "untrusted", "%s", err);
-	return EXIT_OK;
-}
+	if (conn_rc == CONN_REFUSED) { /* only sessions refuse: status_fetch's GET never does */
+		cJSON *st = NULL;
+		int code = status_fetch(o, &st);
 
-int cli_ws_unreachable(const struct cli_opts *o, int conn_rc, const char *err)
-{
-	cJSON *st = NULL;
-	int code = cli_unreachable(o, conn_rc, err);
-
-	if (code != EXIT_OK || conn_rc != CONN_REFUSED)
+		cJSON_Delete(st);
 		return code;
-	code = status_fetch(o, &st);
-	cJSON_Delete(st);
-	return code;
+	}
+	return EXIT_OK;
 }
 
 /* Without --port: the port the daemon would use, from its configuration; the default

@@ -110,7 +110,7 @@ int cli_request_run(const struct cli_opts *o, struct cli_request *r)
 	char err[256] = "";
 	int rc = conn_ws_run(o->port, &handlers, &j, REQUEST_TIMEOUT_MS, err, sizeof err), code;
 
-	if ((code = cli_ws_unreachable(o, rc, err)) != EXIT_OK)
+	if ((code = cli_unreachable(o, rc, err)) != EXIT_OK)
 		return code;
 	if (j.ambiguous)
 		return cli_fail(o, EXIT_USAGE, r->code, "%s", r->message);
