@@ -47,7 +47,7 @@ sys.path.insert(0, str(HERE.parent / 'tests' / 'integration'))
 import emu as E  # noqa: E402
 from audio_env import FifoMic, PulseMic, decode_frame, tone  # noqa: E402
 from client import Client  # noqa: E402
-from daemon import Daemon, base_env  # noqa: E402
+from daemon import Daemon  # noqa: E402
 from test_load import MAX_CLIENTS, Reader, fd_count, raw_ws_cycle  # noqa: E402
 
 BUTTON_WORD = 0x0001          # any SpeechMike button bit; press and release alternate
@@ -143,9 +143,9 @@ BARE = {'LD_PRELOAD': ''}
 
 async def audio_segment(mic, d, seconds):
     """One daemon streaming for `seconds` beside parec on the same source, both as on a
-    workstation. (latencies in ms, CPU s of the daemon, of parec, daemon RSS KiB, wake-ups
-    of the daemon, of parec), or None when the daemon's virtual unit has no microphone (a
-    build from before it had one)."""
+    workstation: {'lat': latencies in ms, 'cpu' / 'parec': CPU s, 'wake' / 'parec_wake':
+    wake-ups, 'rss': the daemon's KiB}, or None when the daemon's virtual unit has no
+    microphone (a build from before it had one)."""
     d.start(wait=True)
     try:
         c = await Client.connect(d.port)
@@ -179,13 +179,15 @@ async def audio_segment(mic, d, seconds):
         await c.close()
     finally:
         d.stop()
-    return lat, cpu[0], cpu[1], rss, wake[0], wake[1]
+    return {'lat': lat, 'cpu': cpu[0], 'parec': cpu[1], 'rss': rss, 'wake': wake[0],
+            'parec_wake': wake[1]}
 
 
 async def audio_stream(work, seconds, before):
     """The audio rows, for this build and (with a binary) `before`: {'after': {...},
-    'before': {...}} with latencies in ms, CPU s per minute streamed of the daemon and of
-    parec, and the daemon's peak RSS ('before' is None when that build could not stream).
+    'before': {...}} with latencies in ms, CPU s per minute streamed and wake-ups per second
+    of the daemon and of parec, and the daemon's peak RSS ('before' is None when that build
+    could not stream).
     With both builds each streams in two halves, alternating, so that the shared machine's
     drift hits both alike."""
     builds = {'after': None}
@@ -211,13 +213,9 @@ async def audio_stream(work, seconds, before):
                 if got is None:
                     out[k] = None
                     continue
-                o = out[k]
-                o['lat'] += got[0]
-                o['cpu'] += got[1]
-                o['parec'] += got[2]
-                o['rss'] = max(o['rss'], got[3])
-                o['wake'] += got[4]
-                o['parec_wake'] += got[5]
+                for key, value in got.items():   # summed over the halves; RSS its peak
+                    out[k][key] = (max(out[k][key], value) if key == 'rss'
+                                   else out[k][key] + value)
     for o in out.values():
         for key in ('cpu', 'parec') if o else ():
             o[key] *= 60.0 / seconds               # per minute
@@ -350,7 +348,7 @@ def row(name, value, unit, note=''):
 
 
 def header():
-    print('| %-44s | %12s | %-6s | %s |' % ('measure', 'value', 'unit', 'note'))
+    row('measure', 'value', 'unit', 'note')
     print('|%s|%s|%s|%s|' % ('-' * 46, '-' * 14, '-' * 8, '-' * 30))
 
 
