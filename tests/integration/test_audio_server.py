@@ -169,7 +169,7 @@ async def test_a_virtual_unit_records_the_configured_source(spawn, pulse):
 
 
 async def test_a_short_frame_is_not_held_for_a_long_one(spawn, pulse):
-    """The server's blocks wait until a frame needs them (two wake-ups a frame instead of
+    """The server's blocks wait until a frame needs them (one wake-up a frame instead of
     one a block), and the first frame due sets the wait: a 10 ms stream beside a 100 ms
     stream of the same microphone still gets a frame every 10 ms, not ten every 100 ms.
     Judged on the median gap between arrivals over two seconds, which a loaded machine
